@@ -1,0 +1,82 @@
+/*
+ * INI configuration: CONFIG/<name>.ini, sections [threatq], [mailbox],
+ * [connector].  See man/tq-conn-intel-mailbox-reports.conf.5 for each key.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "status.h"
+
+struct config {
+	char	*path;			/* file the values came from, or NULL */
+	struct {
+		char	*host;
+		char	*client_id;
+		char	*client_secret;
+		char	*username;
+		char	*password;
+		char	*status;	/* default "Review" */
+		char	*ca_file;
+		int	 verify_tls;	/* default 1 */
+	} tq;
+	struct {
+		char	*server;
+		int	 port;		/* 0 = by mode: 993, or 143 with -ds */
+		char	*username;
+		char	*password;
+		char	*folder;	/* default "INBOX" */
+		char	*proxy_address;
+		int	 proxy_port;
+		char	*proxy_type;	/* "socks4" | "socks5" | NULL */
+		char	*ca_file;
+		int	 verify_tls;
+		int	 allow_plaintext;
+	} mbox;
+	struct {
+		char	*source;	/* default "Intel Mailbox" */
+		char	*default_tlp;	/* default "AMBER" */
+		char	*email_file_type; /* default "Generic Text" */
+		char	*exclusions_file;
+		long	 max_message_size;
+		long	 max_attachment_size;
+		int	 max_attempts;	/* default 3 */
+	} conn;
+};
+
+/* Called for each non-fatal finding ("file:line: unknown key 'x'"). */
+typedef void	(*config_warn_fn)(const char *msg);
+
+/* Fill c with the built-in defaults (no secrets, no hosts). */
+void		 config_defaults(struct config *c);
+
+/*
+ * Load and validate path.  ST_OK; ST_CONFIG with err naming the file, key
+ * and value (never a secret) for bad values, permissions that expose a
+ * secret (err says the chmod to run), unreadable password_file or unset
+ * password_env; ST_IO when the file is missing (errno ENOENT kept).
+ * Secrets found are registered with log_add_secret().
+ */
+enum status	 config_load(struct config *c, const char *path,
+		    config_warn_fn warn, char *err, size_t errsz);
+
+/* Values needed to run against ThreatQ and IMAP: ST_CONFIG naming the first missing key. */
+enum status	 config_check_online(const struct config *c, char *err, size_t errsz);
+
+/*
+ * First run: ask on in/out (a terminal) for ThreatQ Host, ThreatQ Client ID,
+ * ThreatQ Username, ThreatQ Password (no echo when in is a tty) and Status
+ * (default Review); write path atomically with mode 0600.  ST_OK, ST_IO, or
+ * ST_CONFIG when an answer is empty or input ends.
+ */
+enum status	 config_first_run(const char *path, FILE *in, FILE *out,
+		    char *err, size_t errsz);
+
+void		 config_free(struct config *c);
+
+/* CONFIG/<name>.ini, malloc'd; NULL on ENOMEM. */
+char		*config_path(const char *dir, const char *name);
+
+#endif

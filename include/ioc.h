@@ -1,0 +1,69 @@
+/*
+ * Indicators of compromise from text, with PCRE2 (JIT).  Defanged forms are
+ * found and refanged; values are normalised and de-duplicated.  Pure.
+ */
+#ifndef IOC_H
+#define IOC_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+enum ioc_type {
+	IOC_IPV4,
+	IOC_IPV6,
+	IOC_CIDR,
+	IOC_FQDN,
+	IOC_URL,
+	IOC_EMAIL,
+	IOC_MD5,
+	IOC_SHA1,
+	IOC_SHA256,
+	IOC_SHA512,
+	IOC_CVE,
+	IOC_FILENAME,
+	IOC_REGKEY,
+	IOC_BTC,
+	IOC_ASN,
+	IOC_NTYPES
+};
+
+struct ioc {
+	enum ioc_type	 type;
+	char		*value;
+};
+
+/* A de-duplicated list in order of first appearance. */
+struct ioc_set {
+	struct ioc	*v;
+	size_t		 n;
+	size_t		 cap;
+	void		*index;	/* private: dedup table */
+};
+
+struct ioc_ctx;
+
+/* Compile the patterns once.  NULL with err filled in on failure. */
+struct ioc_ctx	*ioc_ctx_new(char *err, size_t errsz);
+void		 ioc_ctx_free(struct ioc_ctx *);
+
+/* Drop these values (one per line, '#' comments; a domain drops its subdomains). */
+enum status	 ioc_ctx_exclude(struct ioc_ctx *, const char *list, size_t len);
+
+/*
+ * Append the IoCs found in text/len to out (skipping ones already there).
+ * ST_OK; ST_NOMEM when out would pass MAX_IOCS or memory runs out.
+ */
+enum status	 ioc_extract(struct ioc_ctx *, const char *text, size_t len,
+		    struct ioc_set *out);
+
+/* Add one value (already normalised) to a set; 1 added, 0 present, -1 error. */
+int		 ioc_set_add(struct ioc_set *, enum ioc_type, const char *value);
+int		 ioc_set_has(const struct ioc_set *, enum ioc_type, const char *value);
+void		 ioc_set_init(struct ioc_set *);
+void		 ioc_set_free(struct ioc_set *);
+
+/* ThreatQ's type name: "IP Address", "FQDN", "URL", "Email Address", "MD5", ... */
+const char	*ioc_type_name(enum ioc_type);
+
+#endif

@@ -1,0 +1,2 @@
+/* cli: to be written */
+#include "cli.h"

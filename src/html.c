@@ -1,0 +1,2 @@
+/* html: to be written */
+#include "html.h"

@@ -1,0 +1,2 @@
+/* ioc: to be written */
+#include "ioc.h"

@@ -1,0 +1,2 @@
+/* log: to be written */
+#include "log.h"

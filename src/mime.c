@@ -1,0 +1,2 @@
+/* mime: to be written */
+#include "mime.h"

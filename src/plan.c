@@ -1,0 +1,2 @@
+/* plan: to be written */
+#include "plan.h"

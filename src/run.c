@@ -1,0 +1,2 @@
+/* run: to be written */
+#include "run.h"

@@ -1,0 +1,2 @@
+/* tlp: to be written */
+#include "tlp.h"
