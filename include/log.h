@@ -18,7 +18,8 @@ enum log_level {
 };
 
 /*
- * Open the log.  dir NULL or "stdout" means standard output.  Returns 0, or
+ * Open the log.  dir NULL or "stdout" means standard output, "stderr"
+ * standard error (used when stdout carries JSON).  Returns 0, or
  * -1 with err filled in (naming the path) when the file cannot be opened.
  */
 int	 log_open(const char *dir, const char *name, int verbosity,

@@ -85,8 +85,11 @@ buf_steal(struct buf *b)
 {
 	char	*p;
 
-	if (b->p == NULL && buf_reserve(b, 0) == -1)
-		return NULL;
+	if (b->p == NULL) {
+		if (buf_reserve(b, 0) == -1)
+			return NULL;
+		b->p[0] = '\0';
+	}
 	p = b->p;
 	b->p = NULL;
 	b->len = b->cap = 0;

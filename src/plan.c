@@ -1,2 +1,435 @@
-/* plan: to be written */
+/*
+ * The plan of one message: what becomes a File, which Reports, which
+ * indicators and how they relate.  Plain data, built from the outputs of the
+ * analysis modules; printed by plan_json() for --dry-run.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "bounds.h"
+#include "buf.h"
 #include "plan.h"
+
+#define FILE_NAME_MAX		100	/* bytes of subject kept in the .eml name */
+#define DATE_MIN		315532800	/* 1980-01-01: older is absurd */
+#define DATE_FUTURE_SLACK	(2 * 86400)	/* clocks and zones differ */
+
+/*
+ * Copy s as valid UTF-8: invalid bytes become U+FFFD, NUL and C0 controls
+ * other than tab and newline become a space.  NULL stays NULL.
+ */
+static char *
+utf8_clean(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	struct buf		 b;
+	size_t			 i = 0, n, k;
+	unsigned int		 cp;
+
+	if (s == NULL)
+		return NULL;
+	buf_init(&b, len * 3 + 16);
+	while (i < len) {
+		if (u[i] < 0x80) {
+			char c = (u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') ||
+			    u[i] == 0x7f ? ' ' : (char)u[i];
+			if (buf_addc(&b, c) == -1)
+				goto fail;
+			i++;
+			continue;
+		}
+		if (u[i] >= 0xc2 && u[i] <= 0xdf)
+			n = 2, cp = u[i] & 0x1f;
+		else if (u[i] >= 0xe0 && u[i] <= 0xef)
+			n = 3, cp = u[i] & 0x0f;
+		else if (u[i] >= 0xf0 && u[i] <= 0xf4)
+			n = 4, cp = u[i] & 0x07;
+		else
+			n = 0, cp = 0;
+		if (n == 0 || n > len - i)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (u[i + k] & 0x3f);
+		}
+		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			goto bad;
+		if (buf_add(&b, u + i, n) == -1)
+			goto fail;
+		i += n;
+		continue;
+bad:
+		if (buf_add(&b, "\xef\xbf\xbd", 3) == -1)
+			goto fail;
+		i++;
+	}
+	return buf_steal(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+static char *
+clean_str(const char *s)
+{
+	return s == NULL ? NULL : utf8_clean(s, strlen(s));
+}
+
+/* A file name for the email: the subject made safe, else the hash. */
+static char *
+email_file_name(const char *subject, const char *sha256)
+{
+	char	 name[FILE_NAME_MAX + 16];
+	size_t	 i, o = 0;
+	int	 space = 0;
+
+	for (i = 0; subject != NULL && subject[i] != '\0' &&
+	    o < FILE_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)subject[i];
+
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '(' || c == ')' || c == ',') {
+			if (space && o > 0)
+				name[o++] = '_';
+			space = 0;
+			name[o++] = (char)c;
+		} else
+			space = 1;
+	}
+	/* No leading dots: never a hidden or relative name. */
+	while (o > 0 && name[0] == '.') {
+		memmove(name, name + 1, o - 1);
+		o--;
+	}
+	if (o == 0)
+		snprintf(name, sizeof(name), "message-%.16s", sha256);
+	else
+		name[o] = '\0';
+	return strdup(strcat(name, ".eml"));
+}
+
+static const char *
+attachment_type(const struct mime_att *a)
+{
+	size_t	 n;
+
+	if (a->is_message)
+		return "Spearphish Attachment";
+	n = a->name ? strlen(a->name) : 0;
+	if ((a->content_type && strcmp(a->content_type, "application/pdf") == 0) ||
+	    (n > 4 && strcasecmp(a->name + n - 4, ".pdf") == 0))
+		return "PDF";
+	return "Generic Text";
+}
+
+static void
+fmt_dates(struct plan *p, time_t t)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	strftime(p->date, sizeof(p->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(p->published_at, sizeof(p->published_at),
+	    "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static enum status
+extract(const struct plan_opts *o, const char *text, size_t len,
+    struct ioc_set *set, char *err, size_t errsz, const char *what)
+{
+	enum status	 st;
+
+	if (text == NULL || len == 0)
+		return ST_OK;
+	if ((st = ioc_extract(o->ioc, text, len, set)) != ST_OK)
+		snprintf(err, errsz, "%s: indicator extraction failed: %s",
+		    what, status_str(st));
+	return st;
+}
+
+enum status
+plan_build(const struct plan_opts *o, long uid, const char *raw,
+    size_t rawlen, const struct mime_msg *msg, const struct article_list *arts,
+    struct plan **out, char *err, size_t errsz)
+{
+	struct plan	*p;
+	enum status	 st = ST_NOMEM;
+	enum tlp	 outer, t;
+	time_t		 now = time(NULL), date;
+	size_t		 i;
+	char		 what[64];
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto nomem;
+	ioc_set_init(&p->iocs);
+	p->uid = uid;
+	p->raw = raw;
+	p->size = rawlen;
+	if (hash_sha256_hex(raw, rawlen, p->sha256) == -1 ||
+	    hash_md5_hex(raw, rawlen, p->md5) == -1) {
+		snprintf(err, errsz, "cannot hash the message");
+		st = ST_NOMEM;
+		goto fail;
+	}
+	if ((msg->message_id && (p->message_id = clean_str(msg->message_id)) == NULL) ||
+	    (msg->subject && (p->subject = clean_str(msg->subject)) == NULL) ||
+	    (msg->from && (p->from = clean_str(msg->from)) == NULL))
+		goto nomem;
+
+	/* published_at: the Date header unless missing or absurd. */
+	date = msg->date;
+	if (date == (time_t)-1 || date < DATE_MIN || date > now + DATE_FUTURE_SLACK)
+		date = o->fallback_date > 0 ? o->fallback_date : now;
+	fmt_dates(p, date);
+
+	/* TLP outside the articles: subject and the text around them. */
+	outer = TLP_NONE;
+	if (p->subject)
+		outer = tlp_max(outer, tlp_find(p->subject, strlen(p->subject)));
+	if (arts->rest)
+		outer = tlp_max(outer, tlp_find(arts->rest, arts->rest_len));
+	p->tlp = outer;
+
+	if (arts->n > 0 &&
+	    (p->reports = calloc(arts->n, sizeof(*p->reports))) == NULL)
+		goto nomem;
+	for (i = 0; i < arts->n; i++) {
+		const struct article	*a = &arts->v[i];
+		struct plan_report	*r = &p->reports[i];
+
+		ioc_set_init(&r->iocs);
+		p->nreports++;
+		if ((r->title = clean_str(a->title ? a->title : "(no title)")) == NULL ||
+		    (r->description = clean_str(a->description ? a->description : "")) == NULL ||
+		    (a->url && (r->url = clean_str(a->url)) == NULL))
+			goto nomem;
+		t = a->text ? tlp_find(a->text, a->text_len) : TLP_NONE;
+		r->tlp = tlp_max(outer, t);
+		p->tlp = tlp_max(p->tlp, t);
+		snprintf(what, sizeof(what), "article %zu", i + 1);
+		if ((st = extract(o, a->text, a->text_len, &r->iocs, err, errsz,
+		    what)) != ST_OK)
+			goto fail;
+	}
+	if (p->tlp == TLP_NONE)
+		p->tlp = o->default_tlp;
+	for (i = 0; i < p->nreports; i++)
+		if (p->reports[i].tlp == TLP_NONE)
+			p->reports[i].tlp = p->tlp;
+
+	/* Top-level indicators: the subject and the body outside articles. */
+	if (p->subject && (st = extract(o, p->subject, strlen(p->subject),
+	    &p->iocs, err, errsz, "subject")) != ST_OK)
+		goto fail;
+	if ((st = extract(o, arts->rest, arts->rest_len, &p->iocs, err, errsz,
+	    "body")) != ST_OK)
+		goto fail;
+
+	if (msg->natts > 0 &&
+	    (p->atts = calloc(msg->natts, sizeof(*p->atts))) == NULL)
+		goto nomem;
+	for (i = 0; i < msg->natts; i++) {
+		const struct mime_att	*m = &msg->atts[i];
+		struct plan_att		*a;
+
+		/* Inline images are layout, not evidence (DESIGN §5). */
+		if (m->is_inline_image)
+			continue;
+		a = &p->atts[p->natts++];
+		ioc_set_init(&a->iocs);
+		if ((a->name = clean_str(m->name ? m->name : "attachment.bin")) == NULL)
+			goto nomem;
+		a->type = attachment_type(m);
+		a->size = m->len;
+		a->data = m->data;
+		if (hash_sha256_hex(m->data, m->len, a->sha256) == -1 ||
+		    hash_md5_hex(m->data, m->len, a->md5) == -1) {
+			snprintf(err, errsz, "cannot hash attachment %zu", i + 1);
+			st = ST_NOMEM;
+			goto fail;
+		}
+		snprintf(what, sizeof(what), "attachment %zu", i + 1);
+		if (m->is_text && (st = extract(o, m->text, m->text_len,
+		    &a->iocs, err, errsz, what)) != ST_OK)
+			goto fail;
+	}
+
+	if ((p->file_name = email_file_name(p->subject, p->sha256)) == NULL ||
+	    (p->file_title = strdup(p->subject && p->subject[0] ?
+	    p->subject : "(no subject)")) == NULL)
+		goto nomem;
+	p->file_type = o->email_file_type ? o->email_file_type : "Generic Text";
+	*out = p;
+	return ST_OK;
+nomem:
+	snprintf(err, errsz, "out of memory building the plan");
+	st = ST_NOMEM;
+fail:
+	plan_free(p);
+	return st;
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t	 i;
+
+	if (p == NULL)
+		return;
+	free(p->message_id);
+	free(p->subject);
+	free(p->from);
+	free(p->file_name);
+	free(p->file_title);
+	for (i = 0; i < p->nreports; i++) {
+		free(p->reports[i].title);
+		free(p->reports[i].description);
+		free(p->reports[i].url);
+		ioc_set_free(&p->reports[i].iocs);
+	}
+	free(p->reports);
+	for (i = 0; i < p->natts; i++) {
+		free(p->atts[i].name);
+		ioc_set_free(&p->atts[i].iocs);
+	}
+	free(p->atts);
+	ioc_set_free(&p->iocs);
+	free(p);
+}
+
+/* JSON helpers: each returns 0, or -1 when cJSON ran out of memory. */
+static int
+add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v == NULL)
+		return cJSON_AddNullToObject(o, k) ? 0 : -1;
+	return cJSON_AddStringToObject(o, k, v) ? 0 : -1;
+}
+
+static int
+add_attr(cJSON *arr, const char *name, const char *value)
+{
+	cJSON	*a;
+
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	if ((a = cJSON_CreateObject()) == NULL)
+		return -1;
+	cJSON_AddItemToArray(arr, a);
+	return add_str(a, "name", name) == 0 &&
+	    add_str(a, "value", value) == 0 ? 0 : -1;
+}
+
+static cJSON *
+iocs_json(const struct ioc_set *s)
+{
+	cJSON	*arr, *o;
+	size_t	 i;
+
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < s->n; i++) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(arr, o);
+		if (add_str(o, "type", ioc_type_name(s->v[i].type)) == -1 ||
+		    add_str(o, "value", s->v[i].value) == -1)
+			goto fail;
+	}
+	return arr;
+fail:
+	cJSON_Delete(arr);
+	return NULL;
+}
+
+char *
+plan_json(const struct plan *p)
+{
+	cJSON	*root, *m, *f, *attrs, *arr, *o, *x;
+	char	*s = NULL;
+	size_t	 i;
+
+	if ((root = cJSON_CreateObject()) == NULL)
+		return NULL;
+
+	if ((m = cJSON_AddObjectToObject(root, "message")) == NULL)
+		goto out;
+	if ((p->uid >= 0 ? cJSON_AddNumberToObject(m, "uid", (double)p->uid) :
+	    cJSON_AddNullToObject(m, "uid")) == NULL ||
+	    add_str(m, "message_id", p->message_id) == -1 ||
+	    add_str(m, "subject", p->subject) == -1 ||
+	    add_str(m, "from", p->from) == -1 ||
+	    add_str(m, "date", p->date) == -1 ||
+	    add_str(m, "tlp", tlp_name(p->tlp)) == -1 ||
+	    add_str(m, "sha256", p->sha256) == -1 ||
+	    add_str(m, "md5", p->md5) == -1 ||
+	    cJSON_AddNumberToObject(m, "size", (double)p->size) == NULL)
+		goto out;
+
+	if ((f = cJSON_AddObjectToObject(root, "file")) == NULL ||
+	    add_str(f, "name", p->file_name) == -1 ||
+	    add_str(f, "type", p->file_type) == -1 ||
+	    add_str(f, "title", p->file_title) == -1 ||
+	    (attrs = cJSON_AddArrayToObject(f, "attributes")) == NULL ||
+	    add_attr(attrs, "TLP", tlp_name(p->tlp)) == -1 ||
+	    add_attr(attrs, "Email Subject", p->subject) == -1 ||
+	    add_attr(attrs, "Email From", p->from) == -1 ||
+	    add_attr(attrs, "Message-ID", p->message_id) == -1 ||
+	    add_attr(attrs, "Received Date", p->published_at) == -1)
+		goto out;
+
+	if ((arr = cJSON_AddArrayToObject(root, "reports")) == NULL)
+		goto out;
+	for (i = 0; i < p->nreports; i++) {
+		const struct plan_report *r = &p->reports[i];
+
+		if ((o = cJSON_CreateObject()) == NULL)
+			goto out;
+		cJSON_AddItemToArray(arr, o);
+		if (add_str(o, "title", r->title) == -1 ||
+		    add_str(o, "description", r->description) == -1 ||
+		    add_str(o, "published_at", p->published_at) == -1 ||
+		    (attrs = cJSON_AddArrayToObject(o, "attributes")) == NULL ||
+		    add_attr(attrs, "TLP", tlp_name(r->tlp)) == -1 ||
+		    add_attr(attrs, "Article URL", r->url) == -1 ||
+		    (x = iocs_json(&r->iocs)) == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, "indicators", x);
+	}
+
+	if ((arr = cJSON_AddArrayToObject(root, "attachments")) == NULL)
+		goto out;
+	for (i = 0; i < p->natts; i++) {
+		const struct plan_att *a = &p->atts[i];
+
+		if ((o = cJSON_CreateObject()) == NULL)
+			goto out;
+		cJSON_AddItemToArray(arr, o);
+		if (add_str(o, "name", a->name) == -1 ||
+		    add_str(o, "type", a->type) == -1 ||
+		    add_str(o, "sha256", a->sha256) == -1 ||
+		    add_str(o, "md5", a->md5) == -1 ||
+		    cJSON_AddNumberToObject(o, "size", (double)a->size) == NULL ||
+		    (x = iocs_json(&a->iocs)) == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, "indicators", x);
+	}
+
+	if ((x = iocs_json(&p->iocs)) == NULL)
+		goto out;
+	cJSON_AddItemToObject(root, "indicators", x);
+	s = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return s;
+}

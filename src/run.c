@@ -1,2 +1,415 @@
-/* run: to be written */
+/*
+ * The pipeline over messages: source -> mime -> articles -> plan -> sink.
+ * Offline sources (--eml, --maildir) and the --dry-run JSON sink live here;
+ * the IMAP source and ThreatQ sink arrive with their issues and plug into the
+ * same per-message function.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "html.h"
+#include "ioc.h"
+#include "log.h"
+#include "mime.h"
+#include "plan.h"
 #include "run.h"
+#include "tlp.h"
+
+#define MAILDIR_MAX_FILES	100000
+
+/*
+ * Read a whole regular file of at most max bytes.  ST_OK with *out (free it)
+ * and *mtime; ST_MSG_BAD when it is too large or not a regular file; ST_IO.
+ */
+static enum status
+read_file(const char *path, size_t max, char **out, size_t *outlen,
+    time_t *mtime, char *err, size_t errsz)
+{
+	struct stat	 sb;
+	struct buf	 b;
+	char		 chunk[65536];
+	ssize_t		 n;
+	int		 fd;
+	enum status	 st = ST_IO;
+
+	*out = NULL;
+	buf_init(&b, max);
+	if (path == NULL || strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		return ST_IO;
+	}
+	if (fstat(fd, &sb) == -1) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		goto out;
+	}
+	if (fd != STDIN_FILENO && !S_ISREG(sb.st_mode)) {
+		snprintf(err, errsz, "not a regular file");
+		st = ST_MSG_BAD;
+		goto out;
+	}
+	if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > max) {
+		snprintf(err, errsz, "too large (%lld > %zu bytes)",
+		    (long long)sb.st_size, max);
+		st = ST_MSG_BAD;
+		goto out;
+	}
+	if (mtime)
+		*mtime = sb.st_mtime;
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errsz, "%s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			snprintf(err, errsz, "too large (over %zu bytes)", max);
+			st = ST_MSG_BAD;
+			goto out;
+		}
+	}
+	*outlen = b.len;
+	if ((*out = buf_steal(&b)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		st = ST_NOMEM;
+		goto out;
+	}
+	st = ST_OK;
+out:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	buf_free(&b);
+	return st;
+}
+
+/* The analysis context shared by every message of a run. */
+struct run_ctx {
+	struct plan_opts	 popts;
+	size_t			 max_message;
+	FILE			*out;
+	struct run_stats	*stats;
+};
+
+static enum status
+ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
+    struct run_stats *stats)
+{
+	char		 err[256], esc[LOG_ESC_SIZE];
+	char		*list = NULL;
+	size_t		 len;
+	enum tlp	 t = TLP_AMBER;
+	enum status	 st;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->out = out;
+	rc->stats = stats;
+	rc->max_message = MAX_MESSAGE_SIZE;
+	if (cfg->conn.max_message_size > 0)
+		rc->max_message = (size_t)cfg->conn.max_message_size;
+	if (cfg->conn.default_tlp && tlp_parse(cfg->conn.default_tlp, &t) == -1) {
+		log_err("[connector] default_tlp: unknown label '%s'",
+		    log_esc(esc, sizeof(esc), cfg->conn.default_tlp,
+		    strlen(cfg->conn.default_tlp)));
+		return ST_CONFIG;
+	}
+	rc->popts.default_tlp = t;
+	rc->popts.email_file_type = cfg->conn.email_file_type;
+	if ((rc->popts.ioc = ioc_ctx_new(err, sizeof(err))) == NULL) {
+		log_err("indicator patterns: %s", err);
+		return ST_NOMEM;
+	}
+	if (cfg->conn.exclusions_file != NULL) {
+		st = read_file(cfg->conn.exclusions_file, MAX_CONFIG_SIZE * 16,
+		    &list, &len, NULL, err, sizeof(err));
+		if (st == ST_OK)
+			st = ioc_ctx_exclude(rc->popts.ioc, list, len);
+		free(list);
+		if (st != ST_OK) {
+			log_err("[connector] exclusions_file '%s': %s",
+			    log_esc(esc, sizeof(esc), cfg->conn.exclusions_file,
+			    strlen(cfg->conn.exclusions_file)),
+			    st == ST_OK ? "" : err[0] ? err : status_str(st));
+			ioc_ctx_free(rc->popts.ioc);
+			rc->popts.ioc = NULL;
+			return ST_CONFIG;
+		}
+	}
+	return ST_OK;
+}
+
+/*
+ * One message through the pipeline into the JSON sink.  Failures of the
+ * message itself are logged and counted; only a failure of our own state
+ * (out of memory, stdout gone) is returned to stop the run.
+ */
+static enum status
+run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
+    long uid, time_t fallback)
+{
+	struct mime_msg		*msg = NULL;
+	struct article_list	 arts;
+	struct plan		*plan = NULL;
+	char			 err[512], esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
+	char			*json = NULL;
+	enum status		 st;
+	size_t			 i;
+
+	memset(&arts, 0, sizeof(arts));
+	rc->stats->seen++;
+	log_esc(esc, sizeof(esc), label, strlen(label));
+	err[0] = '\0';
+	if ((st = mime_parse(label, raw, len, &msg, err, sizeof(err))) != ST_OK)
+		goto bad;
+	log_debug("message '%s': subject \"%s\", %zu attachment(s)", esc,
+	    msg->subject ? log_esc(esc2, sizeof(esc2), msg->subject,
+	    strlen(msg->subject)) : "", msg->natts);
+	if ((st = html_articles(msg->subject, msg->html, msg->html_len,
+	    msg->text, msg->text_len, &arts)) != ST_OK) {
+		snprintf(err, sizeof(err), "splitting articles: %s",
+		    status_str(st));
+		goto bad;
+	}
+	rc->popts.fallback_date = fallback;
+	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan,
+	    err, sizeof(err))) != ST_OK)
+		goto bad;
+	if ((json = plan_json(plan)) == NULL) {
+		st = ST_NOMEM;
+		snprintf(err, sizeof(err), "out of memory writing the plan");
+		goto bad;
+	}
+	if (fputs(json, rc->out) == EOF || fputc('\n', rc->out) == EOF ||
+	    fflush(rc->out) == EOF) {
+		log_err("writing the plan of '%s': %s", esc, strerror(errno));
+		st = ST_IO;
+		goto out;
+	}
+	rc->stats->ok++;
+	rc->stats->files += 1 + plan->natts;
+	rc->stats->reports += plan->nreports;
+	rc->stats->indicators += plan->iocs.n;
+	for (i = 0; i < plan->nreports; i++)
+		rc->stats->indicators += plan->reports[i].iocs.n;
+	for (i = 0; i < plan->natts; i++)
+		rc->stats->indicators += plan->atts[i].iocs.n;
+	log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
+	    plan->nreports, plan->natts);
+	st = ST_OK;
+	goto out;
+bad:
+	rc->stats->failed++;
+	log_err("message '%s': %s", esc, err[0] ? err : status_str(st));
+	/* A message that cannot be planned does not stop the run. */
+	st = st == ST_NOMEM ? ST_NOMEM : ST_OK;
+out:
+	free(json);
+	plan_free(plan);
+	html_articles_free(&arts);
+	mime_free(msg);
+	return st;
+}
+
+static enum status
+run_path(struct run_ctx *rc, const char *path)
+{
+	char		 err[256], esc[LOG_ESC_SIZE];
+	char		*raw = NULL;
+	size_t		 len = 0;
+	time_t		 mtime = 0;
+	enum status	 st;
+
+	st = read_file(path, rc->max_message, &raw, &len, &mtime, err,
+	    sizeof(err));
+	if (st != ST_OK) {
+		rc->stats->seen++;
+		rc->stats->failed++;
+		log_err("message '%s': %s", log_esc(esc, sizeof(esc), path,
+		    strlen(path)), err);
+		return st == ST_NOMEM ? ST_NOMEM : ST_OK;
+	}
+	st = run_one(rc, path, raw, len, -1, mtime);
+	free(raw);
+	return st;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every message file of DIR/new and DIR/cur, in name order. */
+static enum status
+run_maildir(struct run_ctx *rc, const char *dir)
+{
+	static const char *const sub[] = { "cur", "new" };
+	char		 **names = NULL, esc[LOG_ESC_SIZE], path[4096];
+	size_t		   n = 0, i, k;
+	enum status	   st = ST_OK;
+	struct dirent	  *de;
+	DIR		  *d;
+	int		   found = 0;
+
+	log_esc(esc, sizeof(esc), dir, strlen(dir));
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[k]);
+		if ((d = opendir(path)) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			log_err("maildir '%s/%s': %s", esc, sub[k],
+			    strerror(errno));
+			st = ST_IO;
+			goto out;
+		}
+		found = 1;
+		while ((de = readdir(d)) != NULL) {
+			char **nn;
+			int    w;
+
+			if (de->d_name[0] == '.')
+				continue;
+			if (n >= MAILDIR_MAX_FILES) {
+				log_warn("maildir '%s': more than %d messages; "
+				    "the rest wait for the next run", esc,
+				    MAILDIR_MAX_FILES);
+				break;
+			}
+			if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL) {
+				closedir(d);
+				st = ST_NOMEM;
+				goto out;
+			}
+			names = nn;
+			w = snprintf(path, sizeof(path), "%s/%s/%s", dir,
+			    sub[k], de->d_name);
+			if (w < 0 || (size_t)w >= sizeof(path) ||
+			    (names[n] = strdup(path)) == NULL) {
+				closedir(d);
+				st = ST_NOMEM;
+				goto out;
+			}
+			n++;
+		}
+		closedir(d);
+	}
+	if (!found) {
+		log_err("maildir '%s': no cur/ or new/ directory", esc);
+		st = ST_IO;
+		goto out;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && st == ST_OK; i++)
+		st = run_path(rc, names[i]);
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return st;
+}
+
+enum status
+run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
+    struct run_stats *stats)
+{
+	struct run_ctx	 rc;
+	enum status	 st;
+	size_t		 i;
+
+	memset(stats, 0, sizeof(*stats));
+	if ((st = ctx_init(&rc, cfg, out, stats)) != ST_OK)
+		return st;
+	for (i = 0; i < cli->neml && st == ST_OK; i++)
+		st = run_path(&rc, cli->eml[i]);
+	if (st == ST_OK && cli->maildir != NULL)
+		st = run_maildir(&rc, cli->maildir);
+	ioc_ctx_free(rc.popts.ioc);
+	return st;
+}
+
+/* s as a quoted JSON string, malloc'd; NULL on ENOMEM. */
+static char *
+json_quote(const char *s)
+{
+	cJSON	*j;
+	char	*q;
+
+	if ((j = cJSON_CreateString(s)) == NULL)
+		return NULL;
+	q = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return q;
+}
+
+enum status
+run_extract(const char *file, const struct config *cfg, FILE *out)
+{
+	struct run_ctx	 rc;
+	struct run_stats stats;
+	struct ioc_set	 set;
+	char		 err[256], esc[LOG_ESC_SIZE];
+	char		*text = NULL, *t, *v;
+	size_t		 len = 0, i;
+	enum status	 st;
+
+	ioc_set_init(&set);
+	if ((st = ctx_init(&rc, cfg, out, &stats)) != ST_OK)
+		return st;
+	st = read_file(file, MAX_EXTRACT_INPUT, &text, &len, NULL, err,
+	    sizeof(err));
+	if (st != ST_OK) {
+		log_err("--extract '%s': %s", file ? log_esc(esc, sizeof(esc),
+		    file, strlen(file)) : "-", err);
+		goto out;
+	}
+	if ((st = ioc_extract(rc.popts.ioc, text, len, &set)) != ST_OK) {
+		log_err("--extract: %s", status_str(st));
+		goto out;
+	}
+	for (i = 0; i < set.n; i++) {
+		t = json_quote(ioc_type_name(set.v[i].type));
+		v = json_quote(set.v[i].value);
+		if (t == NULL || v == NULL) {
+			free(t);
+			free(v);
+			st = ST_NOMEM;
+			goto out;
+		}
+		fprintf(out, "{\"type\": %s, \"value\": %s}\n", t, v);
+		free(t);
+		free(v);
+	}
+	if (fflush(out) == EOF) {
+		log_err("--extract: writing the output: %s", strerror(errno));
+		st = ST_IO;
+	}
+out:
+	free(text);
+	ioc_set_free(&set);
+	ioc_ctx_free(rc.popts.ioc);
+	return st;
+}
+
+void
+run_summary(const struct run_stats *s, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "messages: %lu seen, %lu ok, %lu failed, "
+	    "%lu skipped; %lu files, %lu reports, %lu indicators",
+	    s->seen, s->ok, s->failed, s->skipped, s->files, s->reports,
+	    s->indicators);
+}
