@@ -221,11 +221,16 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 		    what)) != ST_OK)
 			goto fail;
 	}
+	/*
+	 * An article's own marking applies to that article (and makes the
+	 * email that carries it as restrictive); an unmarked article gets the
+	 * message-wide marking, else the configured default.
+	 */
 	if (p->tlp == TLP_NONE)
 		p->tlp = o->default_tlp;
 	for (i = 0; i < p->nreports; i++)
 		if (p->reports[i].tlp == TLP_NONE)
-			p->reports[i].tlp = p->tlp;
+			p->reports[i].tlp = o->default_tlp;
 
 	/* Top-level indicators: the subject and the body outside articles. */
 	if (p->subject && (st = extract(o, p->subject, strlen(p->subject),

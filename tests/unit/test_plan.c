@@ -1,7 +1,231 @@
+/* Unit tests: plan (assembly from analysis outputs, and the JSON shape). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
-static void t_todo(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(t_todo) }; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include <cJSON.h>
+
+#include "plan.h"
+
+static struct ioc_ctx *ioc;
+
+static int
+setup(void **state)
+{
+	char	 err[256];
+
+	(void)state;
+	ioc = ioc_ctx_new(err, sizeof(err));
+	return ioc == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	ioc_ctx_free(ioc);
+	return 0;
+}
+
+static struct plan_opts
+opts(void)
+{
+	struct plan_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.email_file_type = "Generic Text";
+	o.default_tlp = TLP_AMBER;
+	o.ioc = ioc;
+	o.fallback_date = 1700000000;	/* 2023-11-14 22:13:20 UTC */
+	return o;
+}
+
+static struct article
+art(const char *title, const char *text, const char *url)
+{
+	struct article a;
+
+	a.title = (char *)title;
+	a.description = (char *)"<p>x</p>";
+	a.text = (char *)text;
+	a.text_len = strlen(text);
+	a.url = (char *)url;
+	return a;
+}
+
+static int
+has(const struct ioc_set *s, enum ioc_type t, const char *v)
+{
+	return ioc_set_has(s, t, v);
+}
+
+static void
+t_build_basic(void **state)
+{
+	static const char raw[] = "Subject: x\r\n\r\nbody";
+	struct plan_opts	 o = opts();
+	struct mime_msg		 m;
+	struct article		 a[2];
+	struct article_list	 l;
+	struct mime_att		 att;
+	struct plan		*p;
+	char			 err[256];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(&att, 0, sizeof(att));
+	m.subject = (char *)"Digest: evil-host[.]net sighted";
+	m.from = (char *)"A <a@example.org>";
+	m.message_id = (char *)"<1@example.org>";
+	m.date = 1763632800;		/* 2025-11-20 10:00:00 UTC */
+	att.name = (char *)"list.txt";
+	att.content_type = (char *)"text/plain";
+	att.data = (unsigned char *)"5.6.7.8";
+	att.len = 7;
+	att.is_text = 1;
+	att.text = (char *)"5.6.7.8 and 45.137.21.9";
+	att.text_len = strlen(att.text);
+	m.atts = &att;
+	m.natts = 1;
+	a[0] = art("One", "TLP:RED see hxxp://bad-site[.]com/x", "https://r/1");
+	a[1] = art("Two", "hash 5d41402abc4b2a76b9719d911017c592", NULL);
+	memset(&l, 0, sizeof(l));
+	l.v = a;
+	l.n = 2;
+
+	assert_int_equal(plan_build(&o, 17, raw, sizeof(raw) - 1, &m, &l, &p,
+	    err, sizeof(err)), ST_OK);
+	assert_int_equal(p->uid, 17);
+	assert_string_equal(p->date, "2025-11-20T10:00:00Z");
+	assert_string_equal(p->published_at, "2025-11-20 10:00:00");
+	assert_int_equal(p->size, sizeof(raw) - 1);
+	assert_int_equal(strlen(p->sha256), 64);
+	/*
+	 * An article marked RED makes the message RED; the unmarked one gets
+	 * the default, not its neighbour's label.
+	 */
+	assert_int_equal(p->tlp, TLP_RED);
+	assert_int_equal(p->reports[0].tlp, TLP_RED);
+	assert_int_equal(p->reports[1].tlp, TLP_AMBER);
+	assert_int_equal(p->nreports, 2);
+	assert_true(has(&p->reports[0].iocs, IOC_URL, "http://bad-site.com/x"));
+	assert_true(has(&p->reports[1].iocs, IOC_MD5,
+	    "5d41402abc4b2a76b9719d911017c592"));
+	assert_false(has(&p->reports[1].iocs, IOC_URL, "http://bad-site.com/x"));
+	/* The subject's indicators are top-level. */
+	assert_true(has(&p->iocs, IOC_FQDN, "evil-host.net"));
+	assert_int_equal(p->natts, 1);
+	assert_string_equal(p->atts[0].type, "Generic Text");
+	assert_true(has(&p->atts[0].iocs, IOC_IPV4, "45.137.21.9"));
+	assert_string_equal(p->file_name, "Digest_evil-host_.net_sighted.eml");
+	plan_free(p);
+}
+
+static void
+t_date_fallback_and_default_tlp(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts	 o = opts();
+	struct mime_msg		 m;
+	struct article		 a = art("T", "nothing here", NULL);
+	struct article_list	 l = { &a, 1, NULL, 0 };
+	struct plan		*p;
+	char			 err[256];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.date = (time_t)-1;
+	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
+	    sizeof(err)), ST_OK);
+	assert_string_equal(p->date, "2023-11-14T22:13:20Z");
+	assert_int_equal(p->tlp, TLP_AMBER);
+	assert_int_equal(p->reports[0].tlp, TLP_AMBER);
+	/* No subject: a name from the hash, a placeholder title. */
+	assert_memory_equal(p->file_name, "message-", 8);
+	assert_string_equal(p->file_title, "(no subject)");
+	plan_free(p);
+
+	m.date = 4102444800;		/* 2100: absurd, so the fallback */
+	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
+	    sizeof(err)), ST_OK);
+	assert_string_equal(p->date, "2023-11-14T22:13:20Z");
+	plan_free(p);
+}
+
+static void
+t_json_shape_and_utf8(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts	 o = opts();
+	struct mime_msg		 m;
+	struct mime_att		 att[2];
+	struct article		 a = art("T", "see 45.137.21.9", "https://ex.com/a");
+	struct article_list	 l = { &a, 1, NULL, 0 };
+	struct plan		*p;
+	cJSON			*j, *x;
+	char			 err[256], *s;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(att, 0, sizeof(att));
+	m.subject = (char *)"bad \xff byte and ../../etc/passwd";
+	m.date = (time_t)-1;
+	att[0].name = (char *)"logo.png";
+	att[0].content_type = (char *)"image/png";
+	att[0].is_inline_image = 1;
+	att[0].data = (unsigned char *)"PNG";
+	att[0].len = 3;
+	att[1].name = (char *)"report.pdf";
+	att[1].content_type = (char *)"application/pdf";
+	att[1].data = (unsigned char *)"%PDF";
+	att[1].len = 4;
+	m.atts = att;
+	m.natts = 2;
+	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
+	    sizeof(err)), ST_OK);
+	assert_non_null(s = plan_json(p));
+	assert_null(strchr(s, '\n'));
+	assert_non_null(j = cJSON_Parse(s));
+	x = cJSON_GetObjectItem(j, "message");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(x, "uid")));
+	assert_string_equal(cJSON_GetObjectItem(x, "subject")->valuestring,
+	    "bad \xef\xbf\xbd byte and ../../etc/passwd");
+	assert_string_equal(cJSON_GetObjectItem(x, "tlp")->valuestring, "AMBER");
+	/* The email file name never carries a path. */
+	x = cJSON_GetObjectItem(j, "file");
+	assert_null(strchr(cJSON_GetObjectItem(x, "name")->valuestring, '/'));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(x,
+	    "attributes")), 3);	/* TLP, subject, received date */
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "reports"), 0);
+	assert_string_equal(cJSON_GetObjectItem(x, "title")->valuestring, "T");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(x, "attributes"), 1), "value")->valuestring,
+	    "https://ex.com/a");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(x, "indicators"), 0), "type")->valuestring,
+	    "IP Address");
+	/* The inline image is not an attachment; the PDF is. */
+	x = cJSON_GetObjectItem(j, "attachments");
+	assert_int_equal(cJSON_GetArraySize(x), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(x, 0),
+	    "type")->valuestring, "PDF");
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(j, "indicators")));
+	cJSON_Delete(j);
+	free(s);
+	plan_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_build_basic),
+		cmocka_unit_test(t_date_fallback_and_default_tlp),
+		cmocka_unit_test(t_json_shape_and_utf8),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
