@@ -27,7 +27,8 @@ struct article_list {
 /*
  * Split the body.  html may be NULL (then text is used); subject titles a
  * message that is not a digest.  ST_OK with at least one article when there
- * is any body; ST_NOMEM.  Free with html_articles_free().
+ * is any body, and with n = 0 (v NULL) when html and text are both NULL or
+ * empty; ST_NOMEM.  Free with html_articles_free().
  */
 enum status	 html_articles(const char *subject, const char *html,
 		    size_t html_len, const char *text, size_t text_len,
