@@ -83,6 +83,22 @@ clean_str(const char *s)
 	return s == NULL ? NULL : utf8_clean(s, strlen(s));
 }
 
+/* The Message-ID in its usual written form, with angle brackets. */
+static char *
+message_id(const char *id)
+{
+	char	*c, *s;
+	size_t	 n;
+
+	if ((c = clean_str(id)) == NULL || c[0] == '<')
+		return c;
+	n = strlen(c) + 3;
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "<%s>", c);
+	free(c);
+	return s;
+}
+
 /* A file name for the email: the subject made safe, else the hash. */
 static char *
 email_file_name(const char *subject, const char *sha256)
@@ -181,7 +197,7 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 		st = ST_NOMEM;
 		goto fail;
 	}
-	if ((msg->message_id && (p->message_id = clean_str(msg->message_id)) == NULL) ||
+	if ((msg->message_id && (p->message_id = message_id(msg->message_id)) == NULL) ||
 	    (msg->subject && (p->subject = clean_str(msg->subject)) == NULL) ||
 	    (msg->from && (p->from = clean_str(msg->from)) == NULL))
 		goto nomem;

@@ -151,7 +151,8 @@ class DryRun(Base):
 
     def test_sizes_and_hashes_are_of_the_raw_file(self):
         p = os.path.join(DATA, "plain-advisory.eml")
-        raw = open(p, "rb").read()
+        with open(p, "rb") as f:
+            raw = f.read()
         plan = self.plans(run(["--eml", p, "--dry-run"], cwd=self.tmp).stdout)[0]
         self.assertEqual(plan["message"]["sha256"], hashlib.sha256(raw).hexdigest())
         self.assertEqual(plan["message"]["size"], len(raw))
@@ -245,7 +246,8 @@ class Configuration(Base):
                       os.path.join(DATA, "plain-advisory.eml"), "--dry-run"]):
             r = run(args, cwd=self.tmp)
             outs.append(r.stdout + r.stderr)
-        log = open(os.path.join(logdir, NAME + ".log"), "rb").read()
+        with open(os.path.join(logdir, NAME + ".log"), "rb") as f:
+            log = f.read()
         self.assertRegex(log.decode(), r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - %s (DEBUG|INFO|WARNING|ERROR): " % NAME)
         self.assertIn(b"DEBUG", log)
         for blob in outs + [log]:
@@ -258,7 +260,8 @@ class Configuration(Base):
         os.mkdir(logdir)
         run(["-c", self.tmp, "-n", "box2", "-v", "3", "-ll", logdir], cwd=self.tmp)
         self.assertTrue(os.path.exists(os.path.join(logdir, "box2.log")))
-        self.assertIn(" - box2 ", open(os.path.join(logdir, "box2.log")).read())
+        with open(os.path.join(logdir, "box2.log")) as f:
+            self.assertIn(" - box2 ", f.read())
 
     def test_unwritable_log_dir_is_an_error(self):
         r = run(["-c", self.tmp, "-ll", os.path.join(self.tmp, "nope")], cwd=self.tmp)

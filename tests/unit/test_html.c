@@ -214,16 +214,16 @@ bomb(const char *tag, size_t n)
 	assert_non_null(strstr(s, "end evil.example"));
 	free(s);
 	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
-	if (secs >= 2.0)
+	if (secs >= 10.0)
 		print_error("%s x %zu: %.2f s\n", tag, n, secs);
-	assert_true(secs < 2.0);
+	assert_true(secs < 10.0);
 	c0 = clock();
 	assert_int_equal(html_articles("bomb", b.p, b.len, NULL, 0, &l),
 	    ST_OK);
 	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
-	if (secs >= 2.0)
+	if (secs >= 10.0)
 		print_error("%s x %zu: %.2f s\n", tag, n, secs);
-	assert_true(secs < 2.0);
+	assert_true(secs < 10.0);
 	assert_non_null(strstr(l.v[0].text, "end evil.example"));
 	html_articles_free(&l);
 	buf_free(&b);

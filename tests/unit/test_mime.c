@@ -337,7 +337,7 @@ t_depth_bound(void **state)
 	c0 = clock();
 	assert_int_equal(mime_parse("deep", b.p, b.len, &m, err, sizeof(err)),
 	    ST_MSG_BAD);
-	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 1.0);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
 	assert_null(m);
 	assert_non_null(strstr(err, "deep"));
 	assert_non_null(strstr(err, "32"));
@@ -409,7 +409,7 @@ t_parts_bound(void **state)
 	c0 = clock();
 	assert_int_equal(mime_parse("p", b.p, b.len, &m, err, sizeof(err)),
 	    ST_MSG_BAD);
-	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 1.0);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
 	assert_non_null(strstr(err, "1000"));
 	buf_free(&b);
 }

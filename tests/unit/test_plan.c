@@ -121,7 +121,7 @@ t_build_basic(void **state)
 	assert_int_equal(p->natts, 1);
 	assert_string_equal(p->atts[0].type, "Generic Text");
 	assert_true(has(&p->atts[0].iocs, IOC_IPV4, "45.137.21.9"));
-	assert_string_equal(p->file_name, "Digest_evil-host_.net_sighted.eml");
+	assert_string_equal(p->file_name, "Digest_evil-host_._net_sighted.eml");
 	plan_free(p);
 }
 
