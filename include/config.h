@@ -49,11 +49,12 @@ struct config {
 /* Called for each non-fatal finding ("file:line: unknown key 'x'"). */
 typedef void	(*config_warn_fn)(const char *msg);
 
-/* Fill c with the built-in defaults (no secrets, no hosts). */
+/* Fill an empty c with the built-in defaults (no secrets, no hosts). */
 void		 config_defaults(struct config *c);
 
 /*
- * Load and validate path.  ST_OK; ST_CONFIG with err naming the file, key
+ * Load and validate path into an empty c (it starts from the defaults; on
+ * failure c is left empty, so config_free is always safe).  ST_OK; ST_CONFIG with err naming the file, key
  * and value (never a secret) for bad values, permissions that expose a
  * secret (err says the chmod to run), unreadable password_file or unset
  * password_env; ST_IO when the file is missing (errno ENOENT kept).

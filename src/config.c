@@ -1067,8 +1067,7 @@ ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
 	int		 fd, echo_off = 0;
 	char		*r;
 
-	fputs(prompt, out);
-	fflush(out);
+	/* Echo goes off before the prompt shows, so nothing typed after it echoes. */
 	fd = fileno(in);
 	if (secret && fd != -1 && isatty(fd) && tcgetattr(fd, &old) == 0) {
 		quiet = old;
@@ -1076,6 +1075,8 @@ ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
 		if (tcsetattr(fd, TCSANOW, &quiet) == 0)
 			echo_off = 1;
 	}
+	fputs(prompt, out);
+	fflush(out);
 	r = fgets(ans, (int)anssz, in);
 	if (echo_off) {
 		tcsetattr(fd, TCSANOW, &old);

@@ -88,10 +88,11 @@ load_config(const char *path, struct config *cfg, int *missing)
 	enum status	 st;
 
 	*missing = 0;
-	config_defaults(cfg);
+	/* config_load starts from the defaults; it leaves cfg empty on failure. */
 	st = config_load(cfg, path, config_warning, err, sizeof(err));
 	if (st == ST_IO && errno == ENOENT) {
 		*missing = 1;
+		config_defaults(cfg);
 		return ST_OK;
 	}
 	if (st != ST_OK)
@@ -135,7 +136,7 @@ main(int argc, char *argv[])
 	enum status	 st;
 	int		 rc = EXIT_CONFIG, missing, offline;
 
-	config_defaults(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) == -1) {
 		cli_usage(stderr);
 		fprintf(stderr, "%s: error: %s\n", progname, err);
