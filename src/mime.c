@@ -1232,7 +1232,7 @@ static int
 decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 {
 	char	*res = NULL;
-	size_t	 idx = 0, rlen = 0;
+	size_t	 idx = 0, rlen = 0, dlen;
 	int	 enc;
 
 	*out = NULL;
@@ -1244,8 +1244,23 @@ decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 		if (enc != MAILMIME_MECHANISM_BASE64 &&
 		    enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
 			enc = MAILMIME_MECHANISM_8BIT;
+		dlen = d->dt_data.dt_text.dt_length;
+		/*
+		 * libetpan's quoted-printable decoder reads past the end of
+		 * its input when the data ends in a cut escape ("=" or "=F";
+		 * found by fuzz_mime, tests/data/hostile/qp-cut-escape.eml).
+		 * Such an escape is malformed: drop it.
+		 */
+		if (enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+			const char *t = d->dt_data.dt_text.dt_data;
+
+			if (dlen >= 1 && t[dlen - 1] == '=')
+				dlen -= 1;
+			else if (dlen >= 2 && t[dlen - 2] == '=')
+				dlen -= 2;
+		}
 		if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
-		    d->dt_data.dt_text.dt_length, &idx, enc, &res, &rlen) !=
+		    dlen, &idx, enc, &res, &rlen) !=
 		    MAILIMF_NO_ERROR || res == NULL) {
 			/* Undecodable: keep the bytes as they are. */
 			res = NULL;

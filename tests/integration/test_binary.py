@@ -197,6 +197,31 @@ class DryRun(Base):
         self.assertEqual(self.plans(r.stdout)[0]["message"]["tlp"], "RED")
 
 
+class Hostile(Base):
+    """Every saved hostile or fuzz-found message: no crash, no sanitizer
+    report, a plan or a clear per-message error, and the run goes on."""
+
+    def test_each_hostile_message(self):
+        hdir = os.path.join(DATA, "hostile")
+        names = sorted(n for n in os.listdir(hdir) if not n.startswith("."))
+        self.assertTrue(names)
+        good = os.path.join(DATA, "plain-advisory.eml")
+        for n in names:
+            with self.subTest(message=n):
+                r = run(["--eml", os.path.join(hdir, n), "--eml", good,
+                         "--dry-run"], cwd=self.tmp, timeout=120)
+                err = r.stderr.decode(errors="replace")
+                self.assertIn(r.returncode, (0, 1), err[-2000:])
+                self.assertNotIn("Sanitizer", err)
+                self.assertNotIn("runtime error", err)
+                plans = [json.loads(l) for l in r.stdout.decode().splitlines()]
+                # The good message after it always comes out.
+                self.assertEqual(plans[-1]["message"]["message_id"],
+                                 "<adv-2026-114@cert.example.org>")
+                if r.returncode == 1:
+                    self.assertIn(n, err)
+
+
 class Configuration(Base):
     def test_no_config_no_tty_exits_78(self):
         r = run(["-c", self.tmp], cwd=self.tmp, stdin=subprocess.DEVNULL)
