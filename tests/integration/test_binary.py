@@ -203,7 +203,7 @@ class Hostile(Base):
 
     def test_each_hostile_message(self):
         hdir = os.path.join(DATA, "hostile")
-        names = sorted(n for n in os.listdir(hdir) if not n.startswith("."))
+        names = sorted(n for n in os.listdir(hdir) if n.endswith(".eml"))
         self.assertTrue(names)
         good = os.path.join(DATA, "plain-advisory.eml")
         for n in names:

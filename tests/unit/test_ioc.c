@@ -1,7 +1,702 @@
+/* Unit tests for ioc: extraction, refanging, precision rules, sets. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-static void t_todo(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(t_todo) }; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bounds.h"
+#include "ioc.h"
+
+struct want {
+	enum ioc_type	 type;
+	const char	*value;
+};
+
+static struct ioc_ctx	*ctx;
+
+static int
+setup(void **state)
+{
+	char	 err[256];
+
+	if ((ctx = ioc_ctx_new(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ioc_ctx_new: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	ioc_ctx_free(ctx);
+	ctx = NULL;
+	return 0;
+}
+
+static void
+dump(const struct ioc_set *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->n; i++)
+		fprintf(stderr, "  got %s: %s\n", ioc_type_name(s->v[i].type),
+		    s->v[i].value);
+}
+
+/* Extract from text (len bytes) with c; the result must be exactly w[0..n). */
+static void
+expect_len(struct ioc_ctx *c, const char *text, size_t len,
+    const struct want *w, size_t n)
+{
+	struct ioc_set	 s;
+	size_t		 i;
+
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(c, text, len, &s), ST_OK);
+	if (s.n != n) {
+		fprintf(stderr, "text: %.200s\n", text);
+		dump(&s);
+	}
+	assert_int_equal(s.n, n);
+	for (i = 0; i < n; i++) {
+		if (s.v[i].type != w[i].type ||
+		    strcmp(s.v[i].value, w[i].value) != 0) {
+			fprintf(stderr, "text: %.200s\n", text);
+			dump(&s);
+		}
+		assert_int_equal(s.v[i].type, w[i].type);
+		assert_string_equal(s.v[i].value, w[i].value);
+	}
+	ioc_set_free(&s);
+}
+
+#define EXPECT(text, ...) do {						\
+	const struct want w_[] = { __VA_ARGS__ };			\
+	expect_len(ctx, (text), strlen(text), w_, sizeof(w_) / sizeof(w_[0])); \
+} while (0)
+
+#define EXPECT_NONE(text)	expect_len(ctx, (text), strlen(text), NULL, 0)
+
+#define W(t, v)	{ (t), (v) }
+
+static void
+t_type_names(void **state)
+{
+	static const char *const names[IOC_NTYPES] = {
+		"IP Address", "IPv6 Address", "CIDR Block", "FQDN", "URL",
+		"Email Address", "MD5", "SHA-1", "SHA-256", "SHA-512", "CVE",
+		"Filename", "Registry Key", "Bitcoin Address", "ASN"
+	};
+	int	 i;
+
+	for (i = 0; i < IOC_NTYPES; i++)
+		assert_string_equal(ioc_type_name((enum ioc_type)i), names[i]);
+	assert_non_null(ioc_type_name(IOC_NTYPES));
+	assert_string_not_equal(ioc_type_name(IOC_NTYPES), "ASN");
+}
+
+static void
+t_ctx_err_null(void **state)
+{
+	struct ioc_ctx	*c;
+
+	c = ioc_ctx_new(NULL, 0);
+	assert_non_null(c);
+	ioc_ctx_free(c);
+	ioc_ctx_free(NULL);
+}
+
+static void
+t_url_defanged_example(void **state)
+{
+	/* The URL's host is not also an FQDN. */
+	EXPECT("hxxp://login-verify[.]com/a",
+	    W(IOC_URL, "http://login-verify.com/a"));
+	EXPECT("login-verify[.]com", W(IOC_FQDN, "login-verify.com"));
+	/* ...unless it also stands alone, before or after. */
+	EXPECT("hxxp://login-verify[.]com/a and login-verify[.]com",
+	    W(IOC_URL, "http://login-verify.com/a"),
+	    W(IOC_FQDN, "login-verify.com"));
+	EXPECT("login-verify.com, see http://login-verify.com/a",
+	    W(IOC_FQDN, "login-verify.com"),
+	    W(IOC_URL, "http://login-verify.com/a"));
+}
+
+static void
+t_email_defanged(void **state)
+{
+	EXPECT("user[at]evil-domain[.]net",
+	    W(IOC_EMAIL, "user@evil-domain.net"));
+	EXPECT("mail John.Doe@Evil-Domain.NET now",
+	    W(IOC_EMAIL, "john.doe@evil-domain.net"));
+	EXPECT("a(at)evil.com b[@]evil.com c{at}evil.com d [at] evil.com",
+	    W(IOC_EMAIL, "a@evil.com"), W(IOC_EMAIL, "b@evil.com"),
+	    W(IOC_EMAIL, "c@evil.com"), W(IOC_EMAIL, "d@evil.com"));
+	EXPECT("first[.]last[at]evil(.)com",
+	    W(IOC_EMAIL, "first.last@evil.com"));
+	/* Domain of an address is not an FQDN unless standing alone. */
+	EXPECT("x@evil.com and evil.com",
+	    W(IOC_EMAIL, "x@evil.com"), W(IOC_FQDN, "evil.com"));
+	EXPECT("x+tag@mail.evil.com", W(IOC_EMAIL, "x+tag@mail.evil.com"));
+}
+
+static void
+t_email_negative(void **state)
+{
+	EXPECT_NONE("root@localhost");
+	EXPECT_NONE("a@b.pdf");
+	EXPECT_NONE("me@co.uk");
+	EXPECT_NONE("user@intranet.local");
+	EXPECT_NONE("@evil.com");
+	/* Local part over 64 characters. */
+	EXPECT_NONE("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@evil.com");
+}
+
+static void
+t_defangs(void **state)
+{
+	EXPECT("hxxp://a.evil.com/x hxxps://b.evil.com/x hXXp://c.evil.com/x "
+	    "HXXPS://d.evil.com/x fxp://e.evil.com/x",
+	    W(IOC_URL, "http://a.evil.com/x"),
+	    W(IOC_URL, "https://b.evil.com/x"),
+	    W(IOC_URL, "http://c.evil.com/x"),
+	    W(IOC_URL, "https://d.evil.com/x"),
+	    W(IOC_URL, "ftp://e.evil.com/x"));
+	EXPECT("http[:]//a.evil.com/ https[://]b.evil.com/ hxxp[:]//c.evil.com",
+	    W(IOC_URL, "http://a.evil.com/"),
+	    W(IOC_URL, "https://b.evil.com/"),
+	    W(IOC_URL, "http://c.evil.com"));
+	EXPECT("one[.]com two(.)com three{.}com four[dot]com five(dot)com "
+	    "six[DOT]com seven{dot}com",
+	    W(IOC_FQDN, "one.com"), W(IOC_FQDN, "two.com"),
+	    W(IOC_FQDN, "three.com"), W(IOC_FQDN, "four.com"),
+	    W(IOC_FQDN, "five.com"), W(IOC_FQDN, "six.com"),
+	    W(IOC_FQDN, "seven.com"));
+	/* Sloppy and spaced variants. */
+	EXPECT("sloppy[.com other.]net spaced [.] org",
+	    W(IOC_FQDN, "sloppy.com"), W(IOC_FQDN, "other.net"),
+	    W(IOC_FQDN, "spaced.org"));
+	EXPECT("hxxps://evil[.]com[/]dl[.]php",
+	    W(IOC_URL, "https://evil.com/dl.php"));
+	EXPECT("hxxp://evil[.]com[:]8080/x",
+	    W(IOC_URL, "http://evil.com:8080/x"));
+	/* A lone "dot" word is not a defang. */
+	EXPECT_NONE("evil dot com");
+}
+
+static void
+t_ipv4(void **state)
+{
+	EXPECT("c2 at 1.2.3.4, then 8.8.8.8.",
+	    W(IOC_IPV4, "1.2.3.4"), W(IOC_IPV4, "8.8.8.8"));
+	EXPECT("1.2.3[.]4 and 5[.]6[.]7[.]8 and 9(.)9(.)9(.)9",
+	    W(IOC_IPV4, "1.2.3.4"), W(IOC_IPV4, "5.6.7.8"),
+	    W(IOC_IPV4, "9.9.9.9"));
+	EXPECT("ip=10.0.0.1:443 [192.168.1.1] (0.0.0.0)",
+	    W(IOC_IPV4, "10.0.0.1"), W(IOC_IPV4, "192.168.1.1"),
+	    W(IOC_IPV4, "0.0.0.0"));
+	EXPECT("255.255.255.255", W(IOC_IPV4, "255.255.255.255"));
+	EXPECT("net 10.1.0.0/16 host 10.1.2.3/33",
+	    W(IOC_CIDR, "10.1.0.0/16"), W(IOC_IPV4, "10.1.2.3"));
+	EXPECT("block 10.2.0.0/16. Also 10.3.0.0/16.5",
+	    W(IOC_CIDR, "10.2.0.0/16"), W(IOC_IPV4, "10.3.0.0"));
+}
+
+static void
+t_ipv4_negative(void **state)
+{
+	EXPECT_NONE("1.2.3.4.5");
+	EXPECT_NONE("version 10.0.19041.1");
+	EXPECT_NONE("256.1.1.1 1.2.3.256 1.2.3 1.2");
+	EXPECT_NONE("01.2.3.4 1.02.3.4 1.2.3.00");
+	EXPECT_NONE("5.1.2.3.4 v1.2.3.4 1.2.3.4a a1.2.3.4");
+	EXPECT_NONE("1.2.3.4-rc1 1.2.3.4_x");
+	EXPECT_NONE("1[.]2[.]3[.]4[.]5");
+}
+
+static void
+t_fqdn(void **state)
+{
+	EXPECT("EVIL.COM. and sub.Example.co.uk PayPal.com",
+	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "sub.example.co.uk"),
+	    W(IOC_FQDN, "paypal.com"));
+	EXPECT("xn--80ak6aa92e.com a-b.info 3com.com",
+	    W(IOC_FQDN, "xn--80ak6aa92e.com"), W(IOC_FQDN, "a-b.info"),
+	    W(IOC_FQDN, "3com.com"));
+	/* Defanged file-extension TLDs are hosts. */
+	EXPECT("evil[.]zip and bad[.]mov",
+	    W(IOC_FQDN, "evil.zip"), W(IOC_FQDN, "bad.mov"));
+	/* "www." makes a file-extension TLD a host. */
+	EXPECT("www.example.zip", W(IOC_FQDN, "www.example.zip"));
+	/* URL hosts are hosts whatever the TLD. */
+	EXPECT("https://github.zip/x", W(IOC_URL, "https://github.zip/x"));
+	/* Multi-level public suffix needs a registrable part. */
+	EXPECT("a.b.foo.ck", W(IOC_FQDN, "a.b.foo.ck"));
+}
+
+static void
+t_fqdn_negative(void **state)
+{
+	EXPECT_NONE("co.uk com uk");
+	EXPECT_NONE("foo.ck");
+	EXPECT_NONE("invoice.pdf setup.exe report.docx image.png a.txt");
+	EXPECT_NONE("word.zip README.md script.py main.rs run.sh x.pl y.ps "
+	    "clip.mov notes.one tool.app");
+	EXPECT_NONE("files.example.zip");
+	EXPECT_NONE("host.localdomain intranet.local e.g. i.e.");
+	/* Two words run together at a sentence end. */
+	EXPECT_NONE("the attack.Click here");
+	/* Code, not hosts. */
+	EXPECT_NONE("System.IO Foo.Bar.Com");
+	/* Label and name length, LDH. */
+	EXPECT_NONE("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".com");
+	EXPECT_NONE("-bad.com bad-.com");
+	EXPECT_NONE("my_host.evil.com");
+	{
+		char	 big[400];
+		size_t	 i;
+
+		/* 126 labels of "a" plus "com": 255 characters. */
+		for (i = 0; i < 126; i++) {
+			big[2 * i] = 'a';
+			big[2 * i + 1] = '.';
+		}
+		memcpy(big + 252, "com", 4);
+		EXPECT_NONE(big);
+		/* 124 labels plus "com" is 251: fine. */
+		EXPECT(big + 4, W(IOC_FQDN, big + 4));
+	}
+}
+
+static void
+t_url(void **state)
+{
+	EXPECT("(see https://Example.COM/Path/To?q=A#Frag).",
+	    W(IOC_URL, "https://example.com/Path/To?q=A#Frag"));
+	EXPECT("http://evil.com/a_(b)), 'http://evil.com/x', "
+	    "<http://evil.com/y>, \"http://evil.com/z\"",
+	    W(IOC_URL, "http://evil.com/a_(b)"),
+	    W(IOC_URL, "http://evil.com/x"),
+	    W(IOC_URL, "http://evil.com/y"),
+	    W(IOC_URL, "http://evil.com/z"));
+	EXPECT("[http://evil.com/list] http://evil.com/q?a=1;!?",
+	    W(IOC_URL, "http://evil.com/list"),
+	    W(IOC_URL, "http://evil.com/q?a=1"));
+	EXPECT("HTTP://EVIL.COM http://evil.com:8080/x ftp://files.evil.org/p",
+	    W(IOC_URL, "http://evil.com"),
+	    W(IOC_URL, "http://evil.com:8080/x"),
+	    W(IOC_URL, "ftp://files.evil.org/p"));
+	EXPECT("http://1.2.3.4/x http://[2001:DB8::1]:81/y",
+	    W(IOC_URL, "http://1.2.3.4/x"),
+	    W(IOC_URL, "http://[2001:db8::1]:81/y"));
+	EXPECT("http://paypal.com@evil.com/login",
+	    W(IOC_URL, "http://paypal.com@evil.com/login"));
+	EXPECT("http://evil.com/a\tb", W(IOC_URL, "http://evil.com/a"));
+}
+
+static void
+t_url_negative(void **state)
+{
+	EXPECT_NONE("http://localhost/x http://intranet/ http://host.local/");
+	EXPECT_NONE("http://1.2.3.256/ http://[::zz]/ http://evil.com:0/");
+	EXPECT_NONE("http://evil.com:70000/");
+	/* Other schemes are not URLs; a host after "//" stands alone. */
+	EXPECT("gopher://evil.com/x", W(IOC_FQDN, "evil.com"));
+	EXPECT("xhttp://evil.com/", W(IOC_FQDN, "evil.com"));
+	EXPECT_NONE("http://");
+}
+
+static void
+t_url_max_len(void **state)
+{
+	char	*t;
+	size_t	 n;
+
+	n = MAX_IOC_LEN + 64;
+	t = malloc(n + 1);
+	assert_non_null(t);
+	memcpy(t, "http://evil.com/", 16);
+	memset(t + 16, 'a', n - 16);
+	t[n] = '\0';
+	/* Too long: dropped, and its host is not reported either. */
+	EXPECT_NONE(t);
+	/* Exactly MAX_IOC_LEN is kept. */
+	t[MAX_IOC_LEN] = '\0';
+	EXPECT(t, W(IOC_URL, t));
+	free(t);
+}
+
+static void
+t_hashes(void **state)
+{
+	EXPECT("md5 D41D8CD98F00B204E9800998ECF8427E",
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	EXPECT("sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709",
+	    W(IOC_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+	EXPECT("(e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855)",
+	    W(IOC_SHA256,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	EXPECT("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+	    W(IOC_SHA512,
+	    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"));
+	/* A hash named as a file, and a sample's file name. */
+	EXPECT("d41d8cd98f00b204e9800998ecf8427e.exe",
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	EXPECT("sample_d41d8cd98f00b204e9800998ecf8427e.bin",
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+}
+
+static void
+t_hashes_negative(void **state)
+{
+	/* 31, 33 and 63 hex digits. */
+	EXPECT_NONE("d41d8cd98f00b204e9800998ecf8427 d41d8cd98f00b204e9800998ecf8427ea");
+	EXPECT_NONE("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85");
+	/* Part of a longer alphanumeric run. */
+	EXPECT_NONE("xd41d8cd98f00b204e9800998ecf8427e d41d8cd98f00b204e9800998ecf8427eg");
+	/* Fillers: one repeated character, all digits, all letters. */
+	EXPECT_NONE("00000000000000000000000000000000 "
+	    "ffffffffffffffffffffffffffffffffffffffff");
+	EXPECT_NONE("12345678901234567890123456789012 "
+	    "abcdefabcdefabcdefabcdefabcdefab");
+}
+
+static void
+t_cve(void **state)
+{
+	EXPECT("cve-2021-44228 and CVE-2014-0160 and Cve-2023-1234567",
+	    W(IOC_CVE, "CVE-2021-44228"), W(IOC_CVE, "CVE-2014-0160"),
+	    W(IOC_CVE, "CVE-2023-1234567"));
+	EXPECT_NONE("CVE-2021-123 CVE-21-1234 XCVE-2021-1234 CVE-2021-1234x");
+}
+
+static void
+t_ipv6(void **state)
+{
+	EXPECT("beacon to 2001:DB8::1 and 2001:db8:0:0:0:0:0:2.",
+	    W(IOC_IPV6, "2001:db8::1"), W(IOC_IPV6, "2001:db8::2"));
+	EXPECT("2001:db8:85a3::/48", W(IOC_CIDR, "2001:db8:85a3::/48"));
+	/* Times, MACs, "a::b" and loopback are not reported. */
+	EXPECT_NONE("12:30:45 00:11:22:33:44:55 A::B ::1 std::vector");
+	/* A rejected colon run does not hide an address after it. */
+	EXPECT("ab:7.7.7.7", W(IOC_IPV4, "7.7.7.7"));
+}
+
+static void
+t_dedup_order(void **state)
+{
+	struct ioc_set	 s;
+	const char	*t1 = "evil.com 1.2.3.4 EVIL.com evil[.]com 1.2.3.4";
+	const char	*t2 = "1.2.3.4 bad.org evil.com";
+
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(ctx, t1, strlen(t1), &s), ST_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(ioc_extract(ctx, t2, strlen(t2), &s), ST_OK);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.v[0].value, "evil.com");
+	assert_int_equal(s.v[0].type, IOC_FQDN);
+	assert_string_equal(s.v[1].value, "1.2.3.4");
+	assert_string_equal(s.v[2].value, "bad.org");
+	ioc_set_free(&s);
+	assert_int_equal(s.n, 0);
+	assert_null(s.v);
+	assert_null(s.index);
+}
+
+static void
+t_set_api(void **state)
+{
+	struct ioc_set	 s;
+	char		 big[MAX_IOC_LEN + 2];
+
+	ioc_set_init(&s);
+	assert_int_equal(ioc_set_has(&s, IOC_FQDN, "a.com"), 0);
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, "a.com"), 1);
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, "a.com"), 0);
+	/* Same value, different type: distinct. */
+	assert_int_equal(ioc_set_add(&s, IOC_URL, "a.com"), 1);
+	assert_int_equal(ioc_set_has(&s, IOC_FQDN, "a.com"), 1);
+	assert_int_equal(ioc_set_has(&s, IOC_URL, "a.com"), 1);
+	assert_int_equal(ioc_set_has(&s, IOC_EMAIL, "a.com"), 0);
+	assert_int_equal(ioc_set_has(&s, IOC_FQDN, "A.com"), 0);
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, ""), -1);
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, NULL), -1);
+	assert_int_equal(ioc_set_add(&s, IOC_NTYPES, "x"), -1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ioc_set_add(&s, IOC_URL, big), -1);
+	big[MAX_IOC_LEN] = '\0';
+	assert_int_equal(ioc_set_add(&s, IOC_URL, big), 1);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.v[1].type, IOC_URL);
+	ioc_set_free(&s);
+	ioc_set_free(NULL);
+}
+
+static void
+t_set_cap(void **state)
+{
+	struct ioc_set	 s;
+	char		 v[32];
+	size_t		 i;
+
+	ioc_set_init(&s);
+	for (i = 0; i < MAX_IOCS; i++) {
+		snprintf(v, sizeof(v), "h%zu.example.com", i);
+		assert_int_equal(ioc_set_add(&s, IOC_FQDN, v), 1);
+	}
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, "one-more.com"), -1);
+	/* Present values still answer 0, not an error. */
+	assert_int_equal(ioc_set_add(&s, IOC_FQDN, "h7.example.com"), 0);
+	assert_int_equal(ioc_set_has(&s, IOC_FQDN, "h19999.example.com"), 1);
+	assert_int_equal(s.n, MAX_IOCS);
+	ioc_set_free(&s);
+}
+
+static void
+t_extract_cap(void **state)
+{
+	struct ioc_set	 s;
+	char		*t, *p;
+	size_t		 i, n = MAX_IOCS + 10;
+
+	t = malloc(n * 16 + 1);
+	assert_non_null(t);
+	p = t;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "10.%zu.%zu.%zu ", i / 65536, (i / 256) % 256,
+		    i % 256);
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(ctx, t, (size_t)(p - t), &s), ST_NOMEM);
+	assert_int_equal(s.n, MAX_IOCS);
+	assert_string_equal(s.v[0].value, "10.0.0.0");
+	ioc_set_free(&s);
+	free(t);
+}
+
+static void
+t_exclude(void **state)
+{
+	struct ioc_ctx	*c;
+	const char	*list =
+	    "# allow list\n"
+	    "\n"
+	    "  good.com  # our own domain\r\n"
+	    "*.corp.example\n"
+	    "8.8.8.8\n"
+	    "d41d8cd98f00b204e9800998ecf8427e\n"
+	    "partner[.]org\n"
+	    "https://cdn.example.net/Lib.js\n"
+	    "CVE-2014-0160";
+	const char	*text =
+	    "good.com mail.good.com x@good.com https://www.good.com/p "
+	    "notgood.com good.com.evil.net a.corp.example "
+	    "8.8.8.8 8.8.4.4 http://8.8.8.8/x "
+	    "d41d8cd98f00b204e9800998ecf8427e partner.org cve-2014-0160 "
+	    "CVE-2021-44228 https://cdn.example.net/lib.js "
+	    "https://cdn.example.net/other.js";
+	const struct want w[] = {
+		W(IOC_FQDN, "notgood.com"),
+		W(IOC_FQDN, "good.com.evil.net"),
+		W(IOC_IPV4, "8.8.4.4"),
+		W(IOC_CVE, "CVE-2021-44228"),
+		W(IOC_URL, "https://cdn.example.net/other.js"),
+	};
+	const struct want w2[] = {
+		W(IOC_FQDN, "notgood.com"),
+		W(IOC_IPV4, "8.8.4.4"),
+		W(IOC_CVE, "CVE-2021-44228"),
+		W(IOC_URL, "https://cdn.example.net/other.js"),
+	};
+
+	assert_non_null(c = ioc_ctx_new(NULL, 0));
+	assert_int_equal(ioc_ctx_exclude(c, list, strlen(list)), ST_OK);
+	assert_int_equal(ioc_ctx_exclude(c, "", 0), ST_OK);
+	expect_len(c, text, strlen(text), w, sizeof(w) / sizeof(w[0]));
+	/* Lists add up. */
+	assert_int_equal(ioc_ctx_exclude(c, "evil.net", 8), ST_OK);
+	expect_len(c, text, strlen(text), w2, sizeof(w2) / sizeof(w2[0]));
+	ioc_ctx_free(c);
+}
+
+static void
+t_exclude_too_long(void **state)
+{
+	struct ioc_ctx	*c;
+	char		*list;
+
+	assert_non_null(c = ioc_ctx_new(NULL, 0));
+	list = malloc(MAX_IOC_LEN + 2);
+	assert_non_null(list);
+	memset(list, 'a', MAX_IOC_LEN + 1);
+	list[MAX_IOC_LEN + 1] = '\0';
+	assert_int_equal(ioc_ctx_exclude(c, list, MAX_IOC_LEN + 1), ST_CONFIG);
+	free(list);
+	ioc_ctx_free(c);
+}
+
+static void
+t_invalid_utf8(void **state)
+{
+	const char	 t[] = "\xff\xfe evil.com \xc3\x28 1.2.3.4 \xed\xa0\x80"
+	    "\xff" "bad.org\xfe http://x.evil.com/a\xff\x80 \xc3";
+
+	EXPECT(t, W(IOC_FQDN, "evil.com"), W(IOC_IPV4, "1.2.3.4"),
+	    W(IOC_FQDN, "bad.org"), W(IOC_URL, "http://x.evil.com/a"));
+	/* Valid UTF-8 around and inside a path. */
+	EXPECT("«evil.com» http://evil.org/caf\xc3\xa9 “http://evil.net/x”",
+	    W(IOC_FQDN, "evil.com"), W(IOC_URL, "http://evil.org/caf\xc3\xa9"),
+	    W(IOC_URL, "http://evil.net/x"));
+}
+
+static void
+t_empty(void **state)
+{
+	struct ioc_set	 s;
+
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(ctx, "", 0, &s), ST_OK);
+	assert_int_equal(ioc_extract(ctx, NULL, 0, &s), ST_OK);
+	assert_int_equal(ioc_extract(ctx, "evil.com", 0, &s), ST_OK);
+	assert_int_equal(s.n, 0);
+	ioc_set_free(&s);
+	EXPECT_NONE("   \n\t  ");
+}
+
+static void
+t_nul_inside(void **state)
+{
+	const char	 t[] = "evil.com\0001.2.3.4\0x@bad.org";
+	const struct want w[] = {
+		W(IOC_FQDN, "evil.com"),
+		W(IOC_IPV4, "1.2.3.4"),
+		W(IOC_EMAIL, "x@bad.org"),
+	};
+
+	expect_len(ctx, t, sizeof(t) - 1, w, 3);
+	/* Length is honoured: nothing past len is read. */
+	expect_len(ctx, t, 8, w, 1);
+}
+
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1 MB of pat repeated, then " tail.com": must finish fast and find tail. */
+static void
+pathological(const char *pat)
+{
+	struct ioc_set	 s;
+	size_t		 n = 1024 * 1024, l = strlen(pat), i;
+	char		*t;
+	double		 t0;
+
+	t = malloc(n + 16);
+	assert_non_null(t);
+	for (i = 0; i < n; i++)
+		t[i] = pat[i % l];
+	memcpy(t + n, " tail.com", 9);
+	ioc_set_init(&s);
+	t0 = now();
+	assert_int_equal(ioc_extract(ctx, t, n + 9, &s), ST_OK);
+	if (now() - t0 >= 1.0)
+		fprintf(stderr, "slow on \"%s\": %.2fs\n", pat, now() - t0);
+	assert_true(now() - t0 < 1.0);
+	assert_true(ioc_set_has(&s, IOC_FQDN, "tail.com"));
+	ioc_set_free(&s);
+	free(t);
+}
+
+static void
+t_pathological(void **state)
+{
+	static const char *const pats[] = {
+		"a.", ".", "a", "a[.]", "a [.] ", "1.", "a@", "a@a.", "::",
+		"a:", "http://a.", "hxxp://", "a-", "[.", "a[at]a[.]",
+		"0123456789abcdef", "(((", "http://x.com/(", "x.x@",
+		"a_a.", "1.1.1.1.", "\xff"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		pathological(pats[i]);
+}
+
+static void
+t_many_matches(void **state)
+{
+	struct ioc_set	 s;
+	size_t		 n = 4 * 1024 * 1024, i;
+	const char	*unit = "see hxxp://evil[.]com/x and 1.2.3.4; ";
+	size_t		 l = strlen(unit);
+	char		*t;
+	double		 t0;
+
+	t = malloc(n);
+	assert_non_null(t);
+	for (i = 0; i < n; i++)
+		t[i] = unit[i % l];
+	ioc_set_init(&s);
+	t0 = now();
+	assert_int_equal(ioc_extract(ctx, t, n, &s), ST_OK);
+	assert_true(now() - t0 < 2.0);
+	assert_true(s.n >= 2);
+	assert_true(ioc_set_has(&s, IOC_URL, "http://evil.com/x"));
+	assert_true(ioc_set_has(&s, IOC_IPV4, "1.2.3.4"));
+	ioc_set_free(&s);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_type_names),
+		cmocka_unit_test(t_ctx_err_null),
+		cmocka_unit_test(t_url_defanged_example),
+		cmocka_unit_test(t_email_defanged),
+		cmocka_unit_test(t_email_negative),
+		cmocka_unit_test(t_defangs),
+		cmocka_unit_test(t_ipv4),
+		cmocka_unit_test(t_ipv4_negative),
+		cmocka_unit_test(t_fqdn),
+		cmocka_unit_test(t_fqdn_negative),
+		cmocka_unit_test(t_url),
+		cmocka_unit_test(t_url_negative),
+		cmocka_unit_test(t_url_max_len),
+		cmocka_unit_test(t_hashes),
+		cmocka_unit_test(t_hashes_negative),
+		cmocka_unit_test(t_cve),
+		cmocka_unit_test(t_ipv6),
+		cmocka_unit_test(t_dedup_order),
+		cmocka_unit_test(t_set_api),
+		cmocka_unit_test(t_set_cap),
+		cmocka_unit_test(t_extract_cap),
+		cmocka_unit_test(t_exclude),
+		cmocka_unit_test(t_exclude_too_long),
+		cmocka_unit_test(t_invalid_utf8),
+		cmocka_unit_test(t_empty),
+		cmocka_unit_test(t_nul_inside),
+		cmocka_unit_test(t_pathological),
+		cmocka_unit_test(t_many_matches),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
