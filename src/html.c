@@ -22,6 +22,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "html.h"
+#include "utf8.h"
 
 #define HTML_MAX_TAGS	50000	/* tags handed to gumbo */
 #define TAGNAME_MAX	15	/* longer names never match an end tag */
@@ -59,35 +60,6 @@ inlist(const char *s, const char *const *l)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t	 len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /*
  * The pre-pass.
@@ -474,7 +446,7 @@ t_text(struct text *t, const char *s, size_t n)
 			continue;
 		}
 		t_flush(t);
-		if (utf8_seq((const unsigned char *)s + i, n - i) == 0) {
+		if (utf8_len((const unsigned char *)s + i, n - i) == 0) {
 			t_add(t, repl, 3);
 			i++;
 			continue;
@@ -483,7 +455,7 @@ t_text(struct text *t, const char *s, size_t n)
 			unsigned char d = (unsigned char)s[j];
 
 			if (d <= 0x20 || d == 0x7f || is_nbsp(s, n, j) ||
-			    (l = utf8_seq((const unsigned char *)s + j,
+			    (l = utf8_len((const unsigned char *)s + j,
 			    n - j)) == 0)
 				break;
 		}
@@ -695,7 +667,7 @@ d_esc(struct desc *d, const char *s, size_t n)
 			    c == '\'' || (c < 0x20 && c != '\t' && c != '\n') ||
 			    c == 0x7f)
 				break;
-			if ((l = utf8_seq((const unsigned char *)s + j,
+			if ((l = utf8_len((const unsigned char *)s + j,
 			    n - j)) == 0)
 				break;
 		}
@@ -823,7 +795,7 @@ make_title(const char *subject)
 			sp = b.len > 0;
 			continue;
 		}
-		if ((l = utf8_seq((const unsigned char *)subject + i,
+		if ((l = utf8_len((const unsigned char *)subject + i,
 		    n - i)) == 0)
 			l = 1;
 		if (b.len + (sp ? 1 : 0) + (l == 1 && c >= 0x80 ? 3 : l) >

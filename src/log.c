@@ -11,6 +11,7 @@
 
 #include "bounds.h"
 #include "log.h"
+#include "utf8.h"
 
 #define LOG_LINE_MAX	8192
 #define SECRET_MIN	4	/* shorter values would redact ordinary text */
@@ -146,32 +147,14 @@ log_msg(enum log_level level, const char *fmt, ...)
 	fflush(fp);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+/* Length of a valid UTF-8 sequence at s that is safe in a log line, or 0. */
 static size_t
-utf8_len(const unsigned char *s, size_t n)
+safe_utf8(const unsigned char *s, size_t n)
 {
-	size_t		 len, i;
-	unsigned int	 cp;
+	uint32_t cp;
+	size_t	 len;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	if ((len = utf8_decode(s, n, &cp)) == 0)
 		return 0;
 	/* C1 controls and the bidi overrides could rewrite a log line. */
 	if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
@@ -216,7 +199,7 @@ log_esc(char *out, size_t outsz, const char *s, size_t len)
 			memcpy(tmp, "\\t", 2), tl = 2, n = 1;
 		} else if (u[i] >= 0x20 && u[i] < 0x7f) {
 			tmp[0] = (char)u[i], tl = 1, n = 1;
-		} else if ((n = utf8_len(u + i, len - i)) > 1) {
+		} else if ((n = safe_utf8(u + i, len - i)) > 1) {
 			memcpy(tmp, u + i, n), tl = n;
 		} else {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", u[i]);

@@ -34,6 +34,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "mime.h"
+#include "utf8.h"
 
 #define NAME_MAX_LEN	200	/* attachment file name, bytes */
 #define EXT_MAX_LEN	16	/* extension kept when shortening a name */
@@ -87,35 +88,6 @@ iswsp(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t	 len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 static int
 utf8_valid(const unsigned char *p, size_t n)
@@ -123,7 +95,7 @@ utf8_valid(const unsigned char *p, size_t n)
 	size_t	 i = 0, l;
 
 	while (i < n) {
-		if ((l = utf8_seq(p + i, n - i)) == 0)
+		if ((l = utf8_len(p + i, n - i)) == 0)
 			return 0;
 		i += l;
 	}
@@ -161,7 +133,7 @@ add_sanitised(struct buf *b, const unsigned char *p, size_t n)
 	int	 r;
 
 	while (i < n) {
-		for (j = i; j < n && p[j] != 0 && (l = utf8_seq(p + j,
+		for (j = i; j < n && p[j] != 0 && (l = utf8_len(p + j,
 		    n - j)) != 0; j += l)
 			;
 		if (j > i && (r = add_capped(b, (const char *)p + i,
@@ -1153,7 +1125,7 @@ safe_name(char *s)
 	for (i = 0; i < n; i += l) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((l = utf8_seq((unsigned char *)s + i, n - i)) == 0 ||
+		if ((l = utf8_len((unsigned char *)s + i, n - i)) == 0 ||
 		    (l == 1 && (c < 0x20 || c == 0x7f || c == ':' ||
 		    c == '*' || c == '?' || c == '"' || c == '<' ||
 		    c == '>' || c == '|'))) {

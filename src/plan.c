@@ -15,67 +15,12 @@
 #include "bounds.h"
 #include "buf.h"
 #include "plan.h"
+#include "utf8.h"
 
 #define FILE_NAME_MAX		100	/* bytes of subject kept in the .eml name */
 #define DATE_MIN		315532800	/* 1980-01-01: older is absurd */
 #define DATE_FUTURE_SLACK	(2 * 86400)	/* clocks and zones differ */
 
-/*
- * Copy s as valid UTF-8: invalid bytes become U+FFFD, NUL and C0 controls
- * other than tab and newline become a space.  NULL stays NULL.
- */
-static char *
-utf8_clean(const char *s, size_t len)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	struct buf		 b;
-	size_t			 i = 0, n, k;
-	unsigned int		 cp;
-
-	if (s == NULL)
-		return NULL;
-	buf_init(&b, len * 3 + 16);
-	while (i < len) {
-		if (u[i] < 0x80) {
-			char c = (u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') ||
-			    u[i] == 0x7f ? ' ' : (char)u[i];
-			if (buf_addc(&b, c) == -1)
-				goto fail;
-			i++;
-			continue;
-		}
-		if (u[i] >= 0xc2 && u[i] <= 0xdf)
-			n = 2, cp = u[i] & 0x1f;
-		else if (u[i] >= 0xe0 && u[i] <= 0xef)
-			n = 3, cp = u[i] & 0x0f;
-		else if (u[i] >= 0xf0 && u[i] <= 0xf4)
-			n = 4, cp = u[i] & 0x07;
-		else
-			n = 0, cp = 0;
-		if (n == 0 || n > len - i)
-			goto bad;
-		for (k = 1; k < n; k++) {
-			if ((u[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (u[i + k] & 0x3f);
-		}
-		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			goto bad;
-		if (buf_add(&b, u + i, n) == -1)
-			goto fail;
-		i += n;
-		continue;
-bad:
-		if (buf_add(&b, "\xef\xbf\xbd", 3) == -1)
-			goto fail;
-		i++;
-	}
-	return buf_steal(&b);
-fail:
-	buf_free(&b);
-	return NULL;
-}
 
 static char *
 clean_str(const char *s)
@@ -107,16 +52,24 @@ email_file_name(const char *subject, const char *sha256)
 	size_t	 i, o = 0;
 	int	 space = 0;
 
-	for (i = 0; subject != NULL && subject[i] != '\0' &&
-	    o < FILE_NAME_MAX; i++) {
-		unsigned char c = (unsigned char)subject[i];
+	for (i = 0; subject != NULL && subject[i] != '\0'; i++) {
+		unsigned char	 c = (unsigned char)subject[i];
+		size_t		 n = 1;
 
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		/* Letters of any script are kept whole; ASCII is filtered. */
+		if (c >= 0x80)
+			n = utf8_len((const unsigned char *)subject + i,
+			    strlen(subject + i));
+		if (n > 1 || isalnum(c) || c == '-' || c == '_' || c == '.' ||
 		    c == '(' || c == ')' || c == ',') {
+			if (o + n + 1 > FILE_NAME_MAX)
+				break;
 			if (space && o > 0)
 				name[o++] = '_';
 			space = 0;
-			name[o++] = (char)c;
+			memcpy(name + o, subject + i, n);
+			o += n;
+			i += n - 1;
 		} else
 			space = 1;
 	}

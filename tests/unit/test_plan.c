@@ -219,6 +219,37 @@ t_json_shape_and_utf8(void **state)
 	plan_free(p);
 }
 
+static void
+t_file_name_bounded_utf8(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts	 o = opts();
+	struct mime_msg		 m;
+	struct article		 a = art("T", "", NULL);
+	struct article_list	 l = { &a, 1, NULL, 0 };
+	struct plan		*p;
+	char			 err[256], subj[1024];
+	size_t			 i, n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.date = (time_t)-1;
+	for (i = 0; i + 2 < sizeof(subj); i += 2)
+		memcpy(subj + i, "\xc3\xa9", 2);		/* e-acute, 511 times */
+	subj[i] = '\0';
+	m.subject = subj;
+	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
+	    sizeof(err)), ST_OK);
+	n = strlen(p->file_name);
+	assert_true(n <= 100 + 4);
+	assert_string_equal(p->file_name + n - 4, ".eml");
+	/* Cut on a character boundary: every e-acute whole. */
+	assert_int_equal((n - 4) % 2, 0);
+	for (i = 0; i < n - 4; i += 2)
+		assert_memory_equal(p->file_name + i, "\xc3\xa9", 2);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -226,6 +257,7 @@ main(void)
 		cmocka_unit_test(t_build_basic),
 		cmocka_unit_test(t_date_fallback_and_default_tlp),
 		cmocka_unit_test(t_json_shape_and_utf8),
+		cmocka_unit_test(t_file_name_bounded_utf8),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
