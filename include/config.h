@@ -63,8 +63,12 @@ void		 config_defaults(struct config *c);
 enum status	 config_load(struct config *c, const char *path,
 		    config_warn_fn warn, char *err, size_t errsz);
 
-/* Values needed to run against ThreatQ and IMAP: ST_CONFIG naming the first missing key. */
-enum status	 config_check_online(const struct config *c, char *err, size_t errsz);
+/*
+ * The values needed to talk to ThreatQ (and, with mailbox set, to IMAP):
+ * ST_CONFIG naming the first missing key.
+ */
+enum status	 config_check_online(const struct config *c, int mailbox,
+		    char *err, size_t errsz);
 
 /*
  * First run: ask on in/out (a terminal) for ThreatQ Host, ThreatQ Client ID,

@@ -1029,24 +1029,26 @@ out:
 }
 
 enum status
-config_check_online(const struct config *c, char *err, size_t errsz)
+config_check_online(const struct config *c, int mailbox, char *err,
+    size_t errsz)
 {
 	const char	*path = c->path != NULL ? c->path : "configuration";
 	const char	*missing = NULL;
 
+	/* With a client secret the client_credentials grant needs no user. */
 	if (c->tq.host == NULL)
 		missing = "[threatq] host";
 	else if (c->tq.client_id == NULL)
 		missing = "[threatq] client_id";
-	else if (c->tq.username == NULL)
+	else if (c->tq.client_secret == NULL && c->tq.username == NULL)
 		missing = "[threatq] username";
-	else if (c->tq.password == NULL)
+	else if (c->tq.client_secret == NULL && c->tq.password == NULL)
 		missing = "[threatq] password";
-	else if (c->mbox.server == NULL)
+	else if (mailbox && c->mbox.server == NULL)
 		missing = "[mailbox] server";
-	else if (c->mbox.username == NULL)
+	else if (mailbox && c->mbox.username == NULL)
 		missing = "[mailbox] username";
-	else if (c->mbox.password == NULL)
+	else if (mailbox && c->mbox.password == NULL)
 		missing = "[mailbox] password";
 	if (missing == NULL)
 		return ST_OK;

@@ -197,7 +197,7 @@ t_empty_file(void **state)
 	assert_int_equal(load(&c, "", 0600, err, sizeof(err)), ST_OK);
 	assert_string_equal(c.path, ini);
 	assert_string_equal(c.tq.status, "Review");
-	assert_int_equal(config_check_online(&c, err, sizeof(err)), ST_CONFIG);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_CONFIG);
 	config_free(&c);
 }
 
@@ -279,7 +279,7 @@ t_full(void **state)
 	assert_true(was_registered(SECRET));
 	assert_true(was_registered("imap-pw"));
 	assert_true(was_registered("cs;#x"));
-	assert_int_equal(config_check_online(&c, err, sizeof(err)), ST_OK);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_OK);
 	config_free(&c);
 }
 
@@ -675,13 +675,27 @@ t_check_online(void **state)
 	assert_int_equal(load(&c, "[threatq]\nhost = h\nclient_id = i\n"
 	    "username = u\npassword_env = TQ_TEST_PW\n[mailbox]\n"
 	    "username = m\n", 0600, err, sizeof(err)), ST_OK);
-	assert_int_equal(config_check_online(&c, err, sizeof(err)), ST_CONFIG);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_CONFIG);
 	snprintf(want, sizeof(want), "%s: [mailbox] server is not set", ini);
+	assert_string_equal(err, want);
+	/* Pushing --eml files needs only the ThreatQ side. */
+	assert_int_equal(config_check_online(&c, 0, err, sizeof(err)), ST_OK);
+	config_free(&c);
+
+	/* client_credentials: a client secret replaces username/password. */
+	assert_int_equal(load(&c, "[threatq]\nhost = h\nclient_id = i\n"
+	    "client_secret = s3cr3t-value\n", 0600, err, sizeof(err)), ST_OK);
+	assert_int_equal(config_check_online(&c, 0, err, sizeof(err)), ST_OK);
+	config_free(&c);
+	assert_int_equal(load(&c, "[threatq]\nhost = h\nclient_id = i\n"
+	    "username = u\n", 0600, err, sizeof(err)), ST_OK);
+	assert_int_equal(config_check_online(&c, 0, err, sizeof(err)), ST_CONFIG);
+	snprintf(want, sizeof(want), "%s: [threatq] password is not set", ini);
 	assert_string_equal(err, want);
 	config_free(&c);
 
 	config_defaults(&c);
-	assert_int_equal(config_check_online(&c, err, sizeof(err)), ST_CONFIG);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_CONFIG);
 	assert_string_equal(err, "configuration: [threatq] host is not set");
 	config_free(&c);
 }
