@@ -180,11 +180,12 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (offline) {
-		if (!cli.dry_run) {
-			log_err("--eml/--maildir: sending to ThreatQ is not "
-			    "available in this version yet; add --dry-run to "
-			    "print the plans");
-			rc = EXIT_USAGE;
+		/* Without --dry-run the plans go to ThreatQ. */
+		if (!cli.dry_run && missing) {
+			log_err("%s: no configuration file; pushing --eml or "
+			    "--maildir messages to ThreatQ needs its [threatq] "
+			    "settings (or add --dry-run)", path);
+			rc = EXIT_CONFIG;
 			goto out;
 		}
 		st = run_offline(&cli, &cfg, stdout, &stats);
@@ -206,7 +207,7 @@ main(int argc, char *argv[])
 		rc = first_run(path);
 		goto out;
 	}
-	if (config_check_online(&cfg, err, sizeof(err)) != ST_OK) {
+	if (config_check_online(&cfg, 1, err, sizeof(err)) != ST_OK) {
 		log_err("%s", err);
 		rc = EXIT_CONFIG;
 		goto out;
