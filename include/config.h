@@ -21,6 +21,9 @@ struct config {
 		char	*status;	/* default "Review" */
 		char	*ca_file;
 		int	 verify_tls;	/* default 1 */
+		long	 timeout;	/* seconds per request, default 60 */
+		long	 connect_timeout; /* seconds, default 10 */
+		long	 max_retries;	/* per request, default 4 */
 	} tq;
 	struct {
 		char	*server;

@@ -62,6 +62,9 @@ enum key {
 	K_TQ_STATUS,
 	K_TQ_CA_FILE,
 	K_TQ_VERIFY_TLS,
+	K_TQ_TIMEOUT,
+	K_TQ_CONNECT_TIMEOUT,
+	K_TQ_MAX_RETRIES,
 	K_MB_SERVER,
 	K_MB_PORT,
 	K_MB_USERNAME,
@@ -100,6 +103,9 @@ static const struct {
 	[K_TQ_STATUS] =		{ S_TQ, "status" },
 	[K_TQ_CA_FILE] =	{ S_TQ, "ca_file" },
 	[K_TQ_VERIFY_TLS] =	{ S_TQ, "verify_tls" },
+	[K_TQ_TIMEOUT] =	{ S_TQ, "timeout" },
+	[K_TQ_CONNECT_TIMEOUT] = { S_TQ, "connect_timeout" },
+	[K_TQ_MAX_RETRIES] =	{ S_TQ, "max_retries" },
 	[K_MB_SERVER] =		{ S_MBOX, "server" },
 	[K_MB_PORT] =		{ S_MBOX, "port" },
 	[K_MB_USERNAME] =	{ S_MBOX, "username" },
@@ -283,6 +289,9 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->tq.status = strdup("Review");
 	c->tq.verify_tls = 1;
+	c->tq.timeout = 60;
+	c->tq.connect_timeout = 10;
+	c->tq.max_retries = 4;
 	c->mbox.port = 0;
 	c->mbox.folder = strdup("INBOX");
 	c->mbox.verify_tls = 1;
@@ -863,7 +872,13 @@ load_values(struct ld *ld, struct config *c)
 	    (st = take_str(ld, K_TQ_USERNAME, 0, &c->tq.username)) != ST_OK ||
 	    (st = take_str(ld, K_TQ_STATUS, 0, &c->tq.status)) != ST_OK ||
 	    (st = take_str(ld, K_TQ_CA_FILE, 1, &c->tq.ca_file)) != ST_OK ||
-	    (st = take_bool(ld, K_TQ_VERIFY_TLS, &c->tq.verify_tls)) != ST_OK)
+	    (st = take_bool(ld, K_TQ_VERIFY_TLS, &c->tq.verify_tls)) != ST_OK ||
+	    (st = take_long(ld, K_TQ_TIMEOUT, 1, 3600, "a number of seconds",
+	    &c->tq.timeout)) != ST_OK ||
+	    (st = take_long(ld, K_TQ_CONNECT_TIMEOUT, 1, 600,
+	    "a number of seconds", &c->tq.connect_timeout)) != ST_OK ||
+	    (st = take_long(ld, K_TQ_MAX_RETRIES, 0, 20, "a number",
+	    &c->tq.max_retries)) != ST_OK)
 		return st;
 	if (val(ld, K_TQ_CLIENT_SECRET) != NULL) {
 		if ((st = take_str(ld, K_TQ_CLIENT_SECRET, 0,

@@ -352,6 +352,10 @@ t_bad_values(void **state)
 	expect_error("[threatq]\nverify_tls = maybe\n",
 	    "2: [threatq] verify_tls: 'maybe' is not a boolean (true, false, "
 	    "yes, no, on, off, 1, 0)");
+	expect_error("[threatq]\ntimeout = 0\n",
+	    "2: [threatq] timeout: '0' is not a number of seconds (1-3600)");
+	expect_error("[threatq]\nmax_retries = 21\n",
+	    "2: [threatq] max_retries: '21' is not a number (0-20)");
 	expect_error("[connector]\nmax_attempts = 0\n",
 	    "2: [connector] max_attempts: '0' is not a number (1-100)");
 	expect_error("[connector]\nmax_attempts = 101\n",
