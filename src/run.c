@@ -25,6 +25,7 @@
 #include "plan.h"
 #include "run.h"
 #include "tlp.h"
+#include "tq.h"
 
 #define MAILDIR_MAX_FILES	100000
 
@@ -97,11 +98,12 @@ out:
 	return st;
 }
 
-/* The analysis context shared by every message of a run. */
+/* The analysis context and the sink shared by every message of a run. */
 struct run_ctx {
 	struct plan_opts	 popts;
 	size_t			 max_message;
-	FILE			*out;
+	FILE			*out;	/* --dry-run: plans as JSON lines */
+	struct tq		*tq;	/* else: pushed to ThreatQ */
 	struct run_stats	*stats;
 };
 
@@ -188,16 +190,37 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan,
 	    err, sizeof(err))) != ST_OK)
 		goto bad;
-	if ((json = plan_json(plan)) == NULL) {
-		st = ST_NOMEM;
-		snprintf(err, sizeof(err), "out of memory writing the plan");
-		goto bad;
-	}
-	if (fputs(json, rc->out) == EOF || fputc('\n', rc->out) == EOF ||
-	    fflush(rc->out) == EOF) {
-		log_err("writing the plan of '%s': %s", esc, strerror(errno));
-		st = ST_IO;
-		goto out;
+	if (rc->tq != NULL) {
+		struct tq_result res;
+
+		memset(&res, 0, sizeof(res));
+		st = tq_push(rc->tq, plan, &res, err, sizeof(err));
+		if (st == ST_MSG_BAD)
+			goto bad;
+		if (st != ST_OK) {
+			/* ThreatQ down, credentials or configuration: stop. */
+			log_err("message '%s': %s", esc, err[0] ? err :
+			    status_str(st));
+			rc->stats->failed++;
+			goto out;
+		}
+		log_info("message '%s': file %ld%s, %zu report(s), %zu "
+		    "attachment(s), %zu indicator(s), %zu request(s)", esc,
+		    res.file_id, res.file_existed ? " (already there)" : "",
+		    res.reports, res.attachments, res.indicators, res.requests);
+	} else {
+		if ((json = plan_json(plan)) == NULL) {
+			st = ST_NOMEM;
+			snprintf(err, sizeof(err), "out of memory writing the plan");
+			goto bad;
+		}
+		if (fputs(json, rc->out) == EOF || fputc('\n', rc->out) == EOF ||
+		    fflush(rc->out) == EOF) {
+			log_err("writing the plan of '%s': %s", esc,
+			    strerror(errno));
+			st = ST_IO;
+			goto out;
+		}
 	}
 	rc->stats->ok++;
 	rc->stats->files += 1 + plan->natts;
@@ -323,6 +346,37 @@ out:
 	return st;
 }
 
+/* Log in to ThreatQ with the [threatq] settings. */
+static enum status
+open_threatq(const struct config *cfg, struct tq **out)
+{
+	struct tq_opts	 o;
+	char		 err[1024];
+	enum status	 st;
+
+	*out = NULL;
+	if ((st = config_check_online(cfg, 0, err, sizeof(err))) != ST_OK) {
+		log_err("%s", err);
+		return st;
+	}
+	memset(&o, 0, sizeof(o));
+	o.host = cfg->tq.host;
+	o.client_id = cfg->tq.client_id;
+	o.client_secret = cfg->tq.client_secret;
+	o.username = cfg->tq.username;
+	o.password = cfg->tq.password;
+	o.status = cfg->tq.status;
+	o.source = cfg->conn.source;
+	o.ca_file = cfg->tq.ca_file;
+	o.verify_tls = cfg->tq.verify_tls;
+	o.timeout = cfg->tq.timeout;
+	o.connect_timeout = cfg->tq.connect_timeout;
+	o.max_retries = (int)cfg->tq.max_retries;
+	if ((st = tq_open(&o, out, err, sizeof(err))) != ST_OK)
+		log_err("ThreatQ: %s", err);
+	return st;
+}
+
 enum status
 run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
     struct run_stats *stats)
@@ -334,10 +388,17 @@ run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
 	memset(stats, 0, sizeof(*stats));
 	if ((st = ctx_init(&rc, cfg, out, stats)) != ST_OK)
 		return st;
+	if (!cli->dry_run && (st = open_threatq(cfg, &rc.tq)) != ST_OK)
+		goto out;
 	for (i = 0; i < cli->neml && st == ST_OK; i++)
 		st = run_path(&rc, cli->eml[i]);
 	if (st == ST_OK && cli->maildir != NULL)
 		st = run_maildir(&rc, cli->maildir);
+	if (rc.tq != NULL)
+		log_debug("ThreatQ: %zu request(s) in this run",
+		    tq_requests(rc.tq));
+out:
+	tq_close(rc.tq);
 	ioc_ctx_free(rc.popts.ioc);
 	return st;
 }
