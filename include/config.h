@@ -37,6 +37,9 @@ struct config {
 		char	*ca_file;
 		int	 verify_tls;
 		int	 allow_plaintext;
+		char	*auth;		/* "login" | "plain" | "xoauth2" | NULL */
+		char	*failed_folder;	/* quarantine by moving, or NULL */
+		long	 timeout;	/* seconds for connect and each command */
 	} mbox;
 	struct {
 		char	*source;	/* default "Intel Mailbox" */
@@ -46,6 +49,8 @@ struct config {
 		long	 max_message_size;
 		long	 max_attachment_size;
 		int	 max_attempts;	/* default 3 */
+		long	 max_runtime;	/* seconds, default 6600 */
+		long	 max_messages;	/* per run, default 1000 */
 	} conn;
 };
 

@@ -79,6 +79,8 @@ enum key {
 	K_MB_VERIFY_TLS,
 	K_MB_ALLOW_PLAINTEXT,
 	K_MB_AUTH,
+	K_MB_FAILED_FOLDER,
+	K_MB_TIMEOUT,
 	K_CO_SOURCE,
 	K_CO_DEFAULT_TLP,
 	K_CO_EMAIL_FILE_TYPE,
@@ -86,6 +88,8 @@ enum key {
 	K_CO_MAX_MESSAGE_SIZE,
 	K_CO_MAX_ATTACHMENT_SIZE,
 	K_CO_MAX_ATTEMPTS,
+	K_CO_MAX_RUNTIME,
+	K_CO_MAX_MESSAGES,
 	K_NKEYS
 };
 
@@ -120,13 +124,17 @@ static const struct {
 	[K_MB_VERIFY_TLS] =	{ S_MBOX, "verify_tls" },
 	[K_MB_ALLOW_PLAINTEXT] = { S_MBOX, "allow_plaintext" },
 	[K_MB_AUTH] =		{ S_MBOX, "auth" },
+	[K_MB_FAILED_FOLDER] =	{ S_MBOX, "failed_folder" },
+	[K_MB_TIMEOUT] =	{ S_MBOX, "timeout" },
 	[K_CO_SOURCE] =		{ S_CONN, "source" },
 	[K_CO_DEFAULT_TLP] =	{ S_CONN, "default_tlp" },
 	[K_CO_EMAIL_FILE_TYPE] = { S_CONN, "email_file_type" },
 	[K_CO_EXCLUSIONS_FILE] = { S_CONN, "exclusions_file" },
 	[K_CO_MAX_MESSAGE_SIZE] = { S_CONN, "max_message_size" },
 	[K_CO_MAX_ATTACHMENT_SIZE] = { S_CONN, "max_attachment_size" },
-	[K_CO_MAX_ATTEMPTS] =	{ S_CONN, "max_attempts" }
+	[K_CO_MAX_ATTEMPTS] =	{ S_CONN, "max_attempts" },
+	[K_CO_MAX_RUNTIME] =	{ S_CONN, "max_runtime" },
+	[K_CO_MAX_MESSAGES] =	{ S_CONN, "max_messages" }
 };
 
 /* State of one config_load(). */
@@ -271,6 +279,8 @@ config_free(struct config *c)
 	free(c->mbox.proxy_address);
 	free(c->mbox.proxy_type);
 	free(c->mbox.ca_file);
+	free(c->mbox.auth);
+	free(c->mbox.failed_folder);
 	free(c->conn.source);
 	free(c->conn.default_tlp);
 	free(c->conn.email_file_type);
@@ -302,6 +312,9 @@ config_defaults(struct config *c)
 	c->conn.max_message_size = (long)MAX_MESSAGE_SIZE;
 	c->conn.max_attachment_size = (long)MAX_ATTACHMENT_SIZE;
 	c->conn.max_attempts = 3;
+	c->conn.max_runtime = 6600;	/* 1 h 50 min: below the cron period */
+	c->conn.max_messages = 1000;
+	c->mbox.timeout = 60;
 }
 
 char *
@@ -908,7 +921,11 @@ load_values(struct ld *ld, struct config *c)
 	    (st = take_bool(ld, K_MB_ALLOW_PLAINTEXT,
 	    &c->mbox.allow_plaintext)) != ST_OK ||
 	    (st = take_word(ld, K_MB_AUTH, auths, 3, "an authentication method",
-	    NULL)) != ST_OK)
+	    &c->mbox.auth)) != ST_OK ||
+	    (st = take_str(ld, K_MB_FAILED_FOLDER, 0,
+	    &c->mbox.failed_folder)) != ST_OK ||
+	    (st = take_long(ld, K_MB_TIMEOUT, 1, 3600, "a number of seconds",
+	    &c->mbox.timeout)) != ST_OK)
 		return st;
 	if (c->mbox.proxy_address != NULL) {
 		if (c->mbox.proxy_port == 0) {
@@ -951,6 +968,11 @@ load_values(struct ld *ld, struct config *c)
 	    &l)) != ST_OK)
 		return st;
 	c->conn.max_attempts = (int)l;
+	if ((st = take_long(ld, K_CO_MAX_RUNTIME, 60, 86400,
+	    "a number of seconds", &c->conn.max_runtime)) != ST_OK ||
+	    (st = take_long(ld, K_CO_MAX_MESSAGES, 1, 1000000, "a number",
+	    &c->conn.max_messages)) != ST_OK)
+		return st;
 	return ST_OK;
 }
 
