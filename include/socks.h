@@ -36,10 +36,15 @@ enum status	 socks_connect(const struct socks_opts *p, const char *host,
 		    int port, int timeout, int *fd, char *err, size_t errsz);
 
 /*
- * Parse a SOCKS reply (pure, for tests and fuzzing): SOCKS4 8-byte replies
- * and SOCKS5 method/auth/connect replies.  Return 0 for success, -1 with
- * err filled in.  (Declared here so the parser can be tested without a
- * network.)
+ * Parse a SOCKS reply (pure, for tests and fuzzing).  Return 0 for success,
+ * -1 with err filled in ("refused: <reason> (reply N)" or "failed: ...").
+ * socks4_reply: the 8-byte SOCKS4/4a reply, exactly len == 8.
+ * socks5_reply: the SOCKS5 CONNECT reply, fed the bytes read so far: 0 with
+ * *need the bytes still missing (0: complete, len is the whole reply), or
+ * -1 as soon as the bytes show a bad or refusing reply.  *need never takes
+ * the reader past the reply.  (The 2-byte method and RFC 1929 replies are
+ * checked inside socks_connect().)  (Declared here so the parsers can be
+ * tested without a network.)
  */
 int		 socks4_reply(const unsigned char *buf, size_t len, char *err,
 		    size_t errsz);
