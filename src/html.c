@@ -11,7 +11,8 @@
  * closes the top), so its depth is never below gumbo's by more than the
  * elements gumbo invents (tbody, reconstructed formatting elements).
  *
- * At this stage a message is one article: its title is the subject.
+ * A message that is not a digest is one article titled by the subject; a
+ * digest is split at its repeated structure (see "Digests" below).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -344,6 +345,7 @@ struct text {
 	int		 nl;	/* newlines owed before the next text */
 	int		 sp;	/* a space owed */
 	int		 pre;	/* inside <pre> */
+	int		 nohref;	/* leave out link targets (titles) */
 	int		 full;
 	int		 err;
 };
@@ -547,8 +549,8 @@ to_text(struct text *t, const GumboNode *n, int depth)
 	for (i = 0; i < ch->length; i++)
 		to_text(t, ch->data[i], depth + 1);
 	t->pre = savepre;
-	if (strcmp(name, "a") == 0 && (h = href_of(n, &hl)) != NULL &&
-	    h[0] != '#') {
+	if (!t->nohref && strcmp(name, "a") == 0 &&
+	    (h = href_of(n, &hl)) != NULL && h[0] != '#') {
 		const char	*tx = t->b.p != NULL ? t->b.p + start : "";
 		size_t		 tl = t->b.len - start;
 
@@ -771,10 +773,6 @@ to_desc(struct desc *d, const GumboNode *n, int depth)
 	}
 }
 
-/*
- * Articles.
- */
-
 /* Whitespace-normalised, bounded title; "(no subject)" when empty. */
 static char *
 make_title(const char *subject)
@@ -818,6 +816,1607 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Digests.
+ *
+ * An HTML body is flattened into units in document order: leaf blocks (a
+ * block with no block inside, a heading, a paragraph, a rule, a data
+ * table) and the runs of inline content between blocks, so that layout
+ * tables, wrappers and list items all come out as the same flat list.
+ * Each unit is classified once: heading level, linked title, bold lead,
+ * rule, navigation, footer, sponsor.  The kind of start that repeats
+ * best is chosen and an article runs from one start to the next start,
+ * or to a unit that ends it (a heading of the same or higher level, a
+ * footer, a sponsor block).  Units outside every article go to rest,
+ * boilerplate is dropped.  Plain text is split the same way over lines:
+ * numbered items, or separator lines.  Everything is linear in the size
+ * of the body, with a budget on node visits.
+ */
+
+#define MAX_UNITS	20000		/* units of one body */
+#define FLAT_MAX_VISITS	(4u * 1024 * 1024)	/* node visits to classify */
+#define UNIT_PLAIN_MAX	4096		/* plain text kept to classify a unit */
+#define LEAD_MAX_LEN	300		/* longest title a lead may give */
+#define LINK_MIN_LEN	10		/* shortest linked title */
+#define LINK_MIN_WORDS	2		/* fewest words in a linked title */
+#define BOLD_MIN_LEN	4		/* shortest bold lead */
+#define BOLD_MIN_WORDS	3		/* fewest words in a bold lead */
+#define BOILER_MAX_LEN	800		/* longer units are content */
+#define LABEL_MAX_LEN	60		/* a sponsor label on its own */
+#define NAV_MIN_LINKS	3		/* links of a navigation bar */
+#define NAV_LINK_MAX	40		/* longest link text in such a bar */
+#define NAV_SLACK	8		/* letters outside its links */
+#define DATA_CELL_MAX	120		/* a longer cell: layout table */
+#define DATA_MIN_ROWS	2
+#define DATA_MIN_COLS	2
+#define HEAD_MAX_LEVEL	4		/* h1..h4 may start articles */
+#define SECTION_FACTOR	2		/* this many more deeper starts win */
+#define MIN_REPEAT	2		/* a structure must repeat this often */
+#define MAX_LINES	(256u * 1024)	/* lines of a plain-text digest */
+#define SEP_MIN_RUN	5		/* "=====" */
+#define NUM_MAX_DIGITS	3		/* "123." */
+#define NUM_MAX_INDENT	3		/* spaces before an item number */
+#define NUM_LONG_LINE	60		/* an item line that carries its text */
+#define URL_SCAN	300		/* bytes after "read more" for a URL */
+#define UNIT_INIT	64		/* first allocation of units */
+
+enum { A_REST = -1, A_DROP = -2 };
+enum ukind { U_TEXT, U_HR, U_SKIP, U_FOOTER, U_SPONSOR };
+enum lead { L_NONE, L_HEAD, L_LINK, L_BOLD };
+enum mode { M_NONE, M_HEAD, M_LINK, M_BOLD, M_HR };
+
+struct unit {
+	const GumboNode	*node;		/* a block; NULL for an inline run */
+	const GumboNode	*par;		/* the run: par's children */
+	size_t		 first, n;	/* first .. first + n - 1 */
+	enum ukind	 kind;
+	enum lead	 lead;
+	int		 level;		/* h1..h6, else 0 */
+	int		 label;		/* "Summary", "Indicators": no title */
+	int		 shortlabel;	/* a sponsor label on its own */
+	int		 body;		/* a heading followed by content */
+	size_t		 off, len;	/* its text in the document text */
+	char		*title;		/* the lead's text, or NULL */
+	char		*url;		/* the title link, or NULL */
+	char		*plain;		/* boilerplate naming a TLP, no links */
+	int		 art;		/* article, A_REST or A_DROP */
+};
+
+struct flat {
+	struct unit	*u;
+	size_t		 n, cap;
+	size_t		 visits;
+	int		 over;		/* too big to split */
+	int		 err;
+};
+
+/* Blocks for flattening, beyond those of the text walker. */
+static const char *const flat_blocks[] = {
+	"html", "body", "tbody", "thead", "tfoot", "colgroup", NULL
+};
+
+/* Always one unit. */
+static const char *const leaf_tags[] = {
+	"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", NULL
+};
+
+/* Inline wrappers looked through for a lead. */
+static const char *const wrap_tags[] = {
+	"span", "font", "em", "i", "u", "small", "big", "sup", "sub", "mark",
+	"ins", "tt", "label", NULL
+};
+
+/* Inside a table, any of these makes it layout, not data. */
+static const char *const layout_marks[] = {
+	"table", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+	"li", "blockquote", "pre", "hr", "br", "dl", "section", "article",
+	"center", NULL
+};
+
+/* Units in these become a <div> in a description. */
+static const char *const cell_tags[] = {
+	"li", "td", "th", "tr", "dd", "dt", "caption", NULL
+};
+
+/* Boilerplate: a unit saying this ends the article it is in. */
+static const char *const footer_kw[] = {
+	"unsubscribe", "view in browser", "view in your browser",
+	"view this email", "view it in your browser", "view online",
+	"view the online version", "view as a web page", "web version",
+	"trouble viewing", "you received this", "you are receiving",
+	"you're receiving", "you\xe2\x80\x99re receiving",
+	"receiving this email", "this email was sent", "this message was sent",
+	"manage your preferences", "manage preferences",
+	"update your preferences", "email preferences",
+	"subscription preferences", "privacy policy", "privacy notice",
+	"all rights reserved", "forward to a friend", "follow us",
+	"add us to your address book", "no longer wish", NULL
+};
+
+/* Sponsor blocks: the unit's text starts with one of these. */
+static const char *const sponsor_kw[] = {
+	"sponsored", "sponsor:", "sponsor ", "our sponsor", "advertisement",
+	"advertising", "partner content", "paid content", "promoted",
+	"presented by", "brought to you by", "ad:", NULL
+};
+
+/* Link texts that point at the story rather than name it. */
+static const char *const readmore_kw[] = {
+	"read more", "full story", "continue reading", "read the full",
+	"full article", "full report", "read the article", "read the report",
+	"read the advisory", "read on", "learn more", NULL
+};
+
+/* Leads that label part of a story, never a story. */
+static const char *const label_kw[] = {
+	"summary", "overview", "description", "details", "technical details",
+	"impact", "indicators", "indicators of compromise", "iocs", "ioc",
+	"recommendation", "recommendations", "mitigation", "mitigations",
+	"remediation", "solution", "workaround", "workarounds", "reference",
+	"references", "affected products", "affected versions",
+	"affected systems", "background", "note", "notes", "analysis",
+	"why it matters", "what to do", "what you should do", "bottom line",
+	"our take", "takeaway", "key takeaways", "tl;dr", "cve", "cvss",
+	"severity", "status", "source", "sources", "contact", "threat level",
+	"risk", "action required", "timeline", "detection", "attribution",
+	"mitre att&ck", "in this issue", "table of contents", "contents",
+	NULL
+};
+
+static const char *const tlp_kw[] = { "tlp:", "tlp ", NULL };
+
+/* Hosts whose links are social buttons. */
+static const char *const social_kw[] = {
+	"twitter.com", "//x.com", "facebook.com", "linkedin.com",
+	"youtube.com", "instagram.com", "mastodon", "t.me/", "bsky.app", NULL
+};
+
+/* Case-insensitive (ASCII) search of needle in s/n. */
+static int
+ci_has(const char *s, size_t n, const char *needle)
+{
+	size_t	 l = strlen(needle), i, j;
+
+	for (i = 0; i + l <= n; i++) {
+		for (j = 0; j < l; j++)
+			if (lc((unsigned char)s[i + j]) != needle[j])
+				break;
+		if (j == l)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ci_any(const char *s, size_t n, const char *const *l)
+{
+	for (; *l != NULL; l++)
+		if (ci_has(s, n, *l))
+			return 1;
+	return 0;
+}
+
+/* Does s/n start, past brackets and spaces, with one of l? */
+static int
+ci_prefix(const char *s, size_t n, const char *const *l)
+{
+	size_t	 k, j;
+
+	while (n > 0 && (isspace_((unsigned char)*s) || *s == '[' ||
+	    *s == '(' || *s == '*' || *s == '|'))
+		s++, n--;
+	for (; *l != NULL; l++) {
+		k = strlen(*l);
+		if (k > n)
+			continue;
+		for (j = 0; j < k; j++)
+			if (lc((unsigned char)s[j]) != (*l)[j])
+				break;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is s/n, without case and trailing punctuation, one of l? */
+static int
+ci_is(const char *s, size_t n, const char *const *l)
+{
+	size_t	 j;
+
+	while (n > 0 && (isspace_((unsigned char)s[n - 1]) ||
+	    s[n - 1] == ':' || s[n - 1] == '.' || s[n - 1] == '-'))
+		n--;
+	for (; *l != NULL; l++) {
+		if (strlen(*l) != n)
+			continue;
+		for (j = 0; j < n; j++)
+			if (lc((unsigned char)s[j]) != (*l)[j])
+				break;
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+static const GumboVector *
+kids(const GumboNode *n)
+{
+	if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE)
+		return &n->v.element.children;
+	if (n->type == GUMBO_NODE_DOCUMENT)
+		return &n->v.document.children;
+	return NULL;
+}
+
+static int
+is_el(const GumboNode *n, const char *name)
+{
+	return n->type == GUMBO_NODE_ELEMENT && strcmp(tagname(n), name) == 0;
+}
+
+static int
+heading_level(const GumboNode *n)
+{
+	const char	*s;
+
+	if (n == NULL || n->type != GUMBO_NODE_ELEMENT)
+		return 0;
+	s = tagname(n);
+	if (s[0] == 'h' && s[1] >= '1' && s[1] <= '6' && s[2] == '\0')
+		return s[1] - '0';
+	return 0;
+}
+
+static int
+is_blocktag(const char *name)
+{
+	return inlist(name, para_tags) || inlist(name, block_tags) ||
+	    inlist(name, flat_blocks);
+}
+
+static int
+budget(struct flat *f, int depth)
+{
+	if (++f->visits > FLAT_MAX_VISITS || depth > WALK_MAX_DEPTH) {
+		f->over = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Is there a block element at or under n? */
+static int
+has_block(struct flat *f, const GumboNode *n, int depth)
+{
+	const GumboVector	*ch;
+	const char		*name;
+	size_t			 i;
+
+	if (n->type != GUMBO_NODE_ELEMENT || budget(f, depth) == -1)
+		return 0;
+	name = tagname(n);
+	if (inlist(name, skip_tags))
+		return 0;
+	if (is_blocktag(name))
+		return 1;
+	ch = &n->v.element.children;
+	for (i = 0; i < ch->length; i++)
+		if (has_block(f, ch->data[i], depth + 1))
+			return 1;
+	return 0;
+}
+
+/* Visible bytes under n, counted up to lim. */
+static size_t
+text_bytes(struct flat *f, const GumboNode *n, size_t lim, int depth)
+{
+	const GumboVector	*ch;
+	const char		*s;
+	size_t			 i, c = 0;
+
+	if (budget(f, depth) == -1)
+		return 0;
+	if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+		for (s = n->v.text.text; *s != '\0' && c <= lim; s++)
+			if (!isspace_((unsigned char)*s))
+				c++;
+		return c;
+	}
+	if (n->type != GUMBO_NODE_ELEMENT || inlist(tagname(n), skip_tags))
+		return 0;
+	ch = &n->v.element.children;
+	for (i = 0; i < ch->length && c <= lim; i++)
+		c += text_bytes(f, ch->data[i], lim - c, depth + 1);
+	return c;
+}
+
+struct tscan {
+	size_t	 rows, cols, maxcols;
+	int	 layout;
+};
+
+static void
+table_scan(struct flat *f, const GumboNode *n, struct tscan *s, int depth)
+{
+	const GumboVector	*ch = &n->v.element.children;
+	const GumboNode		*c;
+	const char		*name;
+	size_t			 i;
+
+	for (i = 0; i < ch->length && !s->layout; i++) {
+		c = ch->data[i];
+		if (c->type != GUMBO_NODE_ELEMENT)
+			continue;
+		if (budget(f, depth) == -1) {
+			s->layout = 1;
+			return;
+		}
+		name = tagname(c);
+		if (inlist(name, layout_marks)) {
+			s->layout = 1;
+			return;
+		}
+		if (strcmp(name, "tr") == 0) {
+			s->rows++;
+			s->cols = 0;
+			table_scan(f, c, s, depth + 1);
+			if (s->cols > s->maxcols)
+				s->maxcols = s->cols;
+			continue;
+		}
+		if ((strcmp(name, "td") == 0 || strcmp(name, "th") == 0)) {
+			s->cols++;
+			if (text_bytes(f, c, DATA_CELL_MAX, depth + 1) >
+			    DATA_CELL_MAX) {
+				s->layout = 1;
+				return;
+			}
+		}
+		table_scan(f, c, s, depth + 1);
+	}
+}
+
+/* A table of data (kept whole), not of layout (flattened). */
+static int
+data_table(struct flat *f, const GumboNode *t, int depth)
+{
+	struct tscan	 s;
+
+	memset(&s, 0, sizeof(s));
+	table_scan(f, t, &s, depth + 1);
+	return !s.layout && s.rows >= DATA_MIN_ROWS &&
+	    s.maxcols >= DATA_MIN_COLS;
+}
+
+static void
+add_unit(struct flat *f, const GumboNode *node, const GumboNode *par,
+    size_t first, size_t n)
+{
+	struct unit	*nu;
+	size_t		 cap;
+
+	if (f->n >= MAX_UNITS) {
+		f->over = 1;
+		return;
+	}
+	if (f->n == f->cap) {
+		cap = f->cap == 0 ? UNIT_INIT : f->cap * 2;
+		if (cap > MAX_UNITS)
+			cap = MAX_UNITS;
+		if ((nu = realloc(f->u, cap * sizeof(*nu))) == NULL) {
+			f->err = 1;
+			return;
+		}
+		f->u = nu;
+		f->cap = cap;
+	}
+	nu = &f->u[f->n++];
+	memset(nu, 0, sizeof(*nu));
+	nu->node = node;
+	nu->par = par;
+	nu->first = first;
+	nu->n = n;
+	nu->art = A_REST;
+}
+
+/* Flatten the block n into units. */
+static void
+flatten(struct flat *f, const GumboNode *n, int depth)
+{
+	const GumboVector	*ch = &n->v.element.children;
+	const GumboNode		*c;
+	const char		*name = tagname(n);
+	size_t			 i, run = 0;
+	int			 inrun = 0, blocks = 0;
+
+	if (f->over || f->err || budget(f, depth) == -1)
+		return;
+	if (!inlist(name, leaf_tags) && !(strcmp(name, "table") == 0 &&
+	    data_table(f, n, depth)))
+		for (i = 0; i < ch->length && !blocks; i++)
+			blocks = has_block(f, ch->data[i], depth + 1);
+	if (!blocks) {
+		add_unit(f, n, NULL, 0, 0);
+		return;
+	}
+	for (i = 0; i < ch->length && !f->over && !f->err; i++) {
+		c = ch->data[i];
+		if (c->type == GUMBO_NODE_ELEMENT &&
+		    (inlist(tagname(c), skip_tags) ||
+		    has_block(f, c, depth + 1))) {
+			if (inrun)
+				add_unit(f, NULL, n, run, i - run);
+			inrun = 0;
+			if (!inlist(tagname(c), skip_tags))
+				flatten(f, c, depth + 1);
+			continue;
+		}
+		if (!inrun) {
+			run = i;
+			inrun = 1;
+		}
+	}
+	if (inrun && !f->over && !f->err)
+		add_unit(f, NULL, n, run, ch->length - run);
+}
+
+static void
+unit_to_text(struct text *t, const struct unit *u)
+{
+	const GumboVector	*ch;
+	size_t			 i;
+
+	if (u->node != NULL) {
+		to_text(t, u->node, 0);
+		return;
+	}
+	ch = kids(u->par);
+	for (i = u->first; i < u->first + u->n; i++)
+		to_text(t, ch->data[i], 0);
+}
+
+/*
+ * Plain text (no link targets) of the node n, or of the unit u when n is
+ * NULL, at most max bytes, trimmed; malloc'd, NULL on ENOMEM.
+ */
+static char *
+plain_of(const GumboNode *n, const struct unit *u, size_t max)
+{
+	struct text	 t;
+	char		*s;
+	size_t		 a = 0, l;
+
+	memset(&t, 0, sizeof(t));
+	buf_init(&t.b, max);
+	t.nohref = 1;
+	if (n != NULL)
+		to_text(&t, n, 0);
+	else
+		unit_to_text(&t, u);
+	if (t.err || buf_add(&t.b, "", 0) == -1) {
+		buf_free(&t.b);
+		return NULL;
+	}
+	s = buf_steal(&t.b);
+	l = strlen(s);
+	while (a < l && isspace_((unsigned char)s[a]))
+		a++;
+	while (l > a && isspace_((unsigned char)s[l - 1]))
+		l--;
+	memmove(s, s + a, l - a);
+	s[l - a] = '\0';
+	return s;
+}
+
+/* Only spaces and no-break spaces? */
+static int
+blank_text(const char *s)
+{
+	while (*s != '\0') {
+		if (isspace_((unsigned char)*s))
+			s++;
+		else if ((unsigned char)s[0] == 0xc2 &&
+		    (unsigned char)s[1] == 0xa0)
+			s += 2;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The first visible node among ch[from..to), through inline wrappers;
+ * *bold when a link is found inside <b>/<strong>.  A <b> whose content
+ * is not a link is returned itself.
+ */
+static const GumboNode *
+first_sig(const GumboVector *ch, size_t from, size_t to, int *bold,
+    int depth)
+{
+	const GumboNode	*c, *r;
+	const char	*name;
+	size_t		 i;
+
+	if (depth > WALK_MAX_DEPTH)
+		return NULL;
+	for (i = from; i < to; i++) {
+		c = ch->data[i];
+		if (c->type == GUMBO_NODE_TEXT || c->type == GUMBO_NODE_CDATA) {
+			if (blank_text(c->v.text.text))
+				continue;
+			return c;
+		}
+		if (c->type != GUMBO_NODE_ELEMENT)
+			continue;
+		name = tagname(c);
+		if (inlist(name, skip_tags) || strcmp(name, "img") == 0 ||
+		    strcmp(name, "br") == 0 || strcmp(name, "wbr") == 0)
+			continue;
+		r = first_sig(&c->v.element.children, 0,
+		    c->v.element.children.length, bold, depth + 1);
+		if (r == NULL)
+			continue;	/* nothing visible: an image link */
+		if (strcmp(name, "a") == 0)
+			return c;
+		if (strcmp(name, "b") == 0 || strcmp(name, "strong") == 0) {
+			if (is_el(r, "a")) {
+				*bold = 1;
+				return r;
+			}
+			return c;
+		}
+		if (inlist(name, wrap_tags))
+			return r;
+		return c;
+	}
+	return NULL;
+}
+
+/* The href of a link if it is http(s), else NULL. */
+static const char *
+web_href(const GumboNode *a, size_t *len)
+{
+	const char	*h;
+
+	if ((h = href_of(a, len)) == NULL || !safe_href(h, *len) ||
+	    lc((unsigned char)h[0]) != 'h')
+		return NULL;
+	return h;
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/*
+ * The first http(s) link under n: any link when rm is 0, else one whose
+ * text says "read more".  Sets *err on ENOMEM.
+ */
+static const GumboNode *
+find_link(const GumboNode *n, int rm, int *err, int depth)
+{
+	const GumboVector	*ch;
+	const GumboNode		*r;
+	char			*s;
+	size_t			 i, hl;
+	int			 ok;
+
+	if (depth > WALK_MAX_DEPTH || n->type != GUMBO_NODE_ELEMENT ||
+	    *err)
+		return NULL;
+	if (strcmp(tagname(n), "a") == 0 && web_href(n, &hl) != NULL) {
+		if (!rm)
+			return n;
+		if ((s = plain_of(n, NULL, LEAD_MAX_LEN)) == NULL) {
+			*err = 1;
+			return NULL;
+		}
+		ok = strlen(s) < LEAD_MAX_LEN && ci_any(s, strlen(s),
+		    readmore_kw);
+		free(s);
+		return ok ? n : NULL;
+	}
+	ch = &n->v.element.children;
+	for (i = 0; i < ch->length; i++)
+		if ((r = find_link(ch->data[i], rm, err, depth + 1)) != NULL)
+			return r;
+	return NULL;
+}
+
+static char *
+href_dup(const GumboNode *a)
+{
+	const char	*h;
+	size_t		 hl;
+
+	h = web_href(a, &hl);
+	return h != NULL ? dup_n(h, hl) : NULL;
+}
+
+/* Cut trailing separators (" -", " –", ":") off a lead's text. */
+static void
+trim_lead(char *s)
+{
+	size_t	 l = strlen(s);
+
+	for (;;) {
+		while (l > 0 && (isspace_((unsigned char)s[l - 1]) ||
+		    s[l - 1] == ':' || s[l - 1] == '-' || s[l - 1] == '|'))
+			l--;
+		if (l >= 3 && (unsigned char)s[l - 3] == 0xe2 &&
+		    (unsigned char)s[l - 2] == 0x80 &&
+		    ((unsigned char)s[l - 1] == 0x93 ||
+		    (unsigned char)s[l - 1] == 0x94))
+			l -= 3;		/* en or em dash */
+		else
+			break;
+	}
+	s[l] = '\0';
+}
+
+/* After a lead's text: end, a line break or a separator? */
+static int
+lead_ends(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == '\n' || *p == ':' || *p == '-' ||
+	    *p == '|' || strncmp(p, "\xe2\x80\x93", 3) == 0 ||
+	    strncmp(p, "\xe2\x80\x94", 3) == 0;
+}
+
+static size_t
+words(const char *s)
+{
+	size_t	 w = 0;
+	int	 in = 0;
+
+	for (; *s != '\0'; s++) {
+		if (isspace_((unsigned char)*s))
+			in = 0;
+		else if (!in) {
+			in = 1;
+			w++;
+		}
+	}
+	return w;
+}
+
+struct lscan {
+	size_t	 links, social, longlinks, other;
+};
+
+static size_t
+alnum_in(const char *s)
+{
+	size_t	 c = 0;
+
+	for (; *s != '\0'; s++)
+		if ((*s >= '0' && *s <= '9') || isalpha_((unsigned char)*s))
+			c++;
+	return c;
+}
+
+/* Count links and the letters outside them. */
+static void
+link_scan(struct flat *f, const GumboNode *n, struct lscan *s, size_t *in,
+    int depth)
+{
+	const GumboVector	*ch;
+	const char		*h;
+	size_t			 i, hl, own = 0;
+
+	if (budget(f, depth) == -1)
+		return;
+	if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+		if (in != NULL)
+			*in += alnum_in(n->v.text.text);
+		else
+			s->other += alnum_in(n->v.text.text);
+		return;
+	}
+	if (n->type != GUMBO_NODE_ELEMENT || inlist(tagname(n), skip_tags))
+		return;
+	ch = &n->v.element.children;
+	if (in == NULL && strcmp(tagname(n), "a") == 0) {
+		s->links++;
+		if ((h = href_of(n, &hl)) != NULL) {
+			char	*hd = dup_n(h, hl);
+
+			if (hd != NULL && ci_any(hd, hl, social_kw))
+				s->social++;
+			free(hd);
+		}
+		for (i = 0; i < ch->length; i++)
+			link_scan(f, ch->data[i], s, &own, depth + 1);
+		if (own > NAV_LINK_MAX)
+			s->longlinks++;
+		return;
+	}
+	for (i = 0; i < ch->length; i++)
+		link_scan(f, ch->data[i], s, in, depth + 1);
+}
+
+static int
+unit_nav(struct flat *f, const struct unit *u)
+{
+	const GumboVector	*ch;
+	struct lscan		 s;
+	size_t			 i;
+
+	memset(&s, 0, sizeof(s));
+	if (u->node != NULL)
+		link_scan(f, u->node, &s, NULL, 0);
+	else {
+		ch = kids(u->par);
+		for (i = u->first; i < u->first + u->n; i++)
+			link_scan(f, ch->data[i], &s, NULL, 0);
+	}
+	if (s.links == 0 || s.other > NAV_SLACK)
+		return 0;
+	return (s.links >= NAV_MIN_LINKS && s.longlinks == 0) ||
+	    s.social == s.links;
+}
+
+/* The <li> a unit is or is directly in, or NULL. */
+static const GumboNode *
+li_of(const struct unit *u)
+{
+	if (u->node != NULL && is_el(u->node, "li"))
+		return u->node;
+	if (u->par != NULL && is_el(u->par, "li"))
+		return u->par;
+	return NULL;
+}
+
+/* Is the unit inside the element e? */
+static int
+unit_within(const struct unit *u, const GumboNode *e)
+{
+	const GumboNode	*n = u->node != NULL ? u->node : u->par;
+	int		 depth;
+
+	for (depth = 0; n != NULL && depth <= WALK_MAX_DEPTH; depth++) {
+		if (n == e)
+			return 1;
+		n = n->parent;
+	}
+	return 0;
+}
+
+/* Kind, lead, title and url of one unit.  -1 on ENOMEM. */
+static int
+classify(struct flat *f, struct unit *u, int empty)
+{
+	const GumboVector	*ch;
+	const GumboNode		*lead, *a;
+	char			*p = NULL, *t = NULL;
+	size_t			 pl, tl, from, to;
+	int			 bold = 0, err = 0, rc = -1;
+
+	if (empty) {
+		u->kind = u->node != NULL && is_el(u->node, "hr") ? U_HR :
+		    U_SKIP;
+		return 0;
+	}
+	if ((p = plain_of(NULL, u, UNIT_PLAIN_MAX)) == NULL)
+		goto out;
+	pl = strlen(p);
+	u->level = heading_level(u->node);
+	if (pl <= BOILER_MAX_LEN && ci_any(p, pl, footer_kw)) {
+		u->kind = U_FOOTER;
+		if (ci_has(p, pl, "tlp")) {
+			u->plain = p;
+			p = NULL;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (ci_prefix(p, pl, sponsor_kw)) {
+		u->kind = U_SPONSOR;
+		u->shortlabel = pl <= LABEL_MAX_LEN;
+		rc = 0;
+		goto out;
+	}
+	if (unit_nav(f, u)) {
+		u->kind = U_SKIP;
+		rc = 0;
+		goto out;
+	}
+	u->kind = U_TEXT;
+	if (u->level > 0) {
+		u->lead = L_HEAD;
+		u->label = ci_is(p, pl, label_kw) || ci_prefix(p, pl,
+		    tlp_kw);
+		if (pl > 0 && pl <= LEAD_MAX_LEN) {
+			u->title = p;
+			p = NULL;
+			trim_lead(u->title);
+		}
+		if ((a = find_link(u->node, 0, &err, 0)) != NULL &&
+		    (u->url = href_dup(a)) == NULL)
+			goto out;
+		rc = err ? -1 : 0;
+		goto out;
+	}
+	if (u->node != NULL) {
+		ch = &u->node->v.element.children;
+		from = 0;
+		to = ch->length;
+	} else {
+		ch = kids(u->par);
+		from = u->first;
+		to = u->first + u->n;
+	}
+	if ((lead = first_sig(ch, from, to, &bold, 0)) == NULL ||
+	    lead->type != GUMBO_NODE_ELEMENT) {
+		rc = 0;
+		goto out;
+	}
+	if ((t = plain_of(lead, NULL, LEAD_MAX_LEN + 1)) == NULL)
+		goto out;
+	tl = strlen(t);
+	rc = 0;
+	if (tl == 0 || tl > LEAD_MAX_LEN || strncmp(p, t, tl) != 0 ||
+	    ci_is(t, tl, label_kw) || ci_prefix(t, tl,
+	    tlp_kw))
+		goto out;
+	if (is_el(lead, "a")) {
+		if (web_href(lead, &pl) == NULL || tl < LINK_MIN_LEN ||
+		    words(t) < LINK_MIN_WORDS || ci_any(t, tl, readmore_kw) ||
+		    !(bold || li_of(u) != NULL || lead_ends(p + tl)))
+			goto out;
+		if ((u->url = href_dup(lead)) == NULL) {
+			rc = -1;
+			goto out;
+		}
+		u->lead = L_LINK;
+	} else if (is_el(lead, "b") || is_el(lead, "strong")) {
+		/* A lead when its text stands apart from what follows. */
+		if (tl < BOLD_MIN_LEN || words(t) < BOLD_MIN_WORDS ||
+		    !(lead_ends(p + tl) ||
+		    t[tl - 1] == '.' || t[tl - 1] == ':' || t[tl - 1] == '!' ||
+		    t[tl - 1] == '?'))
+			goto out;
+		u->lead = L_BOLD;
+	} else
+		goto out;
+	trim_lead(t);
+	u->title = t;
+	t = NULL;
+out:
+	free(p);
+	free(t);
+	return rc;
+}
+
+/* Render one unit into a description. */
+static void
+unit_to_desc(struct desc *d, const struct unit *u)
+{
+	const GumboVector	*ch;
+	size_t			 i, from, to;
+
+	if (u->node != NULL && !inlist(tagname(u->node), cell_tags)) {
+		to_desc(d, u->node, 0);
+		return;
+	}
+	if (u->node != NULL) {
+		ch = &u->node->v.element.children;
+		from = 0;
+		to = ch->length;
+	} else {
+		ch = kids(u->par);
+		from = u->first;
+		to = u->first + u->n;
+	}
+	d_add(d, "<div>", 5, 0);
+	for (i = from; i < to; i++)
+		to_desc(d, ch->data[i], 0);
+	d_add(d, "</div>", 6, 1);
+}
+
+static int
+starts(enum mode m, int lvl, const struct unit *u, int after_hr)
+{
+	if (u->kind != U_TEXT)
+		return 0;
+	switch (m) {
+	case M_HEAD:
+		return u->level == lvl && !u->label && u->body &&
+		    u->title != NULL;
+	case M_LINK:
+		return u->lead == L_LINK;
+	case M_BOLD:
+		return u->lead == L_BOLD;
+	case M_HR:
+		return after_hr;
+	default:
+		return 0;
+	}
+}
+
+static int
+ends(enum mode m, int lvl, const struct unit *u)
+{
+	if (m == M_HEAD)
+		return u->level > 0 && u->level <= lvl && !u->label;
+	if (m == M_HR)
+		return u->kind == U_HR;
+	return u->kind == U_HR || (u->level > 0 && !u->label);
+}
+
+/* Pick the structure: the mode, and for headings the level. */
+static enum mode
+choose(struct flat *f, int *lvl)
+{
+	size_t	 h[HEAD_MAX_LEVEL + 1], nlink = 0, nbold = 0, nseg = 0, i, j;
+	int	 l, L = 0, seg = 0, inlabel = 0;
+
+	memset(h, 0, sizeof(h));
+	for (i = 0; i < f->n; i++) {
+		struct unit	*u = &f->u[i];
+
+		/* Under "Recommendations", leads are parts of one story. */
+		if (u->level > 0)
+			inlabel = u->label;
+		else if (inlabel && u->lead != L_NONE)
+			u->lead = L_NONE;
+
+		if (u->kind == U_HR) {
+			seg = 1;
+			continue;
+		}
+		if (u->kind == U_FOOTER || u->kind == U_SPONSOR)
+			seg = 0;
+		if (u->kind != U_TEXT)
+			continue;
+		if (seg) {
+			nseg++;
+			seg = 0;
+		}
+		if (u->lead == L_LINK)
+			nlink++;
+		if (u->lead == L_BOLD)
+			nbold++;
+		if (u->level == 0 || u->level > HEAD_MAX_LEVEL || u->label ||
+		    u->title == NULL)
+			continue;
+		/* Content before the next heading: a story, not a section. */
+		for (j = i + 1; j < f->n; j++) {
+			if (f->u[j].kind == U_SKIP || f->u[j].kind == U_HR)
+				continue;
+			if (f->u[j].kind != U_TEXT)
+				break;
+			if (f->u[j].kind == U_TEXT) {
+				u->body = f->u[j].level == 0 ||
+				    f->u[j].label;
+				break;
+			}
+		}
+		if (u->body)
+			h[u->level]++;
+	}
+	for (l = 1; l <= HEAD_MAX_LEVEL; l++)
+		if (h[l] >= MIN_REPEAT) {
+			L = l;
+			break;
+		}
+	if (L > 0 && L < HEAD_MAX_LEVEL &&
+	    h[L + 1] >= SECTION_FACTOR * h[L])
+		L++;
+	*lvl = L;
+	if (L > 0)
+		return nlink >= SECTION_FACTOR * h[L] ? M_LINK : M_HEAD;
+	if (nlink >= MIN_REPEAT && nlink >= nbold)
+		return M_LINK;
+	if (nbold >= MIN_REPEAT)
+		return M_BOLD;
+	if (nseg >= MIN_REPEAT)
+		return M_HR;
+	return M_NONE;
+}
+
+/* Assign units to articles; the number of articles. */
+static size_t
+assign(struct flat *f, enum mode m, int lvl, size_t *first)
+{
+	const GumboNode	*li = NULL;
+	struct unit	*u;
+	size_t		 i, nart = 0;
+	int		 cur = A_REST, after_hr = 0, snext = 0;
+
+	for (i = 0; i < f->n; i++) {
+		u = &f->u[i];
+		/* A story in a list item ends with the item. */
+		if (li != NULL && cur >= 0 && !unit_within(u, li))
+			cur = A_REST;
+		if (u->kind == U_SKIP) {
+			u->art = A_DROP;
+			continue;
+		}
+		if (u->kind == U_FOOTER || u->kind == U_SPONSOR) {
+			u->art = A_DROP;
+			cur = A_DROP;
+			after_hr = 0;
+			snext = u->kind == U_SPONSOR && u->shortlabel;
+			continue;
+		}
+		if (starts(m, lvl, u, after_hr)) {
+			after_hr = 0;
+			if (snext) {
+				/* The story a sponsor label announced. */
+				snext = 0;
+				u->art = cur = A_DROP;
+			} else if (nart >= MAX_ARTICLES)
+				u->art = cur = A_REST;
+			else {
+				first[nart] = i;
+				u->art = cur = (int)nart++;
+				li = li_of(u);
+			}
+			continue;
+		}
+		snext = 0;
+		if (ends(m, lvl, u)) {
+			cur = A_REST;
+			u->art = u->kind == U_HR ? A_DROP : A_REST;
+			after_hr = u->kind == U_HR;
+			continue;
+		}
+		if (u->kind == U_HR && cur < 0) {
+			u->art = A_DROP;
+			continue;
+		}
+		u->art = cur;
+	}
+	/* A rule that closes an article is not part of it. */
+	for (i = f->n, cur = A_DROP; i-- > 0;) {
+		u = &f->u[i];
+		if (u->kind == U_HR && u->art >= 0 && u->art != cur)
+			u->art = A_DROP;
+		if (u->art != A_DROP)
+			cur = u->art;
+	}
+	return nart;
+}
+
+/* Text of the units of art (or of rest when art is A_REST). */
+static char *
+join_text(const struct flat *f, const struct text *T, int art,
+    size_t from, size_t *outlen)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, MAX_TEXT_SIZE);
+	if (buf_add(&b, "", 0) == -1)
+		return NULL;
+	for (i = from; i < f->n; i++) {
+		const struct unit	*u = &f->u[i];
+
+		if (u->art != art) {
+			if (art >= 0 && u->art >= 0)
+				break;
+			continue;
+		}
+		if (u->plain != NULL) {
+			if ((b.len > 0 && buf_add(&b, "\n\n", 2) == -1) ||
+			    buf_adds(&b, u->plain) == -1)
+				break;
+			continue;
+		}
+		if (u->len == 0)
+			continue;
+		if ((b.len > 0 && buf_add(&b, "\n\n", 2) == -1) ||
+		    buf_add(&b, T->b.p + u->off, u->len) == -1)
+			break;	/* full: keep what fits */
+	}
+	*outlen = b.len;
+	return buf_steal(&b);
+}
+
+/* The "read more" link of an article's units, or NULL.  -1 on ENOMEM. */
+static int
+readmore_url(const struct flat *f, int art, size_t from, char **url)
+{
+	const GumboVector	*ch;
+	const GumboNode		*a = NULL;
+	const struct unit	*u;
+	size_t			 i, k;
+	int			 err = 0;
+
+	*url = NULL;
+	for (i = from; i < f->n && a == NULL && !err; i++) {
+		u = &f->u[i];
+		if (u->art != art) {
+			if (u->art >= 0)
+				break;
+			continue;
+		}
+		if (u->node != NULL)
+			a = find_link(u->node, 1, &err, 0);
+		else {
+			ch = kids(u->par);
+			for (k = u->first; k < u->first + u->n && a == NULL &&
+			    !err; k++)
+				a = find_link(ch->data[k], 1, &err, 0);
+		}
+	}
+	if (err)
+		return -1;
+	if (a != NULL && (*url = href_dup(a)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The first line of s, for a title. */
+static char *
+first_line(const char *s, size_t n)
+{
+	size_t	 l;
+
+	for (l = 0; l < n && s[l] != '\n'; l++)
+		;
+	return dup_n(s, l);
+}
+
+static void
+flat_free(struct flat *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->u[i].title);
+		free(f->u[i].url);
+		free(f->u[i].plain);
+	}
+	free(f->u);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Split a parsed HTML body.  ST_OK with out->n = 0 when it is not a
+ * digest (the caller makes one article), ST_NOMEM.
+ */
+static enum status
+split_html(const GumboOutput *g, struct article_list *out)
+{
+	struct flat	 f;
+	struct text	 T;
+	struct desc	 d;
+	enum mode	 m;
+	size_t		 i, nart, off0, *first = NULL;
+	char		*s;
+	int		 lvl = 0, k;
+	enum status	 st = ST_NOMEM;
+
+	memset(&f, 0, sizeof(f));
+	memset(&T, 0, sizeof(T));
+	memset(&d, 0, sizeof(d));
+	buf_init(&T.b, MAX_TEXT_SIZE);
+	if (g->root == NULL || g->root->type != GUMBO_NODE_ELEMENT) {
+		st = ST_OK;
+		goto out;
+	}
+	flatten(&f, g->root, 0);
+	if (f.err)
+		goto out;
+	if (f.over || f.n < MIN_REPEAT) {
+		st = ST_OK;
+		goto out;
+	}
+	if (buf_add(&T.b, "", 0) == -1)
+		goto out;
+	for (i = 0; i < f.n; i++) {
+		struct unit	*u = &f.u[i];
+
+		T.nl = T.b.len > 0 ? 2 : 0;
+		T.sp = 0;
+		off0 = T.b.len;
+		unit_to_text(&T, u);
+		if (T.err)
+			goto out;
+		u->off = off0;
+		while (u->off < T.b.len && isspace_((unsigned char)
+		    T.b.p[u->off]))
+			u->off++;
+		u->len = T.b.len - u->off;
+		while (u->len > 0 && isspace_((unsigned char)
+		    T.b.p[u->off + u->len - 1]))
+			u->len--;
+		if (u->len == 0 && T.b.p != NULL) {
+			T.b.len = off0;
+			T.b.p[off0] = '\0';
+			u->off = off0;
+		}
+		if (classify(&f, u, u->len == 0) == -1)
+			goto out;
+		if (f.over) {
+			st = ST_OK;
+			goto out;
+		}
+	}
+	if ((m = choose(&f, &lvl)) == M_NONE) {
+		st = ST_OK;
+		goto out;
+	}
+	if ((first = calloc(MAX_ARTICLES, sizeof(*first))) == NULL)
+		goto out;
+	if ((nart = assign(&f, m, lvl, first)) < MIN_REPEAT) {
+		st = ST_OK;
+		goto out;
+	}
+	if ((out->v = calloc(nart, sizeof(*out->v))) == NULL)
+		goto out;
+	for (i = 0; i < nart; i++) {
+		struct article	*a = &out->v[i];
+		struct unit	*u = &f.u[first[i]];
+
+		out->n++;
+		if ((a->text = join_text(&f, &T, (int)i, first[i],
+		    &a->text_len)) == NULL)
+			goto out;
+		s = u->title != NULL ? u->title : first_line(a->text,
+		    a->text_len);
+		if (s == NULL)
+			goto out;
+		a->title = make_title(s);
+		if (s != u->title)
+			free(s);
+		if (a->title == NULL)
+			goto out;
+		if (u->url != NULL) {
+			if ((a->url = strdup(u->url)) == NULL)
+				goto out;
+		} else if (readmore_url(&f, (int)i, first[i], &a->url) == -1)
+			goto out;
+		buf_init(&d.b, MAX_TEXT_SIZE);
+		d.full = d.err = 0;
+		for (k = (int)first[i]; (size_t)k < f.n; k++) {
+			if (f.u[k].art == (int)i)
+				unit_to_desc(&d, &f.u[k]);
+			else if (f.u[k].art >= 0)
+				break;
+		}
+		if (d.err || buf_add(&d.b, "", 0) == -1)
+			goto out;
+		a->description = buf_steal(&d.b);
+	}
+	/* Boilerplate naming a TLP keeps it for the caller, without links. */
+	for (i = 0; i < f.n; i++)
+		if (f.u[i].plain != NULL && f.u[i].art == A_DROP)
+			f.u[i].art = A_REST;
+	if ((out->rest = join_text(&f, &T, A_REST, 0, &out->rest_len)) ==
+	    NULL)
+		goto out;
+	if (out->rest_len == 0) {
+		free(out->rest);
+		out->rest = NULL;
+	}
+	st = ST_OK;
+out:
+	if (st != ST_OK || out->n == 0)
+		html_articles_free(out);
+	buf_free(&d.b);
+	buf_free(&T.b);
+	free(first);
+	flat_free(&f);
+	return st;
+}
+
+/*
+ * Plain-text digests: numbered items ("1. Title" on a line after a blank
+ * line, numbered 1, 2, 3...) or separator lines ("=====", "-----").
+ */
+
+enum lkind { LN_BLANK, LN_SEP, LN_TEXT };
+
+struct line {
+	size_t		 off, len;	/* without the line end */
+	enum lkind	 kind;
+	char		 sep;		/* the character of a separator */
+	int		 num;		/* "N." item number, else 0 */
+	size_t		 numlen;	/* bytes of "N. " */
+};
+
+static void
+classify_line(const char *s, struct line *ln)
+{
+	const char	*p = s + ln->off;
+	size_t		 n = ln->len, i = 0, d;
+	int		 num = 0;
+
+	while (n > 0 && isspace_((unsigned char)p[n - 1]))
+		n--;
+	ln->len = n;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i == n) {
+		ln->kind = LN_BLANK;
+		return;
+	}
+	ln->kind = LN_TEXT;
+	if (n - i >= SEP_MIN_RUN && strchr("=-*_~#", p[i]) != NULL) {
+		for (d = i; d < n && p[d] == p[i]; d++)
+			;
+		if (d == n) {
+			ln->kind = LN_SEP;
+			ln->sep = p[i];
+			return;
+		}
+	}
+	if (i > NUM_MAX_INDENT)
+		return;
+	for (d = i; d < n && d - i < NUM_MAX_DIGITS + 1 && p[d] >= '0' &&
+	    p[d] <= '9'; d++)
+		num = num * 10 + (p[d] - '0');
+	if (d == i || d - i > NUM_MAX_DIGITS || d + 1 >= n ||
+	    (p[d] != '.' && p[d] != ')') || (p[d + 1] != ' ' &&
+	    p[d + 1] != '\t'))
+		return;
+	for (d++; d < n && (p[d] == ' ' || p[d] == '\t'); d++)
+		;
+	if (d < n && num > 0) {
+		ln->num = num;
+		ln->numlen = d;
+	}
+}
+
+/* A footer line ends the story it is in. */
+static int
+line_footer(const char *s, const struct line *ln)
+{
+	return ln->kind == LN_TEXT && ci_any(s + ln->off, ln->len, footer_kw);
+}
+
+/*
+ * The URL standing alone on the line after title_end (unless NULL), else
+ * the one after "read more"; malloc'd into *url (NULL when none).  -1 on
+ * ENOMEM.
+ */
+static int
+text_url(const char *s, size_t n, const char *title_end, char **url)
+{
+	const char	*p, *e = s + n, *u;
+	size_t		 i;
+
+	*url = NULL;
+	/* The line after the title. */
+	p = title_end != NULL ? title_end : e;
+	while (p < e && isspace_((unsigned char)*p))
+		p++;
+	if (p < e && *p == '<')
+		p++;
+	if (e - p > 8 && (strncmp(p, "http://", 7) == 0 ||
+	    strncmp(p, "https://", 8) == 0)) {
+		for (u = p; u < e && !isspace_((unsigned char)*u) &&
+		    *u != '>'; u++)
+			;
+		if ((u >= e || *u == '>' || *u == '\n' || *u == '\r') &&
+		    (size_t)(u - p) <= MAX_IOC_LEN)
+			goto found;
+	}
+	for (i = 0; i < n; i++) {
+		const char *const	*k;
+
+		for (k = readmore_kw; *k != NULL; k++)
+			if (strlen(*k) <= n - i && ci_has(s + i, strlen(*k),
+			    *k))
+				break;
+		if (*k == NULL)
+			continue;
+		for (p = s + i; p < e && p < s + i + URL_SCAN; p++)
+			if (strncmp(p, "http://", 7) == 0 ||
+			    strncmp(p, "https://", 8) == 0)
+				break;
+		if (p >= e || p >= s + i + URL_SCAN)
+			continue;
+		for (u = p; u < e && !isspace_((unsigned char)*u) &&
+		    *u != '>' && *u != ')' && *u != '"'; u++)
+			;
+		if ((size_t)(u - p) <= MAX_IOC_LEN)
+			goto found;
+	}
+	return 0;
+found:
+	return (*url = dup_n(p, (size_t)(u - p))) == NULL ? -1 : 0;
+}
+
+/* Starts of numbered items; their number. */
+static size_t
+numbered(const struct line *ln, size_t nl, size_t *st)
+{
+	size_t	 i, j, n = 0, body = 0, longl = 0;
+	int	 want = 1;
+
+	for (i = 0; i < nl && n < MAX_LINES; i++) {
+		if (ln[i].num != want || (i > 0 && ln[i - 1].kind == LN_TEXT))
+			continue;
+		st[n++] = i;
+		want++;
+	}
+	if (n < MIN_REPEAT)
+		return 0;
+	/* Each item carries text: on lines of its own, or a long line. */
+	for (i = 0; i < n; i++) {
+		if (ln[st[i]].len - ln[st[i]].numlen >= NUM_LONG_LINE)
+			longl++;
+		for (j = st[i] + 1; j < (i + 1 < n ? st[i + 1] : nl); j++)
+			if (ln[j].kind == LN_TEXT) {
+				body++;
+				break;
+			}
+	}
+	return body >= n - 1 && body >= MIN_REPEAT ? n :
+	    longl == n ? n : 0;
+}
+
+/* Starts of stories between separator lines of the commonest kind. */
+static size_t
+separated(const struct line *ln, size_t nl, size_t *st)
+{
+	static const char	 seps[] = "=-*_~#";
+	size_t			 cnt[sizeof(seps)], i, j, n = 0, best = 0;
+	char			 c;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < nl; i++)
+		if (ln[i].kind == LN_SEP)
+			cnt[strchr(seps, ln[i].sep) - seps]++;
+	for (i = 1; i < sizeof(seps) - 1; i++)
+		if (cnt[i] > cnt[best])
+			best = i;
+	if (cnt[best] < MIN_REPEAT)
+		return 0;
+	c = seps[best];
+	for (i = 0; i < nl; i++) {
+		if (ln[i].kind != LN_SEP || ln[i].sep != c)
+			continue;
+		if (i > 0 && ln[i - 1].kind == LN_TEXT && (i < 2 ||
+		    ln[i - 2].kind != LN_TEXT))
+			j = i - 1;	/* an underlined title */
+		else {
+			for (j = i + 1; j < nl && ln[j].kind != LN_TEXT; j++)
+				;
+			if (j >= nl)
+				break;
+		}
+		if (n > 0 && j <= st[n - 1])
+			continue;
+		st[n++] = j;
+	}
+	return n >= MIN_REPEAT ? n : 0;
+}
+
+/*
+ * Split a plain-text body.  ST_OK with out->n = 0 when it is not a
+ * digest, ST_NOMEM.
+ */
+static enum status
+split_text(const char *s, size_t n, struct article_list *out)
+{
+	struct line	*ln = NULL;
+	struct desc	 d;
+	size_t		*st = NULL, nl = 0, ns, i, j, t, e, b, cap = 0;
+	int		 num;
+	enum status	 rc = ST_NOMEM;
+
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n')
+			cap++;
+	if (++cap > MAX_LINES) {
+		rc = ST_OK;
+		goto out;
+	}
+	if ((ln = calloc(cap, sizeof(*ln))) == NULL ||
+	    (st = calloc(cap, sizeof(*st))) == NULL)
+		goto out;
+	for (i = 0, j = 0; i <= n; i++)
+		if (i == n || s[i] == '\n') {
+			ln[nl].off = j;
+			ln[nl].len = i - j;
+			classify_line(s, &ln[nl]);
+			nl++;
+			j = i + 1;
+		}
+	num = 1;
+	if ((ns = numbered(ln, nl, st)) == 0) {
+		num = 0;
+		ns = separated(ln, nl, st);
+	}
+	if (ns == 0) {
+		rc = ST_OK;
+		goto out;
+	}
+	if ((out->v = calloc(ns < MAX_ARTICLES ? ns : MAX_ARTICLES,
+	    sizeof(*out->v))) == NULL)
+		goto out;
+	for (i = 0; i < ns && out->n < MAX_ARTICLES; i++) {
+		struct article	*a = &out->v[out->n];
+		const char	*tp;
+		size_t		 tl;
+		char		*title;
+
+		t = st[i];
+		e = i + 1 < ns ? st[i + 1] : nl;
+		/* A footer paragraph, or in a numbered digest a rule, ends it. */
+		for (j = t; j < e; j++)
+			if (line_footer(s, &ln[j]) || (num && j > t &&
+			    ln[j].kind == LN_SEP))
+				break;
+		if (j < e && ln[j].kind != LN_SEP) {
+			for (b = j; b > t && ln[b - 1].kind == LN_TEXT; b--)
+				;
+			j = b;
+		}
+		e = j;
+		while (e > t && ln[e - 1].kind != LN_TEXT)
+			e--;
+		tp = s + ln[t].off + (num ? ln[t].numlen : 0);
+		tl = ln[t].len - (num ? ln[t].numlen : 0);
+		while (tl > 0 && isspace_((unsigned char)*tp))
+			tp++, tl--;
+		if (e <= t || ci_prefix(tp, tl, sponsor_kw))
+			continue;	/* boilerplate, or a sponsor */
+		out->n++;
+		if ((title = dup_n(tp, tl)) == NULL)
+			goto out;
+		a->title = make_title(title);
+		free(title);
+		if (a->title == NULL)
+			goto out;
+		a->text_len = ln[e - 1].off + ln[e - 1].len - ln[t].off;
+		if ((a->text = dup_n(s + ln[t].off, a->text_len)) == NULL)
+			goto out;
+		if (text_url(a->text, a->text_len, a->text + ln[t].len,
+		    &a->url) == -1)
+			goto out;
+		buf_init(&d.b, MAX_TEXT_SIZE);
+		d.full = d.err = 0;
+		d_add(&d, "<pre>", 5, 0);
+		d_esc(&d, a->text, a->text_len);
+		d_add(&d, "</pre>", 6, 1);
+		if (d.err || buf_add(&d.b, "", 0) == -1)
+			goto out;
+		a->description = buf_steal(&d.b);
+	}
+	if (out->n < MIN_REPEAT) {
+		rc = ST_OK;
+		goto out;
+	}
+	/* The text before the first story: intro, TLP banner. */
+	for (e = st[0]; e > 0 && ln[e - 1].kind != LN_TEXT; e--)
+		;
+	if (e > 0) {
+		out->rest_len = ln[e - 1].off + ln[e - 1].len;
+		if ((out->rest = dup_n(s, out->rest_len)) == NULL)
+			goto out;
+	}
+	rc = ST_OK;
+out:
+	if (rc != ST_OK || out->n < MIN_REPEAT)
+		html_articles_free(out);
+	buf_free(&d.b);
+	free(ln);
+	free(st);
+	return rc;
+}
+
+/*
+ * Articles.
+ */
+
 enum status
 html_articles(const char *subject, const char *html, size_t html_len,
     const char *text, size_t text_len, struct article_list *out)
@@ -826,6 +2425,7 @@ html_articles(const char *subject, const char *html, size_t html_len,
 	GumboOutput	*g = NULL;
 	char		*hold = NULL;
 	struct desc	 d;
+	size_t		 n = text_len;
 	enum status	 st = ST_NOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -834,32 +2434,46 @@ html_articles(const char *subject, const char *html, size_t html_len,
 	if ((html == NULL || html_len == 0) && (text == NULL ||
 	    text_len == 0))
 		return ST_OK;	/* no body: no article */
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return ST_NOMEM;
-	out->v = a;
-	out->n = 1;
-	if ((a->title = make_title(subject)) == NULL)
-		goto out;
 	if (html != NULL && html_len > 0) {
 		if ((g = parse(html, html_len, &hold)) == NULL)
 			goto out;
-		if ((a->text = tree_text(g, &a->text_len)) == NULL)
+		if ((st = split_html(g, out)) != ST_OK || out->n > 0)
 			goto out;
-		to_desc(&d, g->document, 0);
 	} else {
-		size_t	 n = text_len;
-
 		if (n > MAX_TEXT_SIZE) {
 			n = MAX_TEXT_SIZE;
 			while (n > 0 && ((unsigned char)text[n] & 0xc0) ==
 			    0x80)
 				n--;
 		}
-		if ((a->text = malloc(n + 1)) == NULL)
+		if ((st = split_text(text, n, out)) != ST_OK || out->n > 0)
 			goto out;
-		memcpy(a->text, text, n);
-		a->text[n] = '\0';
+	}
+	/* Not a digest: one article, titled by the subject. */
+	st = ST_NOMEM;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		goto out;
+	out->v = a;
+	out->n = 1;
+	if ((a->title = make_title(subject)) == NULL)
+		goto out;
+	if (g != NULL) {
+		const GumboNode	*rm = NULL;
+		int		 err = 0;
+
+		if ((a->text = tree_text(g, &a->text_len)) == NULL)
+			goto out;
+		to_desc(&d, g->document, 0);
+		if (g->root != NULL)
+			rm = find_link(g->root, 1, &err, 0);
+		if (err || (rm != NULL && (a->url = href_dup(rm)) == NULL))
+			goto out;
+	} else {
+		if ((a->text = dup_n(text, n)) == NULL)
+			goto out;
 		a->text_len = n;
+		if (text_url(a->text, n, NULL, &a->url) == -1)
+			goto out;
 		d_add(&d, "<pre>", 5, 0);
 		d_esc(&d, text, n);
 		d_add(&d, "</pre>", 6, 1);

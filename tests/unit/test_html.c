@@ -275,6 +275,429 @@ t_raw_text_and_comments(void **state)
 	check_text("<p title=\"x>y\">q</p>", "q");
 }
 
+/*
+ * Digest splitting.
+ */
+
+static void
+split(const char *html, const char *text, struct article_list *l)
+{
+	assert_int_equal(html_articles("Subject line", html, html != NULL ?
+	    strlen(html) : 0, text, text != NULL ? strlen(text) : 0, l),
+	    ST_OK);
+}
+
+/* Article i has this title and url, and its text holds want. */
+static void
+check_art(const struct article_list *l, size_t i, const char *title,
+    const char *url, const char *want)
+{
+	assert_true(i < l->n);
+	assert_string_equal(l->v[i].title, title);
+	if (url == NULL)
+		assert_null(l->v[i].url);
+	else {
+		assert_non_null(l->v[i].url);
+		assert_string_equal(l->v[i].url, url);
+	}
+	assert_non_null(l->v[i].description);
+	assert_int_equal(l->v[i].text_len, strlen(l->v[i].text));
+	if (want != NULL && strstr(l->v[i].text, want) == NULL)
+		print_error("article %zu text \"%s\"\n", i, l->v[i].text);
+	if (want != NULL)
+		assert_non_null(strstr(l->v[i].text, want));
+}
+
+/* s occurs in no article's text or description. */
+static void
+nowhere(const struct article_list *l, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		assert_null(strstr(l->v[i].text, s));
+		assert_null(strstr(l->v[i].description, s));
+	}
+}
+
+static void
+t_split_headings(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<h1>Acme Weekly</h1><p>TLP:GREEN intro text.</p>"
+	    "<h2><a href=\"https://acme.example/a\">First story here</a></h2>"
+	    "<p>Alpha body evil-one.example</p><h3>Indicators</h3><p>x1</p>"
+	    "<h2>Second story here</h2><p>Beta body</p>"
+	    "<p><a href=\"https://acme.example/b\">Read more</a></p>"
+	    "<h2>Third story</h2><p>Gamma body</p>", NULL, &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "First story here", "https://acme.example/a",
+	    "Alpha body evil-one.example");
+	/* A deeper heading stays inside its story. */
+	assert_non_null(strstr(l.v[0].text, "Indicators"));
+	assert_null(strstr(l.v[0].text, "Beta"));
+	assert_non_null(strstr(l.v[0].description, "<h3>Indicators</h3>"));
+	assert_null(strstr(l.v[0].description, "Beta"));
+	check_art(&l, 1, "Second story here", "https://acme.example/b",
+	    "Beta body");
+	check_art(&l, 2, "Third story", NULL, "Gamma body");
+	/* The newsletter's name and intro go to rest. */
+	assert_non_null(l.rest);
+	assert_int_equal(l.rest_len, strlen(l.rest));
+	assert_non_null(strstr(l.rest, "Acme Weekly"));
+	assert_non_null(strstr(l.rest, "TLP:GREEN intro text."));
+	nowhere(&l, "intro text");
+	html_articles_free(&l);
+
+	/* Sections (h2, no text of their own) holding h3 stories. */
+	split("<h2>Vulnerabilities</h2><h3>Bug one in product</h3><p>one</p>"
+	    "<h3>Bug two in product</h3><p>two</p><h2>Malware</h2>"
+	    "<h3>Loader three seen</h3><p>three</p>", NULL, &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "Bug one in product", NULL, "one");
+	check_art(&l, 1, "Bug two in product", NULL, "two");
+	assert_null(strstr(l.v[1].text, "Malware"));
+	check_art(&l, 2, "Loader three seen", NULL, "three");
+	assert_non_null(strstr(l.rest, "Malware"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_linked_titles(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<div><a href=\"https://n.example/1\">Story one has a title</a>"
+	    "</div><p>Summary one 10.1.2.3</p>"
+	    "<div><a href=\"https://n.example/2\">Story two has a title</a>"
+	    "</div><p>Summary two</p>"
+	    "<p><strong><a href=\"https://n.example/3\">Story three title"
+	    "</a></strong> summary three inline</p>", NULL, &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "Story one has a title", "https://n.example/1",
+	    "Summary one 10.1.2.3");
+	assert_non_null(strstr(l.v[0].text, "<https://n.example/1>"));
+	check_art(&l, 1, "Story two has a title", "https://n.example/2",
+	    "Summary two");
+	check_art(&l, 2, "Story three title", "https://n.example/3",
+	    "summary three inline");
+	assert_null(l.rest);
+	html_articles_free(&l);
+}
+
+static void
+t_split_bold_leads(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<p><b>TLP:AMBER</b></p><p>Bulletin intro.</p>"
+	    "<p><b>Exim heap overflow bug</b> &ndash; text one.</p>"
+	    "<p><b>Recommendation:</b> patch it.</p>"
+	    "<p><strong>Phishing kit for refunds:</strong> text two.</p>"
+	    "<p><b>Important</b> words in a sentence stay.</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "Exim heap overflow bug", NULL, "text one.");
+	assert_non_null(strstr(l.v[0].text, "patch it."));
+	check_art(&l, 1, "Phishing kit for refunds", NULL, "text two.");
+	assert_non_null(strstr(l.v[1].text, "words in a sentence"));
+	assert_non_null(strstr(l.rest, "TLP:AMBER"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_hr(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<p>Daily digest intro</p><hr><p>First item title</p>"
+	    "<p>first body</p><hr><p>Second item title</p><p>second body "
+	    "<a href=\"https://d.example/2\">continue reading</a></p><hr>"
+	    "<p>Unsubscribe here</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "First item title", NULL, "first body");
+	check_art(&l, 1, "Second item title", "https://d.example/2",
+	    "second body");
+	assert_null(strstr(l.v[0].description, "<hr>"));
+	assert_string_equal(l.rest, "Daily digest intro");
+	nowhere(&l, "Unsubscribe");
+	html_articles_free(&l);
+}
+
+static void
+t_split_table_rows(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<table><tr><td><a href=\"https://t.example/web\">View in "
+	    "browser</a></td></tr>"
+	    "<tr><td><img src=\"https://t.example/logo.png\"></td></tr>"
+	    "<tr><td><table><tr><td><a href=\"https://t.example/1\"><b>Row "
+	    "story number one</b></a></td></tr><tr><td>Row summary one "
+	    "about bad-row[.]com</td></tr></table></td></tr>"
+	    "<tr><td><a href=\"https://t.example/2\">Row story number two</a>"
+	    "<br>Row summary two</td></tr>"
+	    "<tr><td>You received this because you subscribed.</td></tr>"
+	    "</table><img src=\"https://t.example/px.gif\" width=1>",
+	    NULL, &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "Row story number one", "https://t.example/1",
+	    "bad-row[.]com");
+	check_art(&l, 1, "Row story number two", "https://t.example/2",
+	    "Row summary two");
+	nowhere(&l, "View in");
+	nowhere(&l, "received this");
+	nowhere(&l, "px.gif");
+	assert_null(l.rest);
+	html_articles_free(&l);
+
+	/* A data table inside a story is kept whole, not split. */
+	split("<h2>Story with a table</h2><table><tr><td><a href=\"http://"
+	    "x1.example/\">Indicator link one</a></td><td>C2</td></tr><tr><td>"
+	    "<a href=\"http://x2.example/\">Indicator link two</a></td><td>"
+	    "C2</td></tr></table><h2>Other story</h2><p>text</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	assert_non_null(strstr(l.v[0].description, "<table>"));
+	assert_non_null(strstr(l.v[0].text, "x2.example"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_list(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<p>Here are the stories.</p><ol>"
+	    "<li><a href=\"https://l.example/1\">List story number one</a> "
+	    "one summary</li>"
+	    "<li><a href=\"https://l.example/2\">List story number two</a> "
+	    "two summary</li></ol><p>Cheers, the team</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "List story number one", "https://l.example/1",
+	    "one summary");
+	check_art(&l, 1, "List story number two", "https://l.example/2",
+	    "two summary");
+	assert_null(strstr(l.v[1].text, "Cheers"));
+	assert_non_null(strstr(l.v[1].description, "<div>"));
+	assert_null(strstr(l.v[1].description, "<li>"));
+	assert_non_null(strstr(l.rest, "Cheers"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_plain(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split(NULL, "Weekly roundup\nTLP:GREEN\n\n"
+	    "1. First numbered story\nhttps://p.example/1\nbody one "
+	    "1.2.3.4\n\n2. Second numbered story\nbody two\nRead more: "
+	    "<https://p.example/2>\n\n3. Third numbered story\nbody three\n"
+	    "\n--\nTo unsubscribe reply STOP\n", &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "First numbered story", "https://p.example/1",
+	    "body one 1.2.3.4");
+	check_art(&l, 1, "Second numbered story", "https://p.example/2",
+	    "body two");
+	check_art(&l, 2, "Third numbered story", NULL, "body three");
+	assert_null(strstr(l.v[2].text, "unsubscribe"));
+	assert_null(strstr(l.v[2].text, "--"));
+	assert_string_equal(l.v[0].description, "<pre>1. First numbered "
+	    "story\nhttps://p.example/1\nbody one 1.2.3.4</pre>");
+	assert_string_equal(l.rest, "Weekly roundup\nTLP:GREEN");
+	html_articles_free(&l);
+
+	/* Separators, with underlined and boxed titles. */
+	split(NULL, "Monthly summary\n===============\n\nintro\n\n"
+	    "----------\nFirst sep story\n----------\nbody A\n\n"
+	    "Second sep story\n----------\nbody B\n\n----------\n"
+	    "Third sep story\nbody C\n", &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "First sep story", NULL, "body A");
+	check_art(&l, 1, "Second sep story", NULL, "body B");
+	check_art(&l, 2, "Third sep story", NULL, "body C");
+	assert_non_null(strstr(l.rest, "intro"));
+	html_articles_free(&l);
+}
+
+static void
+t_not_digest(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	/* One h1, labelled sections, bold steps: one advisory. */
+	split("<h1>Critical bug in gateway</h1><h2>Summary</h2><p>text</p>"
+	    "<h2>Recommendations</h2><p><b>Upgrade the appliance now.</b> "
+	    "x</p><p><b>Hunt for new admin accounts.</b> y</p>"
+	    "<p><a href=\"https://v.example/adv\">Read the full advisory</a>"
+	    "</p>", NULL, &l);
+	assert_int_equal(l.n, 1);
+	check_art(&l, 0, "Subject line", "https://v.example/adv",
+	    "Hunt for new admin");
+	assert_null(l.rest);
+	html_articles_free(&l);
+	/* A single linked title is no repetition. */
+	split("<p><a href=\"https://v.example/1\">Only one story here</a>"
+	    "</p><p>text</p>", NULL, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].title, "Subject line");
+	html_articles_free(&l);
+	/* Numbered steps in a plain alert. */
+	split(NULL, "Alert text.\n\nSteps:\n\n1. Block the address.\n\n"
+	    "2. Reset the password.\n", &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].title, "Subject line");
+	html_articles_free(&l);
+	split(NULL, "Alert.\nSteps:\n1. Block it.\n2. Reset it.\n3. Done\n",
+	    &l);
+	assert_int_equal(l.n, 1);
+	html_articles_free(&l);
+}
+
+static void
+t_boilerplate(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<p><a href=\"https://b.example/web\">View online</a></p>"
+	    "<p><a href=\"https://b.example/\">Home</a> | <a href=\"https://"
+	    "b.example/blog\">Blog</a> | <a href=\"https://b.example/c\">"
+	    "Contact</a></p>"
+	    "<h2>Real story one</h2><p>one text</p>"
+	    "<p><a href=\"https://twitter.com/b\">Twitter</a> <a href=\""
+	    "https://www.facebook.com/b\">Facebook</a></p>"
+	    "<p>Sponsored</p><h2>Buy our product today</h2><p>promo text</p>"
+	    "<h2>Advertisement: another promo</h2><p>promo two</p>"
+	    "<h2>Real story two</h2><p>two text</p>"
+	    "<p>Partner content: a word from our partner</p><p>more promo</p>"
+	    "<h2>Real story three</h2><p>three text</p>"
+	    "<p>Copyright 2026. All rights reserved. <a href=\"https://"
+	    "b.example/u\">Unsubscribe</a></p><p>1 Main Street</p>",
+	    NULL, &l);
+	assert_int_equal(l.n, 3);
+	check_art(&l, 0, "Real story one", NULL, "one text");
+	check_art(&l, 1, "Real story two", NULL, "two text");
+	check_art(&l, 2, "Real story three", NULL, "three text");
+	nowhere(&l, "View online");
+	nowhere(&l, "Blog");
+	nowhere(&l, "twitter");
+	nowhere(&l, "promo");
+	nowhere(&l, "Buy our product");
+	nowhere(&l, "Unsubscribe");
+	nowhere(&l, "Main Street");
+	assert_null(l.rest);
+	html_articles_free(&l);
+	/* A story about state-sponsored actors is not a sponsor block. */
+	split("<h2>State-sponsored group returns</h2><p>a</p>"
+	    "<h2>Another story title</h2><p>b</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].title, "State-sponsored group returns");
+	html_articles_free(&l);
+	/* A TLP in a boilerplate header still reaches rest, without links. */
+	split("<p>TLP:RED <a href=\"https://b.example/web\">view in browser"
+	    "</a></p><h3>Story title one</h3><p>a</p><h3>Story title two</h3>"
+	    "<p>b</p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	assert_non_null(l.rest);
+	assert_non_null(strstr(l.rest, "TLP:RED"));
+	assert_null(strstr(l.rest, "b.example"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_sanitised(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split("<h2 onclick=\"x()\">Story one title</h2><p style=\"a\">one"
+	    "<script>alert(1)</script><img src=\"http://px.example/a.gif\">"
+	    "</p><h2>Story two title</h2><p><a href=\"javascript:alert(2)\">"
+	    "two</a></p>", NULL, &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].description,
+	    "<h2>Story one title</h2><p>one</p>");
+	assert_string_equal(l.v[1].description,
+	    "<h2>Story two title</h2><p><a>two</a></p>");
+	assert_non_null(strstr(l.v[1].text, "javascript:alert(2)"));
+	html_articles_free(&l);
+}
+
+static void
+t_split_bounds(void **state)
+{
+	struct article_list	 l;
+	struct buf		 b;
+	clock_t			 c0;
+	size_t			 i;
+
+	(void)state;
+	/* More stories than MAX_ARTICLES. */
+	buf_init(&b, 64u << 20);
+	for (i = 0; i < MAX_ARTICLES + 50; i++)
+		assert_int_equal(buf_addf(&b, "<h2>Story number %zu</h2>"
+		    "<p>body %zu</p>", i, i), 0);
+	split(b.p, NULL, &l);
+	assert_int_equal(l.n, MAX_ARTICLES);
+	assert_string_equal(l.v[MAX_ARTICLES - 1].title, "Story number 199");
+	assert_non_null(strstr(l.rest, "Story number 200"));
+	html_articles_free(&l);
+	buf_free(&b);
+
+	/* Many units: bounded time, still at least one article. */
+	buf_init(&b, 64u << 20);
+	c0 = clock();
+	for (i = 0; i < 40000; i++)
+		assert_int_equal(buf_addf(&b, "<div><b>Lead number %zu "
+		    "here</b> &ndash; t</div><hr>", i), 0);
+	split(b.p, NULL, &l);
+	assert_true(l.n >= 1 && l.n <= MAX_ARTICLES);
+	html_articles_free(&l);
+	buf_free(&b);
+
+	/* A very long numbered title is cut to MAX_TITLE_LEN. */
+	buf_init(&b, 1u << 20);
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(buf_addf(&b, "%zu. ", i), 0);
+		for (size_t k = 0; k < 400; k++)
+			assert_int_equal(buf_adds(&b, "word "), 0);
+		assert_int_equal(buf_adds(&b, "\nbody\n\n"), 0);
+	}
+	split(NULL, b.p, &l);
+	assert_int_equal(l.n, 3);
+	for (i = 0; i < 3; i++)
+		assert_true(strlen(l.v[i].title) <= MAX_TITLE_LEN);
+	html_articles_free(&l);
+	buf_free(&b);
+
+	/* Many plain lines: linear, at most MAX_ARTICLES. */
+	buf_init(&b, 64u << 20);
+	for (i = 1; i <= 50000; i++)
+		assert_int_equal(buf_addf(&b, "\n%zu. Item title %zu\nbody\n",
+		    i, i), 0);
+	split(NULL, b.p, &l);
+	assert_int_equal(l.n, MAX_ARTICLES);
+	html_articles_free(&l);
+	/* Past the line bound: not split, one article. */
+	for (; i <= 100000; i++)
+		assert_int_equal(buf_addf(&b, "\n%zu. Item title %zu\nbody\n",
+		    i, i), 0);
+	split(NULL, b.p, &l);
+	assert_int_equal(l.n, 1);
+	html_articles_free(&l);
+	buf_free(&b);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
+}
+
 int
 main(void)
 {
@@ -289,6 +712,17 @@ main(void)
 		cmocka_unit_test(t_depth_bombs),
 		cmocka_unit_test(t_bounded_size),
 		cmocka_unit_test(t_raw_text_and_comments),
+		cmocka_unit_test(t_split_headings),
+		cmocka_unit_test(t_split_linked_titles),
+		cmocka_unit_test(t_split_bold_leads),
+		cmocka_unit_test(t_split_hr),
+		cmocka_unit_test(t_split_table_rows),
+		cmocka_unit_test(t_split_list),
+		cmocka_unit_test(t_split_plain),
+		cmocka_unit_test(t_not_digest),
+		cmocka_unit_test(t_boilerplate),
+		cmocka_unit_test(t_split_sanitised),
+		cmocka_unit_test(t_split_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
