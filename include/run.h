@@ -30,6 +30,15 @@ struct run_stats {
 enum status	 run_offline(const struct cli *, const struct config *,
 		    FILE *out, struct run_stats *);
 
+/*
+ * The cron job: every unread message of the mailbox, one transaction each
+ * (journal, push, \Seen).  Returns ST_OK, or the status that stopped the
+ * run early (ST_TEMP: ThreatQ or IMAP unreachable, lock held, signal; the
+ * rest stays unread).  Failed messages are counted in stats.
+ */
+enum status	 run_mailbox(const struct cli *, const struct config *,
+		    struct run_stats *);
+
 /* --extract: one JSON object per IoC found in file (NULL or "-" = stdin). */
 enum status	 run_extract(const char *file, const struct config *, FILE *out);
 

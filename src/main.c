@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,11 @@ main(int argc, char *argv[])
 	enum status	 st;
 	int		 rc = EXIT_CONFIG, missing, offline;
 
+	/*
+	 * A peer that drops the connection must be an error return from
+	 * write(2), not SIGPIPE killing the run half way through a message.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&cfg, 0, sizeof(cfg));
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) == -1) {
 		cli_usage(stderr);
@@ -207,14 +213,10 @@ main(int argc, char *argv[])
 		rc = first_run(path);
 		goto out;
 	}
-	if (config_check_online(&cfg, 1, err, sizeof(err)) != ST_OK) {
-		log_err("%s", err);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	log_err("reading the mailbox over IMAP is not available in this "
-	    "version yet; use --eml FILE or --maildir DIR with --dry-run");
-	rc = EXIT_CONFIG;
+	st = run_mailbox(&cli, &cfg, &stats);
+	run_summary(&stats, line, sizeof(line));
+	log_msg(stats.failed || st != ST_OK ? LL_WARN : LL_INFO, "%s", line);
+	rc = st != ST_OK ? exit_for(st) : stats.failed ? EXIT_PARTIAL : EXIT_OK;
 out:
 	free(path);
 	config_free(&cfg);

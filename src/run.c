@@ -9,9 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -19,6 +21,8 @@
 #include "bounds.h"
 #include "buf.h"
 #include "html.h"
+#include "imap.h"
+#include "journal.h"
 #include "ioc.h"
 #include "log.h"
 #include "mime.h"
@@ -155,13 +159,14 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 }
 
 /*
- * One message through the pipeline into the JSON sink.  Failures of the
- * message itself are logged and counted; only a failure of our own state
- * (out of memory, stdout gone) is returned to stop the run.
+ * One message through the pipeline into the sink (JSON lines or ThreatQ).
+ * ST_OK; ST_MSG_BAD when this message failed (logged and counted); any
+ * other status stops the run (ThreatQ unreachable, credentials,
+ * configuration, out of memory, stdout gone).
  */
 static enum status
 run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
-    long uid, time_t fallback)
+    long uid, time_t fallback, long *file_id)
 {
 	struct mime_msg		*msg = NULL;
 	struct article_list	 arts;
@@ -204,6 +209,8 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 			rc->stats->failed++;
 			goto out;
 		}
+		if (file_id != NULL)
+			*file_id = res.file_id;
 		log_info("message '%s': file %ld%s, %zu report(s), %zu "
 		    "attachment(s), %zu indicator(s), %zu request(s)", esc,
 		    res.file_id, res.file_existed ? " (already there)" : "",
@@ -237,8 +244,8 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 bad:
 	rc->stats->failed++;
 	log_err("message '%s': %s", esc, err[0] ? err : status_str(st));
-	/* A message that cannot be planned does not stop the run. */
-	st = st == ST_NOMEM ? ST_NOMEM : ST_OK;
+	/* A message that cannot be planned or is refused does not stop the run. */
+	st = st == ST_NOMEM ? ST_NOMEM : ST_MSG_BAD;
 out:
 	free(json);
 	plan_free(plan);
@@ -265,9 +272,9 @@ run_path(struct run_ctx *rc, const char *path)
 		    strlen(path)), err);
 		return st == ST_NOMEM ? ST_NOMEM : ST_OK;
 	}
-	st = run_one(rc, path, raw, len, -1, mtime);
+	st = run_one(rc, path, raw, len, -1, mtime, NULL);
 	free(raw);
-	return st;
+	return st == ST_MSG_BAD ? ST_OK : st;
 }
 
 static int
@@ -462,6 +469,260 @@ run_extract(const char *file, const struct config *cfg, FILE *out)
 out:
 	free(text);
 	ioc_set_free(&set);
+	ioc_ctx_free(rc.popts.ioc);
+	return st;
+}
+
+/* Set by SIGINT/SIGTERM: finish the message in hand, start no other. */
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+#define QUARANTINE_KEYWORD	"$TQ-Failed"
+
+/* Keep the raw message in -f DIR under a name that cannot escape it. */
+static void
+keep_copy(const char *dir, uint32_t uidvalidity, uint32_t uid,
+    const char *sha256, const char *raw, size_t len)
+{
+	char	 path[4096];
+	FILE	*fp;
+	int	 n;
+
+	n = snprintf(path, sizeof(path), "%s/%u-%u-%.12s.eml", dir,
+	    uidvalidity, uid, sha256);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fp = fopen(path, "wx")) == NULL) {
+		if (errno != EEXIST)
+			log_warn("-f: cannot keep uid %u in '%s': %s", uid, dir,
+			    strerror(errno));
+		return;
+	}
+	if (fwrite(raw, 1, len, fp) != len)
+		log_warn("-f: writing '%s': %s", path, strerror(errno));
+	if (fclose(fp) == EOF)
+		log_warn("-f: writing '%s': %s", path, strerror(errno));
+}
+
+/* Set a message aside: move it, or flag it $TQ-Failed and \Seen. */
+static enum status
+quarantine(struct imap *im, const struct config *cfg, uint32_t uid,
+    char *err, size_t errsz)
+{
+	enum status	 st;
+
+	if (cfg->mbox.failed_folder != NULL)
+		return imap_move(im, uid, cfg->mbox.failed_folder, err, errsz);
+	if ((st = imap_add_flag(im, uid, QUARANTINE_KEYWORD, err, errsz)) != ST_OK)
+		return st;
+	return imap_add_flag(im, uid, "\\Seen", err, errsz);
+}
+
+/*
+ * One unread message as one transaction: journal intent, push, journal
+ * done (fsync), then \Seen, then journal seen.  A message already pushed
+ * (journal says done, also under another UIDVALIDITY by its hash) is only
+ * marked \Seen.  A message that failed max_attempts runs is set aside.
+ */
+static enum status
+mailbox_one(struct run_ctx *rc, const struct cli *cli,
+    const struct config *cfg, struct imap *im, struct journal *j,
+    uint32_t uid)
+{
+	const struct jentry	*e;
+	uint32_t		 uv = imap_uidvalidity(im);
+	char			 err[1024], label[64], sha[HASH_SHA256_HEX];
+	char			*raw = NULL;
+	size_t			 len = 0;
+	time_t			 idate = (time_t)-1;
+	long			 file_id = 0;
+	int			 diff = !cli->no_differential;
+	enum status		 st;
+
+	snprintf(label, sizeof(label), "uid %u", uid);
+	st = imap_fetch(im, uid, rc->max_message, &raw, &len, &idate, err,
+	    sizeof(err));
+	if (st == ST_MSG_BAD) {
+		/* Too large to read: never retried, set aside at once. */
+		rc->stats->seen++;
+		rc->stats->failed++;
+		log_err("%s: %s", label, err);
+		if (diff && (st = quarantine(im, cfg, uid, err, sizeof(err))) != ST_OK)
+			log_err("%s: setting it aside: %s", label, err);
+		return st == ST_MSG_BAD ? ST_OK : st;
+	}
+	if (st != ST_OK) {
+		log_err("%s: %s", label, err);
+		return st;
+	}
+	if (hash_sha256_hex(raw, len, sha) == -1) {
+		free(raw);
+		log_err("%s: cannot hash the message", label);
+		return ST_NOMEM;
+	}
+	if (cli->files_dir != NULL)
+		keep_copy(cli->files_dir, uv, uid, sha, raw, len);
+
+	if (diff) {
+		if ((e = journal_find(j, uv, uid)) == NULL ||
+		    strcmp(e->sha256, sha) != 0)
+			e = journal_find_hash(j, sha);
+		if (e != NULL && (e->state == J_DONE || e->state == J_QUARANTINED)) {
+			/* Pushed (or given up) before \Seen was set: finish. */
+			log_info("%s: already in ThreatQ (file %ld); marking it "
+			    "read", label, e->file_id);
+			rc->stats->seen++;
+			rc->stats->skipped++;
+			st = e->state == J_DONE ?
+			    imap_add_flag(im, uid, "\\Seen", err, sizeof(err)) :
+			    quarantine(im, cfg, uid, err, sizeof(err));
+			if (st == ST_OK)
+				st = journal_seen(j, uv, uid, sha, err, sizeof(err));
+			goto out;
+		}
+		if (e != NULL && e->attempts >= cfg->conn.max_attempts) {
+			rc->stats->seen++;
+			rc->stats->failed++;
+			log_err("%s: failed %d times; setting it aside (%s)",
+			    label, e->attempts, cfg->mbox.failed_folder ?
+			    cfg->mbox.failed_folder : QUARANTINE_KEYWORD);
+			if ((st = journal_quarantine(j, uv, uid, sha, err,
+			    sizeof(err))) == ST_OK &&
+			    (st = quarantine(im, cfg, uid, err, sizeof(err))) == ST_OK)
+				st = journal_seen(j, uv, uid, sha, err, sizeof(err));
+			goto out;
+		}
+		if ((st = journal_begin(j, uv, uid, sha, err, sizeof(err))) != ST_OK)
+			goto out;
+	}
+
+	st = run_one(rc, label, raw, len, (long)uid, idate, &file_id);
+	if (st == ST_MSG_BAD) {
+		/* Left unread; counted against max_attempts. */
+		st = ST_OK;
+		goto done;
+	}
+	if (st != ST_OK || !diff)
+		goto done;
+	if ((st = journal_done(j, uv, uid, sha, file_id, err, sizeof(err))) != ST_OK ||
+	    (st = imap_add_flag(im, uid, "\\Seen", err, sizeof(err))) != ST_OK ||
+	    (st = journal_seen(j, uv, uid, sha, err, sizeof(err))) != ST_OK)
+		goto out;
+	goto done;
+out:
+	if (st != ST_OK)
+		log_err("%s: %s", label, err);
+done:
+	free(raw);
+	return st;
+}
+
+enum status
+run_mailbox(const struct cli *cli, const struct config *cfg,
+    struct run_stats *stats)
+{
+	struct run_ctx		 rc;
+	struct imap_opts	 io;
+	struct imap		*im = NULL;
+	struct journal		*j = NULL;
+	struct sigaction	 sa;
+	struct timespec		 t0, now;
+	uint32_t		*uids = NULL;
+	size_t			 n = 0, i;
+	char			 err[1024];
+	int			 lockfd = -1;
+	enum status		 st;
+
+	memset(stats, 0, sizeof(*stats));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((st = config_check_online(cfg, 1, err, sizeof(err))) != ST_OK) {
+		log_err("%s", err);
+		return st;
+	}
+	if ((st = ctx_init(&rc, cfg, NULL, stats)) != ST_OK)
+		return st;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (!cli->no_differential) {
+		if ((st = journal_lock(cli->configdir, cli->name, &lockfd, err,
+		    sizeof(err))) != ST_OK ||
+		    (st = journal_open(cli->configdir, cli->name, &j, err,
+		    sizeof(err))) != ST_OK) {
+			log_err("%s", err);
+			goto out;
+		}
+	} else
+		log_warn("-d: no journal and no \\Seen flags: the same mail "
+		    "will be read again next time");
+	if (cli->files_dir != NULL && access(cli->files_dir, W_OK) == -1) {
+		log_err("-f '%s': %s", cli->files_dir, strerror(errno));
+		st = ST_CONFIG;
+		goto out;
+	}
+	if ((st = open_threatq(cfg, &rc.tq)) != ST_OK)
+		goto out;
+
+	memset(&io, 0, sizeof(io));
+	io.server = cfg->mbox.server;
+	io.port = cfg->mbox.port;
+	io.starttls = cli->disable_ssl;
+	io.allow_plaintext = cfg->mbox.allow_plaintext;
+	io.username = cfg->mbox.username;
+	io.password = cfg->mbox.password;
+	io.auth = cfg->mbox.auth;
+	io.folder = cfg->mbox.folder;
+	io.ca_file = cfg->mbox.ca_file;
+	io.verify_tls = cfg->mbox.verify_tls;
+	io.timeout = (int)cfg->mbox.timeout;
+	if (cfg->mbox.proxy_address != NULL) {
+		io.proxy.type = strcmp(cfg->mbox.proxy_type, "socks4") == 0 ?
+		    SOCKS_4 : SOCKS_5;
+		io.proxy.host = cfg->mbox.proxy_address;
+		io.proxy.port = cfg->mbox.proxy_port;
+	}
+	if ((st = imap_open(&io, &im, err, sizeof(err))) != ST_OK) {
+		log_err("IMAP: %s", err);
+		goto out;
+	}
+	if ((st = imap_unseen(im, (size_t)cfg->conn.max_messages, &uids, &n,
+	    err, sizeof(err))) != ST_OK) {
+		log_err("IMAP: %s", err);
+		goto out;
+	}
+	log_info("%zu unread message(s) in %s", n, cfg->mbox.folder);
+	for (i = 0; i < n && st == ST_OK; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (stop_requested) {
+			log_warn("stopping on a signal: %zu message(s) left "
+			    "unread", n - i);
+			st = ST_TEMP;
+			break;
+		}
+		if (now.tv_sec - t0.tv_sec >= cfg->conn.max_runtime) {
+			log_warn("max_runtime (%ld s) reached: %zu message(s) "
+			    "left for the next run", cfg->conn.max_runtime, n - i);
+			break;
+		}
+		st = mailbox_one(&rc, cli, cfg, im, j, uids[i]);
+	}
+	if (st != ST_OK && i < n)
+		log_warn("run stopped: %zu message(s) left unread", n - i);
+out:
+	free(uids);
+	imap_close(im);
+	tq_close(rc.tq);
+	journal_close(j);
+	if (lockfd != -1)
+		close(lockfd);
 	ioc_ctx_free(rc.popts.ioc);
 	return st;
 }

@@ -35,8 +35,10 @@ def write_config(d, text, mode=0o600, name=NAME):
     return path
 
 
+# Loopback ports where nothing listens: runs fail fast and touch no network.
 FULL_CONFIG = """[threatq]
-host = tq.example.com
+host = 127.0.0.1:9
+max_retries = 0
 client_id = abc123
 client_secret = %s
 username = analyst@example.com
@@ -44,7 +46,7 @@ password = "%s"
 status = Review
 
 [mailbox]
-server = imap.example.com
+server = 127.0.0.1:9
 username = intel@example.com
 password = %s
 folder = INBOX

@@ -47,6 +47,7 @@ class TqSim:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.proc.stdout.close()
 
     def config(self, extra=""):
         """INI text for the connector pointing at this emulator."""

@@ -1,0 +1,29 @@
+/*
+ * Server certificate verification with GnuTLS, for connections whose TLS
+ * library does not verify (libetpan): the peer's chain against the system
+ * trust store or a CA file, the validity dates, the key purpose and the
+ * host name (DNS name or IP address).  Pure except for reading the CAs.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+#include <stddef.h>
+
+#define TLS_MAX_CHAIN	16	/* certificates accepted from a peer */
+
+/* One certificate in DER, as sent by the peer (leaf first). */
+struct tls_der {
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+/*
+ * Verify chain[0..n-1] for server (the name or address connected to).
+ * ca_file NULL: the system trust store.  Returns 0, or -1 with err naming
+ * the server and the reason: untrusted issuer, expired or not yet valid,
+ * wrong host, unreadable CA file, malformed certificate.
+ */
+int	 tls_verify_chain(const struct tls_der *chain, size_t n,
+	    const char *server, const char *ca_file, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,267 @@
+"""The cron job end to end: a real Dovecot with unread intel mail, the
+ThreatQ emulator, the connector binary.  Nothing lost, nothing doubled,
+\\Seen only after success, safe to kill.  Usage: test_mailbox.py BINARY DATADIR
+"""
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "imap"))
+from tqsim_fixture import TqSim  # noqa: E402
+from dovecot import Dovecot  # noqa: E402
+
+BIN = None
+DATA = None
+NAME = "tq-conn-intel-mailbox-reports"
+SAMPLES = ["plain-advisory", "newsletter-html", "with-attachment", "latin1-qp"]
+USER, PW = "intel", "Imap;Pw#42"
+WAIT = 60.0	# upper bound when waiting for an event, never a pacing sleep
+
+
+def raw(name):
+    with open(os.path.join(DATA, name + ".eml"), "rb") as f:
+        return f.read()
+
+
+def without_tokens(c):
+    c = dict(c)
+    c.pop("tokens_issued", None)
+    return c
+
+
+class Mailbox(unittest.TestCase):
+    baseline = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tqmbx.")
+        os.chmod(self.tmp, 0o755)	# the dovecot user must reach its maildir
+        os.makedirs(os.path.join(self.tmp, "sim"))
+        self.sim = TqSim(os.path.join(self.tmp, "sim"))
+        self.dove = Dovecot(os.path.join(self.tmp, "dovecot"), users={USER: PW},
+                            cert=self.sim.certs["cert"], key=self.sim.certs["key"])
+        self.dove.start()
+        self.cfg = os.path.join(self.tmp, "cfg")
+        os.mkdir(self.cfg)
+        self.write_config()
+
+    def tearDown(self):
+        self.dove.stop()
+        self.sim.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_config(self, tq_extra="max_retries = 1\ntimeout = 5\n", extra=""):
+        text = self.sim.config(tq_extra) + (
+            "\n[mailbox]\nserver = 127.0.0.1:%d\nusername = %s\npassword = \"%s\"\n"
+            "ca_file = %s\ntimeout = 20\n%s" % (self.dove.imaps_port, USER, PW,
+                                               self.sim.certs["ca"], extra))
+        path = os.path.join(self.cfg, NAME + ".ini")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+
+    def deliver_samples(self):
+        for n in SAMPLES:
+            self.dove.deliver(USER, raw(n))
+
+    def run_conn(self, *args, timeout=180):
+        return subprocess.run([BIN, "-c", self.cfg, "-v", "3"] + list(args),
+                              capture_output=True, stdin=subprocess.DEVNULL,
+                              timeout=timeout)
+
+    def start_conn(self, *args):
+        return subprocess.Popen([BIN, "-c", self.cfg, "-v", "3"] + list(args),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+    def assertExit(self, r, code):
+        out = (r.stdout or b"") + (r.stderr or b"")
+        self.assertEqual(r.returncode, code, out.decode(errors="replace")[-4000:])
+
+    def seen(self):
+        return {k: ("\\Seen" in v) for k, v in self.dove.flags(USER).items()}
+
+    def expected_counts(self):
+        """What a clean push of the samples leaves in ThreatQ (another
+        emulator, --eml): the reference for 'nothing lost, nothing doubled'."""
+        if Mailbox.baseline is None:
+            d = tempfile.mkdtemp(prefix="tqref.")
+            sim = TqSim(d)
+            try:
+                cfgp = os.path.join(d, NAME + ".ini")
+                with open(cfgp, "w") as f:
+                    f.write(sim.config())
+                os.chmod(cfgp, 0o600)
+                argv = [BIN, "-c", d]
+                for n in SAMPLES:
+                    argv += ["--eml", os.path.join(DATA, n + ".eml")]
+                r = subprocess.run(argv, capture_output=True, timeout=120)
+                assert r.returncode == 0, r.stderr
+                Mailbox.baseline = without_tokens(sim.counts())
+            finally:
+                sim.stop()
+                shutil.rmtree(d, ignore_errors=True)
+        return Mailbox.baseline
+
+    def wait_for_request(self, path_prefix, nth=1):
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            hits = [e for e in self.sim.log() if e["path"].startswith(path_prefix)]
+            if len(hits) >= nth:
+                return
+            time.sleep(0.05)	# polling an external process, bounded by WAIT
+        self.fail("no request to %s within %s s" % (path_prefix, WAIT))
+
+    # --- the tests ---------------------------------------------------
+
+    def test_unread_mail_pushed_then_seen(self):
+        self.deliver_samples()
+        old = self.dove.deliver(USER, raw("plain-advisory").replace(
+            b"adv-2026-114", b"adv-old-1"), seen=True)
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertTrue(all(self.seen().values()), self.dove.flags(USER))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+        self.assertIn(b"4 seen, 4 ok, 0 failed", r.stdout + r.stderr)
+        # A second run finds nothing and changes nothing.
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertIn(b"0 seen", r.stdout + r.stderr)
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+        self.assertTrue(old)
+
+    def test_fetch_does_not_set_seen_when_threatq_fails(self):
+        self.deliver_samples()
+        self.sim.fault(method="POST", path_prefix="/api/report/consume",
+                       kind="status", status=503, count=1000)
+        r = self.run_conn()
+        self.assertExit(r, 75)
+        self.assertFalse(any(self.seen().values()), self.dove.flags(USER))
+        self.sim.clear_faults()
+        self.assertExit(self.run_conn(), 0)
+        self.assertTrue(all(self.seen().values()))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+
+    def test_killed_mid_push_then_next_run_completes(self):
+        self.deliver_samples()
+        # Hold the second message's indicators in ThreatQ, kill the run there.
+        self.sim.fault(method="POST", path_prefix="/api/indicators/consume",
+                       kind="slow", delay=30, when="after", count=1)
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n")
+        p = self.start_conn()
+        try:
+            self.wait_for_request("/api/indicators/consume")
+            p.send_signal(signal.SIGKILL)
+            p.wait(timeout=WAIT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.stdout.close()
+        self.sim.clear_faults()
+        self.assertFalse(all(self.seen().values()))
+        self.assertExit(self.run_conn(), 0)
+        self.assertTrue(all(self.seen().values()))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+
+    def test_sigterm_finishes_current_message(self):
+        self.deliver_samples()
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n")
+        self.sim.fault(method="POST", path_prefix="/api/report/consume",
+                       kind="slow", delay=2, when="before", count=1)
+        p = self.start_conn()
+        try:
+            self.wait_for_request("/api/report/consume")
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=WAIT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 75, out.decode(errors="replace")[-3000:])
+        seen = self.seen()
+        self.assertEqual(sum(seen.values()), 1, seen)	# the one in hand
+        self.assertExit(self.run_conn(), 0)
+        self.assertTrue(all(self.seen().values()))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+
+    def test_second_run_while_locked_exits_75(self):
+        self.deliver_samples()
+        with open(os.path.join(self.cfg, NAME + ".lock"), "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            r = self.run_conn()
+        self.assertExit(r, 75)
+        self.assertIn(b"lock", r.stdout + r.stderr)
+        self.assertFalse(any(self.seen().values()))
+
+    def test_poison_message_set_aside_after_max_attempts(self):
+        # Nested beyond the MIME depth bound: can never be planned.
+        bomb = b"From: x@example.org\r\nSubject: bomb\r\nMessage-ID: <bomb@x>\r\n"
+        body = b""
+        for i in range(100):
+            bomb += b"MIME-Version: 1.0\r\n" if i == 0 else b""
+            body += b"Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n" % (i, i)
+        self.dove.deliver(USER, bomb + body + b"\r\n")
+        self.dove.deliver(USER, raw("plain-advisory"))
+        self.write_config(extra="")
+        path = os.path.join(self.cfg, NAME + ".ini")
+        with open(path, "a") as f:
+            f.write("\n[connector]\nmax_attempts = 2\n")
+        r1 = self.run_conn()
+        self.assertExit(r1, 1)
+        flags = self.dove.flags(USER)
+        self.assertEqual(flags["<bomb@x>"], set())
+        self.assertIn("\\Seen", flags["<adv-2026-114@cert.example.org>"])
+        self.assertExit(self.run_conn(), 1)
+        self.assertEqual(self.dove.flags(USER)["<bomb@x>"], set())
+        r3 = self.run_conn()
+        self.assertExit(r3, 1)
+        self.assertEqual(self.dove.flags(USER)["<bomb@x>"], {"\\Seen", "$TQ-Failed"})
+        self.assertIn(b"setting it aside", r3.stdout + r3.stderr)
+        # Still in the mailbox: nothing is ever deleted.
+        self.assertIn("<bomb@x>", self.dove.messages(USER))
+
+    def test_no_differential_changes_nothing(self):
+        self.deliver_samples()
+        self.assertExit(self.run_conn("-d"), 0)
+        self.assertFalse(any(self.seen().values()))
+        self.assertFalse(os.path.exists(os.path.join(self.cfg, NAME + ".journal")))
+
+    def test_files_dir_keeps_raw_messages(self):
+        self.deliver_samples()
+        keep = os.path.join(self.tmp, "keep")
+        os.mkdir(keep)
+        self.assertExit(self.run_conn("-f", keep), 0)
+        kept = sorted(os.listdir(keep))
+        self.assertEqual(len(kept), 4)
+        blobs = set()
+        for k in kept:
+            self.assertTrue(k.endswith(".eml") and "/" not in k)
+            with open(os.path.join(keep, k), "rb") as f:
+                blobs.add(f.read())
+        # IMAP serves lines ending in CRLF; the content is the same.
+        self.assertEqual({b.replace(b"\r\n", b"\n") for b in blobs},
+                         {raw(n).replace(b"\r\n", b"\n") for n in SAMPLES})
+
+    def test_wrong_imap_password_exits_77(self):
+        self.deliver_samples()
+        path = os.path.join(self.cfg, NAME + ".ini")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace(PW, "wrong-imap-pw"))
+        r = self.run_conn()
+        self.assertExit(r, 77)
+        self.assertNotIn(b"wrong-imap-pw", r.stdout + r.stderr)
+        self.assertNotIn(PW.encode(), r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1])
+    DATA = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[3:])
