@@ -237,8 +237,9 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 		rc->stats->indicators += plan->reports[i].iocs.n;
 	for (i = 0; i < plan->natts; i++)
 		rc->stats->indicators += plan->atts[i].iocs.n;
-	log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
-	    plan->nreports, plan->natts);
+	if (rc->tq == NULL)
+		log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
+		    plan->nreports, plan->natts);
 	st = ST_OK;
 	goto out;
 bad:
