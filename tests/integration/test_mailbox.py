@@ -3,6 +3,7 @@ ThreatQ emulator, the connector binary.  Nothing lost, nothing doubled,
 \\Seen only after success, safe to kill.  Usage: test_mailbox.py BINARY DATADIR
 """
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -37,7 +38,7 @@ def without_tokens(c):
     return c
 
 
-class Mailbox(unittest.TestCase):
+class MailboxBase(unittest.TestCase):
     baseline = None
 
     def setUp(self):
@@ -91,7 +92,7 @@ class Mailbox(unittest.TestCase):
     def expected_counts(self):
         """What a clean push of the samples leaves in ThreatQ (another
         emulator, --eml): the reference for 'nothing lost, nothing doubled'."""
-        if Mailbox.baseline is None:
+        if MailboxBase.baseline is None:
             d = tempfile.mkdtemp(prefix="tqref.")
             sim = TqSim(d)
             try:
@@ -104,11 +105,11 @@ class Mailbox(unittest.TestCase):
                     argv += ["--eml", os.path.join(DATA, n + ".eml")]
                 r = subprocess.run(argv, capture_output=True, timeout=120)
                 assert r.returncode == 0, r.stderr
-                Mailbox.baseline = without_tokens(sim.counts())
+                MailboxBase.baseline = without_tokens(sim.counts())
             finally:
                 sim.stop()
                 shutil.rmtree(d, ignore_errors=True)
-        return Mailbox.baseline
+        return MailboxBase.baseline
 
     def wait_for_request(self, path_prefix, nth=1):
         end = time.monotonic() + WAIT
@@ -119,7 +120,10 @@ class Mailbox(unittest.TestCase):
             time.sleep(0.05)	# polling an external process, bounded by WAIT
         self.fail("no request to %s within %s s" % (path_prefix, WAIT))
 
-    # --- the tests ---------------------------------------------------
+
+
+class Mailbox(MailboxBase):
+    """The run's transaction per message."""
 
     def test_unread_mail_pushed_then_seen(self):
         self.deliver_samples()
@@ -259,6 +263,136 @@ class Mailbox(unittest.TestCase):
         self.assertExit(r, 77)
         self.assertNotIn(b"wrong-imap-pw", r.stdout + r.stderr)
         self.assertNotIn(PW.encode(), r.stdout + r.stderr)
+
+
+class MailboxFailures(MailboxBase):
+    """The IMAP side failing, a changed UIDVALIDITY, quarantine by moving,
+    and the mailbox reached through a real SOCKS5 proxy."""
+
+    def uid_map(self):
+        """{Message-ID: (uidvalidity, uid)} from Dovecot's uidlist."""
+        md = self.dove.maildir(USER)
+        with open(os.path.join(md, "dovecot-uidlist")) as f:
+            lines = f.read().splitlines()
+        uv = int([t for t in lines[0].split() if t.startswith("V")][0][1:])
+        byname = {}
+        for line in lines[1:]:
+            uid, _, name = line.partition(":")
+            byname[name.split(":")[0].strip()] = int(uid.split()[0])
+        out = {}
+        for sub in ("new", "cur"):
+            for fn in os.listdir(os.path.join(md, sub)):
+                with open(os.path.join(md, sub, fn), "rb") as f:
+                    data = f.read()
+                mid = [l for l in data.split(b"\n") if l.lower().startswith(b"message-id:")]
+                out[mid[0].split(b":", 1)[1].strip().decode()] = (uv, byname[fn.split(":")[0]])
+        return out
+
+    def test_imap_drop_after_push_then_next_run_only_marks_seen(self):
+        self.deliver_samples()
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n")
+        self.sim.fault(method="POST", path_prefix="/api/report/consume",
+                       kind="slow", delay=3, when="before", count=1)
+        p = self.start_conn()
+        try:
+            self.wait_for_request("/api/report/consume")
+            # The IMAP connection dies mid-message: kill the imap process
+            # serving it (a child of this Dovecot's master).
+            killed = subprocess.run(["pkill", "-KILL", "-x", "-P",
+                                     str(self.dove._master_pid()), "imap"])
+            self.assertEqual(killed.returncode, 0)
+            out, _ = p.communicate(timeout=WAIT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 75, out.decode(errors="replace")[-3000:])
+        self.assertFalse(any(self.seen().values()))
+        pushed = without_tokens(self.sim.counts())
+        self.assertGreater(pushed["attachments"], 0)
+        self.sim.clear_log()
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertTrue(all(self.seen().values()))
+        self.assertIn(b"already in ThreatQ", r.stdout + r.stderr)
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+        # The message pushed before the drop was not uploaded again: this
+        # run uploaded exactly the files the first one had not.
+        uploads = [e for e in self.sim.log()
+                   if e["method"] == "POST" and e["path"] == "/api/attachments"]
+        self.assertEqual(len(uploads), self.expected_counts()["attachments"] -
+                         pushed["attachments"])
+
+    def test_uidvalidity_change_recognised_by_content(self):
+        self.deliver_samples()
+        self.assertExit(self.run_conn("-d"), 0)		# pushes, marks nothing
+        uids = self.uid_map()
+        # The journal knows these as pushed under an older UIDVALIDITY.
+        with open(os.path.join(self.cfg, NAME + ".journal"), "w") as f:
+            f.write("tqjournal 1\n")
+            for n in SAMPLES:
+                crlf = raw(n).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                mid = "<%s>" % [l for l in raw(n).decode("latin-1").splitlines()
+                                if l.lower().startswith("message-id:")][0].split("<", 1)[1].split(">")[0]
+                uv, uid = uids[mid]
+                f.write("D %d %d %s 1\n" % (uv - 1, uid, hashlib.sha256(crlf).hexdigest()))
+        self.sim.clear_log()
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertTrue(all(self.seen().values()))
+        writes = [e for e in self.sim.log() if e["method"] == "POST" and
+                  e["path"] != "/api/token"]
+        self.assertEqual(writes, [])
+
+    def test_failed_folder_moves_poison(self):
+        bomb = b"From: x@example.org\r\nSubject: bomb\r\nMessage-ID: <bomb@x>\r\n"
+        for i in range(100):
+            bomb += b"Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n" % (i, i)
+        self.dove.deliver(USER, bomb)
+        self.dove.create_folder(USER, "Failed intel")
+        path = os.path.join(self.cfg, NAME + ".ini")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("[mailbox]\n", "[mailbox]\nfailed_folder = Failed intel\n")
+                    + "\n[connector]\nmax_attempts = 1\n")
+        self.assertExit(self.run_conn(), 1)
+        self.assertExit(self.run_conn(), 1)
+        self.assertNotIn("<bomb@x>", self.dove.messages(USER))
+        self.assertIn("<bomb@x>", self.dove.messages(USER, "Failed intel"))
+
+    def test_through_socks5_proxy(self):
+        import socket
+        self.deliver_samples()
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        proxy = subprocess.Popen(["microsocks", "-i", "127.0.0.1", "-p", str(port)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            end = time.monotonic() + WAIT
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > end:
+                        raise
+                    time.sleep(0.05)	# waiting for the proxy to listen
+            self.write_config(extra="proxy_address = 127.0.0.1\nproxy_port = %d\n"
+                              "proxy_type = socks5\n" % port)
+            r = self.run_conn()
+            self.assertExit(r, 0)
+            self.assertTrue(all(self.seen().values()))
+        finally:
+            proxy.kill()
+            proxy.wait()
+        # And with the proxy gone, the run says so and leaves the mail alone.
+        for n in SAMPLES:
+            self.dove.deliver(USER, raw(n).replace(b"Message-ID: <", b"Message-ID: <again-"))
+        r = self.run_conn()
+        self.assertExit(r, 75)
+        self.assertIn(b"SOCKS", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
