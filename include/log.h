@@ -14,7 +14,8 @@ enum log_level {
 	LL_ERROR = 0,	/* always written */
 	LL_WARN = 1,	/* -v1 (default) */
 	LL_INFO = 2,	/* -v2 */
-	LL_DEBUG = 3	/* -v3 */
+	LL_DEBUG = 3,	/* -v3 */
+	LL_SUMMARY = 4	/* the end-of-run line: always written, as INFO */
 };
 
 /*

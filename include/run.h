@@ -20,6 +20,8 @@ struct run_stats {
 	unsigned long	 files;
 	unsigned long	 reports;
 	unsigned long	 indicators;
+	unsigned long	 requests;	/* to ThreatQ, including login */
+	double		 seconds;	/* wall time of the run */
 };
 
 /*

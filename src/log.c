@@ -119,6 +119,7 @@ level_name(enum log_level l)
 	case LL_WARN:	return "WARNING";
 	case LL_INFO:	return "INFO";
 	case LL_DEBUG:	return "DEBUG";
+	case LL_SUMMARY: return "INFO";
 	}
 	return "LOG";
 }
@@ -132,7 +133,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_list		 ap;
 	FILE		*fp;
 
-	if ((int)level > log_level)
+	if (level != LL_SUMMARY && (int)level > log_level)
 		return;
 	fp = log_fp != NULL ? log_fp : stderr;
 	va_start(ap, fmt);

@@ -215,7 +215,8 @@ main(int argc, char *argv[])
 	}
 	st = run_mailbox(&cli, &cfg, &stats);
 	run_summary(&stats, line, sizeof(line));
-	log_msg(stats.failed || st != ST_OK ? LL_WARN : LL_INFO, "%s", line);
+	/* One line at the end, at every verbosity, for cron mail and logs. */
+	log_msg(LL_SUMMARY, "%s", line);
 	rc = st != ST_OK ? exit_for(st) : stats.failed ? EXIT_PARTIAL : EXIT_OK;
 out:
 	free(path);

@@ -403,8 +403,7 @@ run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
 	if (st == ST_OK && cli->maildir != NULL)
 		st = run_maildir(&rc, cli->maildir);
 	if (rc.tq != NULL)
-		log_debug("ThreatQ: %zu request(s) in this run",
-		    tq_requests(rc.tq));
+		stats->requests = tq_requests(rc.tq);
 out:
 	tq_close(rc.tq);
 	ioc_ctx_free(rc.popts.ioc);
@@ -718,6 +717,11 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	if (st != ST_OK && i < n)
 		log_warn("run stopped: %zu message(s) left unread", n - i);
 out:
+	if (rc.tq != NULL)
+		stats->requests = tq_requests(rc.tq);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	stats->seconds = (double)(now.tv_sec - t0.tv_sec) +
+	    (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 	free(uids);
 	imap_close(im);
 	tq_close(rc.tq);
@@ -732,7 +736,8 @@ void
 run_summary(const struct run_stats *s, char *buf, size_t bufsz)
 {
 	snprintf(buf, bufsz, "messages: %lu seen, %lu ok, %lu failed, "
-	    "%lu skipped; %lu files, %lu reports, %lu indicators",
+	    "%lu skipped; %lu files, %lu reports, %lu indicators; "
+	    "%lu requests, %.1f s",
 	    s->seen, s->ok, s->failed, s->skipped, s->files, s->reports,
-	    s->indicators);
+	    s->indicators, s->requests, s->seconds);
 }
