@@ -39,6 +39,8 @@ struct config {
 		int	 allow_plaintext;
 		char	*auth;		/* "login" | "plain" | "xoauth2" | NULL */
 		char	*failed_folder;	/* quarantine by moving, or NULL */
+		char	*proxy_username; /* SOCKS5 username/password, or NULL */
+		char	*proxy_password;
 		long	 timeout;	/* seconds for connect and each command */
 	} mbox;
 	struct {

@@ -80,6 +80,8 @@ enum key {
 	K_MB_ALLOW_PLAINTEXT,
 	K_MB_AUTH,
 	K_MB_FAILED_FOLDER,
+	K_MB_PROXY_USERNAME,
+	K_MB_PROXY_PASSWORD,
 	K_MB_TIMEOUT,
 	K_CO_SOURCE,
 	K_CO_DEFAULT_TLP,
@@ -125,6 +127,8 @@ static const struct {
 	[K_MB_ALLOW_PLAINTEXT] = { S_MBOX, "allow_plaintext" },
 	[K_MB_AUTH] =		{ S_MBOX, "auth" },
 	[K_MB_FAILED_FOLDER] =	{ S_MBOX, "failed_folder" },
+	[K_MB_PROXY_USERNAME] =	{ S_MBOX, "proxy_username" },
+	[K_MB_PROXY_PASSWORD] =	{ S_MBOX, "proxy_password" },
 	[K_MB_TIMEOUT] =	{ S_MBOX, "timeout" },
 	[K_CO_SOURCE] =		{ S_CONN, "source" },
 	[K_CO_DEFAULT_TLP] =	{ S_CONN, "default_tlp" },
@@ -281,6 +285,8 @@ config_free(struct config *c)
 	free(c->mbox.ca_file);
 	free(c->mbox.auth);
 	free(c->mbox.failed_folder);
+	free(c->mbox.proxy_username);
+	free_secret(&c->mbox.proxy_password);
 	free(c->conn.source);
 	free(c->conn.default_tlp);
 	free(c->conn.email_file_type);
@@ -924,9 +930,15 @@ load_values(struct ld *ld, struct config *c)
 	    &c->mbox.auth)) != ST_OK ||
 	    (st = take_str(ld, K_MB_FAILED_FOLDER, 0,
 	    &c->mbox.failed_folder)) != ST_OK ||
+	    (st = take_str(ld, K_MB_PROXY_USERNAME, 0,
+	    &c->mbox.proxy_username)) != ST_OK ||
+	    (st = take_str(ld, K_MB_PROXY_PASSWORD, 0,
+	    &c->mbox.proxy_password)) != ST_OK ||
 	    (st = take_long(ld, K_MB_TIMEOUT, 1, 3600, "a number of seconds",
 	    &c->mbox.timeout)) != ST_OK)
 		return st;
+	if (c->mbox.proxy_password != NULL)
+		log_add_secret(c->mbox.proxy_password);
 	if (c->mbox.proxy_address != NULL) {
 		if (c->mbox.proxy_port == 0) {
 			seterr(ld->err, ld->errsz, "%s:%zu: [mailbox] "
@@ -1034,7 +1046,8 @@ config_load(struct config *c, const char *path, config_warn_fn warn,
 
 	if ((st.st_mode & 077) && (val(&ld, K_TQ_PASSWORD) != NULL ||
 	    val(&ld, K_TQ_CLIENT_SECRET) != NULL ||
-	    val(&ld, K_MB_PASSWORD) != NULL)) {
+	    val(&ld, K_MB_PASSWORD) != NULL ||
+	    val(&ld, K_MB_PROXY_PASSWORD) != NULL)) {
 		seterr(err, errsz, "%s: holds a password but is readable by "
 		    "others (mode %04o); run: chmod 600 %s", path,
 		    (unsigned)(st.st_mode & 07777), path);

@@ -109,6 +109,8 @@ struct run_ctx {
 	FILE			*out;	/* --dry-run: plans as JSON lines */
 	struct tq		*tq;	/* else: pushed to ThreatQ */
 	struct run_stats	*stats;
+	const char		*files_dir; /* -f: keep attachments there */
+	uint32_t		 uidvalidity;
 };
 
 static enum status
@@ -159,6 +161,43 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 }
 
 /*
+ * -f: each attachment as DIR/<uidvalidity>-<uid>-<n>-<name>.  mime.c made
+ * the names safe (no '/', never "." or ".."); O_EXCL never overwrites.
+ */
+static void
+keep_attachments(const struct run_ctx *rc, uint32_t uid,
+    const struct mime_msg *msg)
+{
+	char	 path[4096], esc[LOG_ESC_SIZE];
+	size_t	 i;
+	FILE	*fp;
+	int	 n;
+
+	for (i = 0; i < msg->natts; i++) {
+		const struct mime_att *a = &msg->atts[i];
+
+		if (a->name == NULL || strchr(a->name, '/') != NULL ||
+		    a->data == NULL)
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%u-%u-%zu-%s", rc->files_dir,
+		    rc->uidvalidity, uid, i + 1, a->name);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
+		if ((fp = fopen(path, "wx")) == NULL) {
+			if (errno != EEXIST)
+				log_warn("-f: cannot keep attachment '%s': %s",
+				    log_esc(esc, sizeof(esc), a->name,
+				    strlen(a->name)), strerror(errno));
+			continue;
+		}
+		if ((fwrite(a->data, 1, a->len, fp) != a->len) +
+		    (fclose(fp) == EOF))
+			log_warn("-f: writing '%s': %s", log_esc(esc, sizeof(esc),
+			    path, strlen(path)), strerror(errno));
+	}
+}
+
+/*
  * One message through the pipeline into the sink (JSON lines or ThreatQ).
  * ST_OK; ST_MSG_BAD when this message failed (logged and counted); any
  * other status stops the run (ThreatQ unreachable, credentials,
@@ -182,6 +221,8 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 	err[0] = '\0';
 	if ((st = mime_parse(label, raw, len, &msg, err, sizeof(err))) != ST_OK)
 		goto bad;
+	if (rc->files_dir != NULL && uid >= 0)
+		keep_attachments(rc, (uint32_t)uid, msg);
 	log_debug("message '%s': subject \"%s\", %zu attachment(s)", esc,
 	    msg->subject ? log_esc(esc2, sizeof(esc2), msg->subject,
 	    strlen(msg->subject)) : "", msg->natts);
@@ -670,6 +711,7 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	}
 	if ((st = open_threatq(cfg, &rc.tq)) != ST_OK)
 		goto out;
+	rc.files_dir = cli->files_dir;
 
 	memset(&io, 0, sizeof(io));
 	io.server = cfg->mbox.server;
@@ -688,6 +730,8 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		    SOCKS_4 : SOCKS_5;
 		io.proxy.host = cfg->mbox.proxy_address;
 		io.proxy.port = cfg->mbox.proxy_port;
+		io.proxy.username = cfg->mbox.proxy_username;
+		io.proxy.password = cfg->mbox.proxy_password;
 	}
 	if ((st = imap_open(&io, &im, err, sizeof(err))) != ST_OK) {
 		log_err("IMAP: %s", err);
@@ -698,6 +742,7 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		log_err("IMAP: %s", err);
 		goto out;
 	}
+	rc.uidvalidity = imap_uidvalidity(im);
 	log_info("%zu unread message(s) in %s", n, cfg->mbox.folder);
 	for (i = 0; i < n && st == ST_OK; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &now);

@@ -242,9 +242,18 @@ class Mailbox(MailboxBase):
         os.mkdir(keep)
         self.assertExit(self.run_conn("-f", keep), 0)
         kept = sorted(os.listdir(keep))
-        self.assertEqual(len(kept), 4)
+        # The four messages and the one attachment (iocs.csv), decoded.
+        self.assertEqual(len(kept), 5, kept)
+        atts = [k for k in kept if not k.endswith(".eml")]
+        self.assertEqual(len(atts), 1)
+        self.assertTrue(atts[0].endswith("-iocs.csv"))
+        with open(os.path.join(keep, atts[0]), "rb") as f, \
+                open(os.path.join(DATA, "attachment-iocs.csv"), "rb") as g:
+            self.assertEqual(f.read(), g.read())
         blobs = set()
         for k in kept:
+            if k in atts:
+                continue
             self.assertTrue(k.endswith(".eml") and "/" not in k)
             with open(os.path.join(keep, k), "rb") as f:
                 blobs.add(f.read())
@@ -367,7 +376,8 @@ class MailboxFailures(MailboxBase):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        proxy = subprocess.Popen(["microsocks", "-i", "127.0.0.1", "-p", str(port)],
+        proxy = subprocess.Popen(["microsocks", "-i", "127.0.0.1", "-p", str(port),
+                                  "-u", "relay", "-P", "Pr0xy;pw"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             end = time.monotonic() + WAIT
@@ -379,10 +389,16 @@ class MailboxFailures(MailboxBase):
                     if time.monotonic() > end:
                         raise
                     time.sleep(0.05)	# waiting for the proxy to listen
-            self.write_config(extra="proxy_address = 127.0.0.1\nproxy_port = %d\n"
-                              "proxy_type = socks5\n" % port)
+            proxy_cfg = ("proxy_address = 127.0.0.1\nproxy_port = %d\n"
+                         "proxy_type = socks5\nproxy_username = relay\n" % port)
+            self.write_config(extra=proxy_cfg + "proxy_password = wrong-proxy-pw\n")
+            r = self.run_conn()
+            self.assertExit(r, 77)		# the proxy refuses the login
+            self.assertNotIn(b"wrong-proxy-pw", r.stdout + r.stderr)
+            self.write_config(extra=proxy_cfg + "proxy_password = \"Pr0xy;pw\"\n")
             r = self.run_conn()
             self.assertExit(r, 0)
+            self.assertNotIn(b"Pr0xy;pw", r.stdout + r.stderr)
             self.assertTrue(all(self.seen().values()))
         finally:
             proxy.kill()
