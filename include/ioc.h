@@ -63,6 +63,27 @@ int		 ioc_set_has(const struct ioc_set *, enum ioc_type, const char *value);
 void		 ioc_set_init(struct ioc_set *);
 void		 ioc_set_free(struct ioc_set *);
 
+/*
+ * Why-dropped diagnostics: fn (or NULL to turn off) is called for each
+ * candidate the extractor rejects, with the candidate as written (cut to a
+ * few hundred bytes) and a short reason such as "no public suffix", "file
+ * name", "version string", "repeated character", "bad checksum".  Called
+ * synchronously from ioc_extract(); the strings live only for the call.
+ */
+typedef void	(*ioc_debug_fn)(void *arg, const char *candidate,
+		    const char *reason);
+void		 ioc_ctx_set_debug(struct ioc_ctx *, ioc_debug_fn fn, void *arg);
+
+/*
+ * 1 when the value is an IPv4/IPv6 address or CIDR block in a private,
+ * loopback, link-local, shared (100.64/10), "this network" (0/8),
+ * documentation, multicast or broadcast range, or an FQDN, URL or email
+ * address on an RFC 2606 documentation domain (example.com, .net, .org and
+ * their subdomains); 0 otherwise.  Such values are still extracted: a
+ * later stage decides whether to mark or drop them.
+ */
+int		 ioc_is_reserved(const struct ioc *);
+
 /* ThreatQ's type name: "IP Address", "FQDN", "URL", "Email Address", "MD5", ... */
 const char	*ioc_type_name(enum ioc_type);
 

@@ -10,7 +10,15 @@
  * address its domain), so a host is reported as an FQDN only where it stands
  * alone.  The regex only shapes candidates; validation (public suffix, octet
  * ranges, lengths, file-name heuristics) and normalisation are done in C on
- * the captured span.  Pure: no I/O, no logging, no exit.
+ * the captured span.  Pure: no I/O, no logging, no exit; a caller may ask
+ * why candidates were dropped (ioc_ctx_set_debug()).
+ *
+ * Besides hosts, addresses, URLs, hashes and CVEs: distinctive file names,
+ * registry keys, ASNs and Bitcoin addresses (checksum verified).  Redirect
+ * wrappers (safelinks, urldefense, google.com/url) give their target;
+ * internationalised names are reported in punycode; zero-width characters
+ * between printable ASCII characters are removed first (one copy of the
+ * text, only when there are any).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +31,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <libpsl.h>
+#include <idn2.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
 
 #include "bounds.h"
 #include "ioc.h"
@@ -39,21 +50,41 @@
 #define JIT_STACK_MIN	(32u * 1024)
 #define JIT_STACK_MAX	(512u * 1024)
 #define MATCH_ERRORS	64	/* limit errors tolerated in one text */
+#define IDN_MAX		4096	/* libidn2 conversions in one text */
 
 /*
  * Pattern pieces.  Character classes are spelt out instead of using (?i):
  * in UTF mode caseless matching would let U+017F match 's' and U+212A 'k'.
  */
-#define P_LABEL	"[A-Za-z0-9][A-Za-z0-9\\-]*+"
+/*
+ * Letters of the scripts whose text separates words with spaces may make up
+ * internationalised labels ("bücher.de", "пример.рф"; converted with
+ * libidn2).  Scripts written without spaces (Han, kana, Thai...) are left
+ * out: there a host name is often glued to the prose around it.
+ */
+#define P_ULET	"\\p{Latin}\\p{Greek}\\p{Cyrillic}\\p{Armenian}\\p{Hebrew}" \
+		"\\p{Arabic}\\p{Georgian}\\p{Devanagari}"
+#define P_LABEL	"[A-Za-z0-9" P_ULET "][A-Za-z0-9\\-" P_ULET "\\p{M}]*+"
 #define P_BRDOT	"\\[\\.\\]|\\(\\.\\)|\\{\\.\\}|\\[[Dd][Oo][Tt]\\]|" \
 		"\\([Dd][Oo][Tt]\\)|\\{[Dd][Oo][Tt]\\}"
 /* A dot: plain, bracketed (optionally spaced) or sloppy; see dot_len(). */
-#define P_DOT	"(?:\\x20?(?:" P_BRDOT ")\\x20?|\\.\\]|\\[\\.|\\.)"
+#define P_DOT	"(?:\\x20?(?:" P_BRDOT ")\\x20?|\\.\\]|\\[\\.|\\\\\\.|" \
+		"\\x20[Dd][Oo][Tt]\\x20|\\.)"
 /* The same without spaces, for email local parts. */
-#define P_DOTT	"(?:" P_BRDOT "|\\.\\]|\\[\\.|\\.)"
+#define P_DOTT	"(?:" P_BRDOT "|\\.\\]|\\[\\.|\\\\\\.|\\.)"
 #define P_AT	"(?:@|\\x20?(?:\\[[Aa][Tt]\\]|\\([Aa][Tt]\\)|\\{[Aa][Tt]\\}|" \
 		"\\[@\\]|\\(@\\)|\\{@\\})\\x20?)"
 #define P_LC	"[A-Za-z0-9_%+\\-]"
+/* Windows registry hives, long and short names. */
+#define P_HIVE	"HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|" \
+		"HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC"
+/* One key name: words, with up to three single spaces inside ("Windows NT"). */
+#define P_RKW	"[^\\\\\\s\"'<>|]++"
+#define P_RKSEG	P_RKW "(?:\\x20(?=" P_RKW "\\\\)" P_RKW "){0,3}+"
+/* File extensions that make a dotted name a file name (see on_file()). */
+#define P_EXT	"(?i:exe|dll|scr|cpl|sys|msi|jar|jse?|vb[se]|wsf|ps1|psm1|bat|" \
+		"cmd|lnk|hta|pif|docm|dotm|docx?|xlsm|xlsb|xlsx?|pptm|rtf|iso|" \
+		"img|vhdx?|zip|rar|7z|cab|pdf|apk|dmg)"
 /* URL path characters: printable ASCII but space " < >, plus letters and digits. */
 #define P_PATHC	"[!#-;=?-~\\p{L}\\p{N}]"
 
@@ -62,7 +93,7 @@ static const char pattern[] =
 	 * No candidate starts after a letter or digit; testing that first
 	 * makes positions inside words cheap.
 	 */
-	"(?<![A-Za-z0-9])(?:"
+	"(?<![A-Za-z0-9" P_ULET "\\p{M}])(?:"
 	/* URL: scheme (defanged too), separator, userinfo, host, port, path. */
 	"(?<url>"
 	"(?<usc>[Hh][TtXx][TtXx][Pp][Ss]?|[Ff][TtXx][Pp])"
@@ -78,10 +109,21 @@ static const char pattern[] =
 	/* CVE identifier. */
 	"|(?<cve>[Cc][Vv][Ee]-(?:19|20)[0-9]{2}-[0-9]{4,7}+"
 	"(?![A-Za-z0-9]))"
+	/* Registry key: a hive and at least one key name. */
+	"|(?<rk>(?<![_\\\\])(?:" P_HIVE "):?+(?:\\\\{1,2}+" P_RKSEG ")++)"
+	/* Autonomous system number: "AS13335", "ASN 13335", "ASN:13335". */
+	"|(?<asn>(?:AS|[Aa][Ss][Nn](?:\\x20?+:?+\\x20?+))(?<asnn>[0-9]{1,10}+)"
+	"(?![A-Za-z0-9_\\-]|\\.[0-9]))"
+	/* File name: a name (no host defangs) ending in a known extension. */
+	"|(?<fn>(?<![A-Za-z0-9_.\\-])[A-Za-z0-9_\\-]++(?:\\.[A-Za-z0-9_\\-]++)*?"
+	"\\." P_EXT "(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9]))"
 	/* Dotted token: a host name, an IPv4 address, or a file name. */
 	"|(?<tok>(?<![A-Za-z0-9_.@\\]\\)\\}\\-])" P_LABEL "(?&dl){1,127}+)"
 	/* Hex run: a hash when its length is right. */
 	"|(?<hx>[0-9A-Fa-f]{32,128}+(?![A-Za-z0-9]))"
+	/* Bitcoin address: base58 P2PKH/P2SH, bech32 segwit. */
+	"|(?<btc>[13][1-9A-HJ-NP-Za-km-z]{24,34}+(?![A-Za-z0-9])"
+	"|(?:bc|BC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}+(?![A-Za-z0-9]))"
 	/* IPv6 candidate. */
 	"|(?<ip6>(?<![A-Za-z0-9:._\\-])[0-9A-Fa-f]{0,4}+:[0-9A-Fa-f:.]*+"
 	"(?![G-Zg-z_\\-])))"
@@ -152,6 +194,9 @@ struct hostinfo {
 	size_t	 len;
 	int	 nlabels;
 	int	 defanged;
+	int	 worddot;	/* a " dot " word was taken as a dot */
+	size_t	 wd_start;	/* input offset of the first one */
+	size_t	 wd_next;	/* input offset just after it */
 	int	 numeric;	/* every label is all digits */
 	size_t	 first_end;	/* length of the first label */
 	size_t	 last_off;	/* offset of the last label in the output */
@@ -167,6 +212,13 @@ struct ioc_ctx {
 	const psl_ctx_t		*psl;
 	uint32_t		 g_url, g_usc, g_uui, g_uho, g_upo, g_upa;
 	uint32_t		 g_em, g_eml, g_emd, g_cve, g_tok, g_hx, g_ip6;
+	uint32_t		 g_rk, g_asn, g_asnn, g_fn, g_btc;
+	const char		*ver_text;	/* text of ver_end */
+	size_t			 ver_end;	/* end of the last version */
+	size_t			 idn_calls;	/* in this ioc_extract() */
+	ioc_debug_fn		 dbg;
+	void			*dbg_arg;
+	char			 dbuf[256];
 	struct strset		 excl;
 	char			 host[HOST_MAX + 1];
 	char			 val[MAX_IOC_LEN + 1];
@@ -220,6 +272,19 @@ has_word(const char *p, const char *end, const char *word)
 		if (lc((unsigned char)p[i]) != word[i])
 			return 0;
 	return 1;
+}
+
+/* Tell the debug callback, if any, why candidate p/n was dropped. */
+static void
+why(struct ioc_ctx *ctx, const char *p, size_t n, const char *reason)
+{
+	if (ctx->dbg == NULL)
+		return;
+	if (n >= sizeof(ctx->dbuf))
+		n = sizeof(ctx->dbuf) - 1;
+	memcpy(ctx->dbuf, p, n);
+	ctx->dbuf[n] = '\0';
+	ctx->dbg(ctx->dbg_arg, ctx->dbuf, reason);
 }
 
 /*
@@ -510,7 +575,9 @@ wr_add(struct wr *w, const char *s, size_t n)
 /*
  * Length of a dot at p (before end): ".", "[.]", "(.)", "{.}", "[dot]",
  * "(dot)", "{dot}" with one optional space either side of the bracketed
- * forms when spaced, and the sloppy ".]" and "[.".  Mirrors P_DOT/P_DOTT;
+ * forms when spaced, the sloppy ".]" and "[.", the escaped "\\." and, when
+ * spaced, the word " dot " (which sets *defanged to 2, not 1).  Mirrors
+ * P_DOT/P_DOTT;
  * inside a matched span a dot is always followed by a label.  Sets
  * *defanged for anything but a plain ".".
  */
@@ -535,10 +602,14 @@ dot_len(const char *p, const char *end, int spaced, int *defanged)
 		*defanged = 1;
 		return (size_t)(q - p);
 	}
+	if (spaced && q != p && has_word(q, end, "dot ")) {
+		*defanged = 2;	/* a word: see word_dot_ok() */
+		return 5;
+	}
 	if (q != p)
 		return 0;
 	if (end - p >= 2 && ((p[0] == '.' && p[1] == ']') ||
-	    (p[0] == '[' && p[1] == '.'))) {
+	    (p[0] == '[' && p[1] == '.') || (p[0] == '\\' && p[1] == '.'))) {
 		*defanged = 1;
 		return 2;
 	}
@@ -557,9 +628,9 @@ parse_host(const char *p, const char *end, char *buf, size_t bufsz,
     struct hostinfo *hi)
 {
 	struct wr	 w;
-	const char	*ls;
+	const char	*ls, *start = p;
 	size_t		 n, ll, i;
-	int		 upper, lower;
+	int		 upper, lower, d;
 
 	memset(hi, 0, sizeof(*hi));
 	hi->numeric = 1;
@@ -588,14 +659,87 @@ parse_host(const char *p, const char *end, char *buf, size_t bufsz,
 			return -1;
 		if (p == end)
 			break;
-		if ((n = dot_len(p, end, 1, &hi->defanged)) == 0)
+		d = 0;
+		if ((n = dot_len(p, end, 1, &d)) == 0)
 			return -1;
+		if (d == 2 && !hi->worddot) {
+			hi->worddot = 1;
+			hi->wd_start = (size_t)(p - start);
+			hi->wd_next = (size_t)(p + n - start);
+		}
+		if (d != 0)
+			hi->defanged = 1;
 		p += n;
 		wr_addc(&w, '.');
 	}
 	hi->last_upper = upper;
 	hi->len = w.len;
 	return 0;
+}
+
+/*
+ * parse_host() for a span that may hold non-ASCII labels: those are
+ * refanged, converted to punycode by libidn2 (UTS #46, non-transitional,
+ * NFC) and parsed as ASCII.  A " dot " word is not taken in such a span.
+ * libidn2 is costly, so an ASCII top-level label must be a public suffix
+ * first, and at most IDN_MAX conversions are made per ioc_extract() call.
+ */
+static int
+parse_host_idn(struct ioc_ctx *ctx, const char *p, const char *end,
+    char *buf, size_t bufsz, struct hostinfo *hi)
+{
+	char		 u[HOST_MAX * 4 + 1], tld[LABEL_MAX + 1];
+	char		*a = NULL;
+	const char	*q;
+	size_t		 o = 0, n, tl;
+	int		 d, defanged = 0, rc, ascii_tld = 1;
+
+	for (q = p; q < end && (unsigned char)*q < 0x80; q++)
+		;
+	if (q == end)
+		return parse_host(p, end, buf, bufsz, hi);
+	for (q = end; q > p && (is_ldh((unsigned char)q[-1]) ||
+	    (unsigned char)q[-1] >= 0x80); q--)
+		ascii_tld &= (unsigned char)q[-1] < 0x80;
+	tl = (size_t)(end - q);
+	if (tl == 0 || tl > LABEL_MAX)
+		return -1;
+	if (ascii_tld) {
+		for (n = 0; n < tl; n++)
+			tld[n] = (char)lc((unsigned char)q[n]);
+		tld[tl] = '\0';
+		if (psl_is_public_suffix2(ctx->psl, tld,
+		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 1)
+			return -1;
+	}
+	if (ctx->idn_calls >= IDN_MAX)
+		return -1;
+	ctx->idn_calls++;
+	while (p < end) {
+		if (o + 1 >= sizeof(u))
+			return -1;
+		if ((unsigned char)*p >= 0x80 || is_ldh((unsigned char)*p)) {
+			u[o++] = *p++;
+			continue;
+		}
+		d = 0;
+		if ((n = dot_len(p, end, 1, &d)) == 0 || d == 2)
+			return -1;
+		defanged |= d;
+		u[o++] = '.';
+		p += n;
+	}
+	u[o] = '\0';
+	rc = idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK || a == NULL) {
+		idn2_free(a);
+		return -1;
+	}
+	rc = parse_host(a, a + strlen(a), buf, bufsz, hi);
+	idn2_free(a);
+	if (rc == 0)
+		hi->defanged |= defanged;
+	return rc;
 }
 
 /* A dotted quad, 0..255 each, no leading zeros. */
@@ -725,6 +869,7 @@ on_hex(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 		type = IOC_SHA512;
 		break;
 	default:
+		why(ctx, p, n, "hex run of no hash length");
 		return ST_OK;
 	}
 	for (i = 0; i < n; i++) {
@@ -743,8 +888,11 @@ on_hex(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 	 * Runs of one character, all digits or all letters are fillers, IDs
 	 * or words; a real digest has less than a 1e-6 chance of any of it.
 	 */
-	if (same || digits || letters)
+	if (same || digits || letters) {
+		why(ctx, p, n, same ? "repeated character" : digits ?
+		    "all digits" : "all letters");
 		return ST_OK;
+	}
 	return emit(ctx, out, type, v, NULL, 0);
 }
 
@@ -791,6 +939,78 @@ cidr_suffix(const char *p, const char *end, int max, int *bits)
 	return (size_t)nd + 1;
 }
 
+/*
+ * A host written with " dot " words: no label may be a common short English
+ * word, so "evil dot com" is a host and "the dot is" is prose.
+ */
+static int
+word_dot_ok(const char *h)
+{
+	static const char *const stop[] = {
+		"a", "am", "an", "and", "are", "as", "at", "be", "by", "do",
+		"for", "go", "he", "her", "his", "i", "if", "in", "is", "it",
+		"its", "me", "my", "no", "not", "of", "on", "or", "our", "so",
+		"that", "the", "their", "this", "to", "up", "us", "was", "we",
+		"with", "you", "your", "dot"
+	};
+	const char	*e;
+	size_t		 n, i;
+
+	for (; *h != '\0'; h = *e == '.' ? e + 1 : e) {
+		e = strchr(h, '.');
+		if (e == NULL)
+			e = h + strlen(h);
+		n = (size_t)(e - h);
+		for (i = 0; i < nitems(stop); i++)
+			if (strlen(stop[i]) == n && strncmp(h, stop[i], n) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* Is the dotted quad at text + so preceded by "version ", "v.", "build "? */
+static int
+version_before(const char *text, size_t so)
+{
+	static const char *const words[] = {
+		"version", "ver", "ver.", "v.", "build", "release", "firmware"
+	};
+	size_t	 i, n, b = so;
+
+	if (b > 0 && text[b - 1] == ' ')
+		b--;
+	for (i = 0; i < nitems(words); i++) {
+		n = strlen(words[i]);
+		if (b < n || !has_word(text + b - n, text + b, words[i]))
+			continue;
+		if (b == n || !is_alnum((unsigned char)text[b - n - 1]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * "from version 4.12.0.1 to 4.13.2.7": a dotted quad joined by "to", "and",
+ * "or", "->", "-" or a comma to a version string just rejected is one too.
+ */
+static int
+version_chain(const struct ioc_ctx *ctx, const char *text, size_t so)
+{
+	static const char *const joins[] = {
+		" to ", " and ", " or ", " -> ", " - ", ", ", " => ", " / "
+	};
+	size_t	 i, gap;
+
+	if (ctx->ver_text != text || ctx->ver_end > so)
+		return 0;
+	gap = so - ctx->ver_end;
+	for (i = 0; i < nitems(joins); i++)
+		if (strlen(joins[i]) == gap &&
+		    has_word(text + ctx->ver_end, text + so, joins[i]))
+			return 1;
+	return 0;
+}
+
 /* A dotted token: IPv4 (or CIDR), FQDN, or neither. */
 static enum status
 on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
@@ -798,17 +1018,45 @@ on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 {
 	struct hostinfo	 hi;
 	const char	*p = text + so, *end = text + *next;
-	size_t		 cl;
+	size_t		 cl, sub;
 	int		 bits;
 
 	/* "1.2.3.4_x", "name.com_old": part of an identifier. */
-	if (*next < len && text[*next] == '_')
+	if (*next < len && text[*next] == '_') {
+		why(ctx, p, (size_t)(end - p), "part of an identifier");
 		return ST_OK;
-	if (parse_host(p, end, ctx->host, sizeof(ctx->host), &hi) == -1)
+	}
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1) {
+		why(ctx, p, (size_t)(end - p), "not a host name");
 		return token_hashes(ctx, out, p, end);
+	}
+	if (hi.worddot && !word_dot_ok(ctx->host)) {
+		/*
+		 * "the dot is": prose.  What precedes the first " dot " is
+		 * still a token of its own; matching resumes after it.
+		 */
+		why(ctx, p, (size_t)(end - p), "\"dot\" between words");
+		sub = so + hi.wd_start;
+		*next = so + hi.wd_next;
+		return hi.wd_start > 0 ? on_token(ctx, out, text, len, so,
+		    &sub) : ST_OK;
+	}
 	if (hi.numeric) {
-		if (!ipv4_ok(ctx->host))
+		if (!ipv4_ok(ctx->host)) {
+			why(ctx, p, (size_t)(end - p), hi.nlabels > 4 ?
+			    "OID or version string" : "not an IPv4 address");
+			if (hi.nlabels >= 4) {
+				ctx->ver_end = *next;
+				ctx->ver_text = text;
+			}
 			return ST_OK;
+		}
+		if (version_before(text, so) || version_chain(ctx, text, so)) {
+			why(ctx, p, (size_t)(end - p), "version string");
+			ctx->ver_end = *next;
+			ctx->ver_text = text;
+			return ST_OK;
+		}
 		cl = cidr_suffix(end, text + len, 32, &bits);
 		if (cl == 0)
 			return emit(ctx, out, IOC_IPV4, ctx->host, NULL, 0);
@@ -816,8 +1064,14 @@ on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		snprintf(ctx->val, sizeof(ctx->val), "%s/%d", ctx->host, bits);
 		return emit(ctx, out, IOC_CIDR, ctx->val, ctx->host, 0);
 	}
-	if (!fqdn_ok(ctx, ctx->host, &hi) || file_like(ctx->host, &hi))
+	if (!fqdn_ok(ctx, ctx->host, &hi)) {
+		why(ctx, p, (size_t)(end - p), "no public suffix");
 		return token_hashes(ctx, out, p, end);
+	}
+	if (file_like(ctx->host, &hi)) {
+		why(ctx, p, (size_t)(end - p), "file name or code");
+		return token_hashes(ctx, out, p, end);
+	}
 	return emit(ctx, out, IOC_FQDN, ctx->host, ctx->host, 1);
 }
 
@@ -834,9 +1088,11 @@ on_email(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 
 	p = text + ov[2 * ctx->g_emd];
 	end = text + ov[2 * ctx->g_emd + 1];
-	if (parse_host(p, end, ctx->host, sizeof(ctx->host), &hi) == -1 ||
-	    !fqdn_ok(ctx, ctx->host, &hi))
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1 ||
+	    !fqdn_ok(ctx, ctx->host, &hi)) {
+		why(ctx, text + ov[0], ov[1] - ov[0], "email domain not public");
 		return ST_OK;
+	}
 	wr_init(&w, ctx->val, sizeof(ctx->val));
 	p = text + ov[2 * ctx->g_eml];
 	end = text + ov[2 * ctx->g_eml + 1];
@@ -850,8 +1106,10 @@ on_email(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		wr_addc(&w, '.');
 		p += n;
 	}
-	if (w.len == 0 || w.len > LOCAL_MAX)
+	if (w.len == 0 || w.len > LOCAL_MAX) {
+		why(ctx, text + ov[0], ov[1] - ov[0], "bad local part");
 		return ST_OK;
+	}
 	wr_addc(&w, '@');
 	wr_add(&w, ctx->host, hi.len);
 	if (w.over)
@@ -884,7 +1142,7 @@ url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 		ctx->host[n + 2] = '\0';
 		return 0;
 	}
-	if (parse_host(p, end, ctx->host, sizeof(ctx->host), &hi) == -1)
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1)
 		return -1;
 	if (hi.numeric)
 		return ipv4_ok(ctx->host) ? 0 : -1;
@@ -892,15 +1150,21 @@ url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 	return fqdn_ok(ctx, ctx->host, &hi) ? 0 : -1;
 }
 
+static int	wrapper_target(const char *, const char *, char *, size_t);
+static enum status on_inner(struct ioc_ctx *, struct ioc_set *, const char *,
+		    int);
+
 /*
  * A URL: refanged scheme, lower-case host, path kept as written but for
  * "[.]" and "[/]"; trailing punctuation and unbalanced closing brackets
- * are not part of it.
+ * are not part of it.  A redirect wrapper gives its target instead (depth
+ * counts the wrappers unwrapped so far).
  */
 static enum status
 on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    const PCRE2_SIZE *ov)
+    const PCRE2_SIZE *ov, int depth)
 {
+	char		 inner[MAX_IOC_LEN + 1];
 	struct wr	 w;
 	const char	*p, *end, *sc;
 	size_t		 pstart, n, ro, rc, so, sq;
@@ -908,8 +1172,10 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 	int		 walk, c;
 
 	if (url_host(ctx, text + ov[2 * ctx->g_uho],
-	    text + ov[2 * ctx->g_uho + 1], &walk) == -1)
+	    text + ov[2 * ctx->g_uho + 1], &walk) == -1) {
+		why(ctx, text + ov[0], ov[1] - ov[0], "URL host not public");
 		return ST_OK;
+	}
 	wr_init(&w, ctx->val, sizeof(ctx->val));
 	sc = text + ov[2 * ctx->g_usc];
 	n = ov[2 * ctx->g_usc + 1] - ov[2 * ctx->g_usc];
@@ -929,8 +1195,10 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		end = text + ov[2 * ctx->g_upo + 1];
 		for (port = 0; p < end; p++)
 			port = port * 10 + (*p - '0');
-		if (port == 0 || port > 65535)
+		if (port == 0 || port > 65535) {
+			why(ctx, text + ov[0], ov[1] - ov[0], "bad port");
 			return ST_OK;
+		}
 		wr_addc(&w, ':');
 		wr_add(&w, text + ov[2 * ctx->g_upo],
 		    ov[2 * ctx->g_upo + 1] - ov[2 * ctx->g_upo]);
@@ -950,8 +1218,22 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 				wr_addc(&w, *p++);
 		}
 	}
-	if (w.over)
+	if (w.over) {
+		why(ctx, text + ov[0], ov[1] - ov[0], "URL too long");
 		return ST_OK;
+	}
+	/*
+	 * A comma in the path followed only by plain fields ("auth.php,url,
+	 * 2026-12-02,credential"): a CSV separator, not part of the URL.
+	 */
+	for (n = pstart; n < w.len && w.p[n] != '?' && w.p[n] != '#'; n++)
+		if (w.p[n] == ',') {
+			if (strpbrk(w.p + n, "/?=&#") == NULL) {
+				w.p[n] = '\0';
+				w.len = n;
+			}
+			break;
+		}
 	/* Trim trailing punctuation and unbalanced ')' or ']'. */
 	ro = rc = so = sq = 0;
 	for (n = pstart; n < w.len; n++) {
@@ -970,6 +1252,14 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		else if (c == '\0' || strchr(".,;:!?'", c) == NULL)
 			break;
 		w.p[--w.len] = '\0';
+	}
+	switch (depth < 3 ? wrapper_target(ctx->host, w.p, inner,
+	    sizeof(inner)) : 0) {
+	case 1:
+		return on_inner(ctx, out, inner, depth + 1);
+	case -1:
+		why(ctx, w.p, w.len, "redirect wrapper without a target");
+		return ST_OK;
 	}
 	return emit(ctx, out, IOC_URL, w.p, ctx->host, walk);
 }
@@ -1039,6 +1329,493 @@ reject:
 	if (colon != NULL)
 		*next = (size_t)(colon - text) + 1;
 	return ST_OK;
+}
+
+/* Is p/n one hex run of a hash's length? */
+static int
+is_hash_run(const char *p, size_t n)
+{
+	size_t	 i;
+
+	if (n != 32 && n != 40 && n != 64 && n != 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_hex((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * "Node.js", "Vue.js", "three.js": a JavaScript library named in prose,
+ * not a file.  A single word of letters, capitalised or on the list.
+ */
+static int
+js_library(const char *p, size_t n)
+{
+	static const char *const libs[] = {
+		"node", "vue", "react", "next", "nuxt", "three", "chart", "d3",
+		"angular", "ember", "backbone", "express", "deno", "p5",
+		"socket", "ext", "moment", "require", "knockout", "svelte"
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(libs); i++)
+		if (strlen(libs[i]) == n && has_word(p, p + n, libs[i]))
+			return 1;
+	if (n == 0 || p[0] < 'A' || p[0] > 'Z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!(p[i] >= 'a' && p[i] <= 'z') &&
+		    !(p[i] >= 'A' && p[i] <= 'Z'))
+			return 0;
+	return 1;
+}
+
+/* Windows programs named in reports as techniques, not indicators. */
+static int
+system_binary(const char *p, size_t n)
+{
+	static const char *const bins[] = {
+		"msiexec", "rundll32", "regsvr32", "powershell", "pwsh", "cmd",
+		"mshta", "wscript", "cscript", "certutil", "bitsadmin",
+		"svchost", "explorer", "lsass", "winlogon", "schtasks", "wmic",
+		"conhost", "taskhost", "services", "csrss", "smss", "notepad",
+		"regedit", "msbuild", "installutil", "regasm", "odbcconf",
+		"kernel32", "ntdll", "user32", "advapi32", "ws2_32", "wininet",
+		"shell32", "ole32", "msvcrt", "excel", "winword", "outlook"
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(bins); i++)
+		if (strlen(bins[i]) == n && has_word(p, p + n, bins[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A base name distinctive enough to be an indicator: one that carries a
+ * digit, '_' or '-', or a dot of its own ("Order.pdf.lnk").  A plain word
+ * ("invoice.pdf", "setup.exe", "payload.zip", "install.ps1") names a kind
+ * of file in prose far more often than one sample.
+ */
+static int
+distinctive(const char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (is_digit((unsigned char)p[i]) || p[i] == '_' ||
+		    p[i] == '-' || p[i] == '.')
+			return 1;
+	return 0;
+}
+
+/*
+ * A file name with a known executable, script, document or archive
+ * extension, kept as written.  Not: "www.<name>.zip" (a host), a hash with
+ * an extension (the hash is reported instead), a one-character base name,
+ * a JavaScript library ("Node.js"), a Windows program ("msiexec.exe"), a
+ * plain word ("invoice.pdf"; see distinctive()).  Hashes inside the name
+ * are reported too.
+ */
+static enum status
+on_file(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
+    size_t len, size_t so, size_t *next)
+{
+	const char	*p = text + so, *end = text + *next, *dot;
+	size_t		 n = *next - so, bl;
+	enum status	 st;
+
+	if (n > 4 && has_word(p, end, "www."))
+		return on_token(ctx, out, text, len, so, next);
+	for (dot = end - 1; dot > p && *dot != '.'; dot--)
+		;
+	bl = (size_t)(dot - p);
+	if (is_hash_run(p, bl)) {
+		why(ctx, p, n, "hash named as a file");
+		return token_hashes(ctx, out, p, end);
+	}
+	if (n > 255) {
+		why(ctx, p, n, "file name too long");
+		return ST_OK;
+	}
+	if (bl < 2) {
+		why(ctx, p, n, "file name too short");
+		return ST_OK;
+	}
+	if ((size_t)(end - dot) == 3 && has_word(dot, end, ".js") &&
+	    js_library(p, bl)) {
+		why(ctx, p, n, "library name");
+		return ST_OK;
+	}
+	if (system_binary(p, bl)) {
+		why(ctx, p, n, "system binary");
+		return ST_OK;
+	}
+	if (!distinctive(p, bl)) {
+		why(ctx, p, n, "generic file name");
+		return ST_OK;
+	}
+	memcpy(ctx->val, p, n);
+	ctx->val[n] = '\0';
+	if ((st = emit(ctx, out, IOC_FILENAME, ctx->val, NULL, 0)) != ST_OK)
+		return st;
+	return token_hashes(ctx, out, p, dot);
+}
+
+/*
+ * A registry key as written, but "HKLM:\" (PowerShell) is "HKLM\", doubled
+ * backslashes (escaped in code or JSON) are single, and trailing
+ * punctuation and backslashes are dropped.
+ */
+static enum status
+on_regkey(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
+{
+	struct wr	 w;
+	size_t		 i;
+	int		 c, keys = 0;
+
+	wr_init(&w, ctx->val, sizeof(ctx->val));
+	for (i = 0; i < n && !w.over; i++) {
+		c = p[i];
+		if (c == ':' && i + 1 < n && p[i + 1] == '\\' && keys == 0)
+			continue;
+		if (c == '\\') {
+			if (w.len > 0 && w.p[w.len - 1] == '\\')
+				continue;
+			keys++;
+		}
+		wr_addc(&w, c);
+	}
+	if (w.over) {
+		why(ctx, p, n, "registry key too long");
+		return ST_OK;
+	}
+	while (w.len > 0 && strchr(".,;:!?)]}'\\", w.p[w.len - 1]) != NULL)
+		w.p[--w.len] = '\0';
+	if (strchr(w.p, '\\') == NULL) {
+		why(ctx, p, n, "registry hive alone");
+		return ST_OK;
+	}
+	return emit(ctx, out, IOC_REGKEY, w.p, NULL, 0);
+}
+
+/*
+ * "AS13335", "ASN 13335": "AS13335".  Not AS0, AS23456 (AS_TRANS), the
+ * documentation, private and reserved numbers, nor "AS400" (the IBM
+ * machine, far more often than the network).
+ */
+static enum status
+on_asn(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
+    const PCRE2_SIZE *ov)
+{
+	const char	*p = text + ov[2 * ctx->g_asnn];
+	const char	*end = text + ov[2 * ctx->g_asnn + 1];
+	const char	*s = text + ov[0];
+	size_t		 n = ov[1] - ov[0];
+	uint64_t	 v = 0;
+	char		 val[16];
+
+	if (end - p > 1 && p[0] == '0') {
+		why(ctx, s, n, "leading zero");
+		return ST_OK;
+	}
+	for (; p < end; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (v == 400 && s[2] != 'N' && s[2] != 'n') {
+		why(ctx, s, n, "AS/400");
+		return ST_OK;
+	}
+	if (v == 0 || v == 23456 || (v >= 64496 && v <= 131071) ||
+	    v >= 4200000000ULL) {
+		why(ctx, s, n, "reserved or private ASN");
+		return ST_OK;
+	}
+	snprintf(val, sizeof(val), "AS%u", (unsigned int)v);
+	return emit(ctx, out, IOC_ASN, val, NULL, 0);
+}
+
+/* Base58Check P2PKH (version 0, "1...") or P2SH (version 5, "3..."). */
+static int
+base58_ok(const char *s, size_t n)
+{
+	static const char alpha[] =
+	    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	unsigned char	 b[25], d1[32], d2[32];
+	const char	*c;
+	unsigned int	 carry;
+	size_t		 i, j, ones, zeros;
+
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0' || (c = strchr(alpha, s[i])) == NULL)
+			return 0;
+		carry = (unsigned int)(c - alpha);
+		for (j = sizeof(b); j-- > 0; ) {
+			carry += 58u * b[j];
+			b[j] = (unsigned char)(carry & 0xff);
+			carry >>= 8;
+		}
+		if (carry != 0)
+			return 0;
+	}
+	for (ones = 0; ones < n && s[ones] == '1'; ones++)
+		;
+	for (zeros = 0; zeros < sizeof(b) && b[zeros] == 0; zeros++)
+		;
+	if (ones != zeros || (b[0] != 0 && b[0] != 5) ||
+	    (s[0] == '1') != (b[0] == 0))
+		return 0;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, b, 21, d1) != 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, d1, sizeof(d1), d2) != 0)
+		return 0;
+	return memcmp(d2, b + 21, 4) == 0;
+}
+
+/*
+ * A segwit address (BIP 173/350): "bc1", one case, bech32 checksum for
+ * version 0 (20 or 32 byte program), bech32m for versions 1-16.  The
+ * lower-case form goes to out (n + 1 bytes).
+ */
+static int
+bech32_ok(const char *s, size_t n, char *out)
+{
+	static const char cs[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+	static const uint32_t gen[5] = {
+		0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3
+	};
+	unsigned char	 d[90];
+	const char	*c;
+	uint32_t	 chk = 1, top, acc = 0;
+	size_t		 i, k, dn, bits = 0, plen = 0;
+	int		 upper = 0, lower = 0, ch;
+
+	if (n < 14 || n > 90)
+		return 0;
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)s[i];
+		upper |= ch >= 'A' && ch <= 'Z';
+		lower |= ch >= 'a' && ch <= 'z';
+		out[i] = (char)lc(ch);
+	}
+	out[n] = '\0';
+	if (upper && lower)
+		return 0;
+	dn = n - 3;
+	for (i = 0; i < dn; i++) {
+		if ((c = strchr(cs, out[3 + i])) == NULL || out[3 + i] == '\0')
+			return 0;
+		d[i] = (unsigned char)(c - cs);
+	}
+	/* hrp "bc" expanded, a zero, then the data. */
+	{
+		const unsigned char	 pre[5] = { 3, 3, 0, 2, 3 };
+
+		for (i = 0; i < 5 + dn; i++) {
+			top = chk >> 25;
+			chk = ((chk & 0x1ffffff) << 5) ^
+			    (i < 5 ? pre[i] : d[i - 5]);
+			for (k = 0; k < 5; k++)
+				if ((top >> k) & 1)
+					chk ^= gen[k];
+		}
+	}
+	if (d[0] > 16 || chk != (d[0] == 0 ? 1u : 0x2bc830a3u))
+		return 0;
+	/* The program: 5-bit groups to bytes, padding zero and short. */
+	for (i = 1; i < dn - 6; i++) {
+		acc = (acc << 5) | d[i];
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			plen++;
+		}
+	}
+	if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0)
+		return 0;
+	if (plen < 2 || plen > 40 || (d[0] == 0 && plen != 20 && plen != 32))
+		return 0;
+	return 1;
+}
+
+/* A Bitcoin address whose checksum holds. */
+static enum status
+on_btc(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
+{
+	if (p[0] == 'b' || p[0] == 'B') {
+		if (n <= 90 && bech32_ok(p, n, ctx->val))
+			return emit(ctx, out, IOC_BTC, ctx->val, NULL, 0);
+	} else if (base58_ok(p, n)) {
+		memcpy(ctx->val, p, n);
+		ctx->val[n] = '\0';
+		return emit(ctx, out, IOC_BTC, ctx->val, NULL, 0);
+	}
+	why(ctx, p, n, "bad checksum");
+	return ST_OK;
+}
+
+static int
+hexval(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = lc(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Query parameter name (with its '=') of url, up to '&' or '#', into dst
+ * percent-decoded; Proofpoint v2 first maps '-' to '%' and '_' to '/'.
+ * 0, or -1 when absent or too long.
+ */
+static int
+query_param(const char *url, const char *name, int pp, char *dst,
+    size_t dstsz)
+{
+	const char	*q, *v, *e;
+	size_t		 nl = strlen(name), o = 0;
+	int		 c, h1, h2;
+
+	if ((q = strchr(url, '?')) == NULL)
+		return -1;
+	for (v = NULL, q++; *q != '\0' && *q != '#'; ) {
+		if (strncmp(q, name, nl) == 0) {
+			v = q + nl;
+			break;
+		}
+		q += strcspn(q, "&#");
+		if (*q == '&')
+			q++;
+	}
+	if (v == NULL)
+		return -1;
+	e = v + strcspn(v, "&#");
+	for (; v < e; v++) {
+		c = *v;
+		if (pp && c == '-')
+			c = '%';
+		else if (pp && c == '_')
+			c = '/';
+		if (c == '%' && e - v >= 3 && (h1 = hexval((unsigned char)v[1])) >= 0 &&
+		    (h2 = hexval((unsigned char)v[2])) >= 0) {
+			c = h1 * 16 + h2;
+			v += 2;
+		}
+		if (o + 1 >= dstsz)
+			return -1;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+/*
+ * Proofpoint v3: "/v3/__<url>__;<base64>!!...".  Each '*' in the URL stands
+ * for the next character of the decoded base64; "**X" for a run of them.
+ */
+static int
+pp_v3(const char *path, char *dst, size_t dstsz)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char	 bytes[MAX_IOC_LEN];
+	const char	*u, *ue, *b, *c;
+	size_t		 nb = 0, used = 0, o = 0, run, i;
+	uint32_t	 acc = 0;
+	int		 bits = 0;
+
+	u = path + 6;
+	if ((ue = strstr(u, "__;")) == NULL)
+		return -1;
+	for (b = ue + 3; *b != '\0' && *b != '!'; b++) {
+		if (*b == '=')
+			break;
+		if ((c = strchr(b64, *b == '+' ? '-' : *b == '/' ? '_' : *b)) ==
+		    NULL || *b == '\0')
+			return -1;
+		acc = (acc << 6) | (uint32_t)(c - b64);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (nb >= sizeof(bytes))
+				return -1;
+			bytes[nb++] = (unsigned char)((acc >> bits) & 0xff);
+		}
+	}
+	for (; u < ue; u++) {
+		run = 1;
+		if (*u == '*' && u + 2 < ue && u[1] == '*') {
+			if ((c = strchr(b64, u[2])) == NULL || u[2] == '\0')
+				return -1;
+			run = (size_t)(c - b64) + 2;
+			u += 2;
+		} else if (*u != '*') {
+			if (o + 1 >= dstsz)
+				return -1;
+			dst[o++] = *u;
+			continue;
+		}
+		for (i = 0; i < run; i++) {
+			if (used >= nb || o + 1 >= dstsz)
+				return -1;
+			dst[o++] = (char)bytes[used++];
+		}
+	}
+	dst[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+static int
+host_is(const char *host, const char *name)
+{
+	size_t	 hl = strlen(host), nl = strlen(name);
+
+	if (name[0] == '.')
+		return hl > nl && strcmp(host + hl - nl, name) == 0;
+	return strcmp(host, name) == 0;
+}
+
+/*
+ * A redirect wrapper (Microsoft safelinks, Proofpoint urldefense v2/v3,
+ * Google): 1 with its target decoded into dst, -1 for a wrapper whose
+ * target cannot be read, 0 for any other URL.  url is normalised (scheme
+ * and host lower-case); host is its host.
+ */
+static int
+wrapper_target(const char *host, const char *url, char *dst, size_t dstsz)
+{
+	const char	*path;
+
+	if ((path = strstr(url, "://")) == NULL)
+		return 0;
+	path += 3 + strcspn(path + 3, "/?#");
+	if (host_is(host, ".safelinks.protection.outlook.com"))
+		return query_param(path, "url=", 0, dst, dstsz) == 0 ? 1 : -1;
+	if (host_is(host, "urldefense.proofpoint.com") &&
+	    strncmp(path, "/v2/url?", 8) == 0)
+		return query_param(path, "u=", 1, dst, dstsz) == 0 ? 1 : -1;
+	if (host_is(host, "urldefense.com") && strncmp(path, "/v3/__", 6) == 0)
+		return pp_v3(path, dst, dstsz) == 0 ? 1 : -1;
+	if ((host_is(host, "www.google.com") || host_is(host, "google.com")) &&
+	    strncmp(path, "/url?", 5) == 0)
+		return query_param(path, "q=", 0, dst, dstsz) == 0 ||
+		    query_param(path, "url=", 0, dst, dstsz) == 0 ? 1 : -1;
+	return 0;
+}
+
+/* The target of a redirect wrapper: a URL from its first character. */
+static enum status
+on_inner(struct ioc_ctx *ctx, struct ioc_set *out, const char *s, int depth)
+{
+	PCRE2_SIZE	*ov = pcre2_get_ovector_pointer(ctx->md);
+	int		 rc;
+
+	rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)s, strlen(s), 0, 0,
+	    ctx->md, ctx->mctx);
+	if (rc < 0 || ov[0] != 0 || ov[2 * ctx->g_url] == PCRE2_UNSET) {
+		why(ctx, s, strlen(s), "redirect target not a URL");
+		return ST_OK;
+	}
+	return on_url(ctx, out, s, ov, depth);
 }
 
 static void	seterr(char *, size_t, const char *, ...)
@@ -1113,7 +1890,12 @@ ioc_ctx_new(char *err, size_t errsz)
 	    group(ctx->re, "cve", &ctx->g_cve) == -1 ||
 	    group(ctx->re, "tok", &ctx->g_tok) == -1 ||
 	    group(ctx->re, "hx", &ctx->g_hx) == -1 ||
-	    group(ctx->re, "ip6", &ctx->g_ip6) == -1) {
+	    group(ctx->re, "ip6", &ctx->g_ip6) == -1 ||
+	    group(ctx->re, "rk", &ctx->g_rk) == -1 ||
+	    group(ctx->re, "asn", &ctx->g_asn) == -1 ||
+	    group(ctx->re, "asnn", &ctx->g_asnn) == -1 ||
+	    group(ctx->re, "fn", &ctx->g_fn) == -1 ||
+	    group(ctx->re, "btc", &ctx->g_btc) == -1) {
 		seterr(err, errsz, "ioc: pattern groups missing");
 		goto out;
 	}
@@ -1213,8 +1995,227 @@ is_set(const PCRE2_SIZE *ov, uint32_t g)
 	return ov[2 * g] != PCRE2_UNSET;
 }
 
+void
+ioc_ctx_set_debug(struct ioc_ctx *ctx, ioc_debug_fn fn, void *arg)
+{
+	if (ctx == NULL)
+		return;
+	ctx->dbg = fn;
+	ctx->dbg_arg = arg;
+}
+
+/* IPv4 a (host order) in a reserved block? */
+static int
+v4_reserved(uint32_t a)
+{
+	static const struct {
+		uint32_t	 net;
+		int		 bits;
+	} r[] = {
+		{ 0x00000000, 8 },	/* "this network" */
+		{ 0x0a000000, 8 },	/* RFC 1918 */
+		{ 0x64400000, 10 },	/* shared address space (CGN) */
+		{ 0x7f000000, 8 },	/* loopback */
+		{ 0xa9fe0000, 16 },	/* link-local */
+		{ 0xac100000, 12 },	/* RFC 1918 */
+		{ 0xc0000000, 24 },	/* IETF protocol assignments */
+		{ 0xc0000200, 24 },	/* TEST-NET-1 */
+		{ 0xc0a80000, 16 },	/* RFC 1918 */
+		{ 0xc6120000, 15 },	/* benchmarking */
+		{ 0xc6336400, 24 },	/* TEST-NET-2 */
+		{ 0xcb007100, 24 },	/* TEST-NET-3 */
+		{ 0xe0000000, 4 },	/* multicast */
+		{ 0xf0000000, 4 },	/* reserved, and 255.255.255.255 */
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(r); i++)
+		if ((a & ~(0xffffffffu >> r[i].bits)) == r[i].net)
+			return 1;
+	return 0;
+}
+
+static int
+v6_reserved(const struct in6_addr *a)
+{
+	static const unsigned char zero[16];
+	const unsigned char	*b = a->s6_addr;
+
+	if (memcmp(b, zero, 15) == 0 && b[15] <= 1)
+		return 1;				/* :: and ::1 */
+	if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
+		return v4_reserved((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+		    (uint32_t)b[14] << 8 | b[15]);	/* v4-mapped */
+	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* link-local */
+	    (b[0] & 0xfe) == 0xfc ||				/* ULA */
+	    b[0] == 0xff ||					/* multicast */
+	    (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
+}
+
+/* RFC 2606 documentation names: example.com, .net, .org and below. */
+static int
+doc_host(const char *h, size_t n)
+{
+	static const char *const names[] = {
+		"example.com", "example.net", "example.org"
+	};
+	size_t	 i, l;
+
+	for (i = 0; i < nitems(names); i++) {
+		l = strlen(names[i]);
+		if (n >= l && strncmp(h + n - l, names[i], l) == 0 &&
+		    (n == l || h[n - l - 1] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+int
+ioc_is_reserved(const struct ioc *ioc)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 tmp[INET6_ADDRSTRLEN + 8];
+	const char	*h, *q;
+	size_t		 n;
+
+	if (ioc == NULL || ioc->value == NULL)
+		return 0;
+	switch (ioc->type) {
+	case IOC_FQDN:
+		return doc_host(ioc->value, strlen(ioc->value));
+	case IOC_EMAIL:
+		h = strrchr(ioc->value, '@');
+		return h != NULL && doc_host(h + 1, strlen(h + 1));
+	case IOC_URL:
+		if ((h = strstr(ioc->value, "://")) == NULL)
+			return 0;
+		h += 3;
+		n = strcspn(h, "/?#");
+		for (q = h + n; q > h; q--)
+			if (q[-1] == '@') {
+				h = q;
+				break;
+			}
+		n = strcspn(h, ":/?#");
+		return doc_host(h, n);
+	case IOC_IPV4:
+	case IOC_IPV6:
+	case IOC_CIDR:
+		break;
+	default:
+		return 0;
+	}
+	n = strcspn(ioc->value, "/");
+	if (n >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, ioc->value, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, &a4) == 1)
+		return v4_reserved(ntohl(a4.s_addr));
+	if (inet_pton(AF_INET6, tmp, &a6) == 1)
+		return v6_reserved(&a6);
+	return 0;
+}
+
+/* U+200B-U+200D, U+2060, U+FEFF at p: 3 (their UTF-8 length) or 0. */
+static size_t
+zw_len(const unsigned char *p, const unsigned char *end)
+{
+	if (end - p < 3)
+		return 0;
+	if ((p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x8b && p[2] <= 0x8d) ||
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0xa0) ||
+	    (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))
+		return 3;
+	return 0;
+}
+
+static int
+is_graph(int c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+/*
+ * A copy of text without the zero-width characters that stand between two
+ * printable ASCII characters ("evil<ZWSP>.com"), or NULL when there are
+ * none (the common case: no copy).  Elsewhere (between words of a script
+ * that uses them) they are kept.  *nlen is the copy's length.
+ */
+static char *
+strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
+{
+	const unsigned char	*p = (const unsigned char *)text, *end = p + len;
+	const unsigned char	*q;
+	char			*buf = NULL;
+	size_t			 o = 0, k;
+
+	*nomem = 0;
+	for (; p < end; p++) {
+		if ((*p == 0xe2 || *p == 0xef) && (k = zw_len(p, end)) != 0) {
+			for (q = p + k; (k = zw_len(q, end)) != 0; q += k)
+				;
+			if ((buf != NULL ? o > 0 && is_graph((unsigned char)
+			    buf[o - 1]) : p > (const unsigned char *)text &&
+			    is_graph(p[-1])) && q < end && is_graph(*q)) {
+				if (buf == NULL) {
+					if ((buf = malloc(len)) == NULL) {
+						*nomem = 1;
+						return NULL;
+					}
+					o = (size_t)(p - (const unsigned char *)
+					    text);
+					memcpy(buf, text, o);
+				}
+				p = q - 1;
+				continue;
+			}
+			/* Kept: copy the whole run, so each byte is seen once. */
+			if (buf != NULL) {
+				memcpy(buf + o, p, (size_t)(q - p));
+				o += (size_t)(q - p);
+			}
+			p = q - 1;
+			continue;
+		}
+		if (buf != NULL)
+			buf[o++] = (char)*p;
+	}
+	*nlen = o;
+	return buf;
+}
+
+static enum status	extract(struct ioc_ctx *, const char *, size_t,
+			    struct ioc_set *);
+
 enum status
 ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
+    struct ioc_set *out)
+{
+	enum status	 st;
+	char		*clean;
+	size_t		 n = 0;
+	int		 nomem;
+
+	if (ctx == NULL || out == NULL)
+		return ST_NOMEM;
+	if (text == NULL || len == 0)
+		return ST_OK;
+	ctx->idn_calls = 0;
+	if ((clean = strip_zw(text, len, &n, &nomem)) == NULL) {
+		st = nomem ? ST_NOMEM : extract(ctx, text, len, out);
+		ctx->ver_text = NULL;
+		return st;
+	}
+	st = extract(ctx, clean, n, out);
+	free(clean);
+	ctx->ver_text = NULL;
+	return st;
+}
+
+static enum status
+extract(struct ioc_ctx *ctx, const char *text, size_t len,
     struct ioc_set *out)
 {
 	PCRE2_SIZE	*ov;
@@ -1222,10 +2223,6 @@ ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
 	enum status	 st = ST_OK;
 	int		 rc, errors = 0;
 
-	if (ctx == NULL || out == NULL)
-		return ST_NOMEM;
-	if (text == NULL || len == 0)
-		return ST_OK;
 	ov = pcre2_get_ovector_pointer(ctx->md);
 	while (start < len && st == ST_OK) {
 		rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)text, len, start, 0,
@@ -1248,11 +2245,19 @@ ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
 		so = ov[0];
 		next = ov[1];
 		if (is_set(ov, ctx->g_url))
-			st = on_url(ctx, out, text, ov);
+			st = on_url(ctx, out, text, ov, 0);
 		else if (is_set(ov, ctx->g_em))
 			st = on_email(ctx, out, text, ov);
 		else if (is_set(ov, ctx->g_cve))
 			st = on_cve(ctx, out, text + so, next - so);
+		else if (is_set(ov, ctx->g_rk))
+			st = on_regkey(ctx, out, text + so, next - so);
+		else if (is_set(ov, ctx->g_asn))
+			st = on_asn(ctx, out, text, ov);
+		else if (is_set(ov, ctx->g_fn))
+			st = on_file(ctx, out, text, len, so, &next);
+		else if (is_set(ov, ctx->g_btc))
+			st = on_btc(ctx, out, text + so, next - so);
 		else if (is_set(ov, ctx->g_tok))
 			st = on_token(ctx, out, text, len, so, &next);
 		else if (is_set(ov, ctx->g_hx))

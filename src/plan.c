@@ -183,7 +183,7 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 		    (a->url && (r->url = clean_str(a->url)) == NULL))
 			goto nomem;
 		t = a->text ? tlp_find(a->text, a->text_len) : TLP_NONE;
-		r->tlp = tlp_max(outer, t);
+		r->tlp = tlp_max(t, outer);	/* on a tie the article's own label */
 		p->tlp = tlp_max(p->tlp, t);
 		snprintf(what, sizeof(what), "article %zu", i + 1);
 		if ((st = extract(o, a->text, a->text_len, &r->iocs, err, errsz,

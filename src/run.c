@@ -113,6 +113,17 @@ struct run_ctx {
 	uint32_t		 uidvalidity;
 };
 
+/* -v3: say why each rejected indicator candidate was rejected. */
+static void
+ioc_dropped(void *arg, const char *candidate, const char *reason)
+{
+	char	 esc[LOG_ESC_SIZE];
+
+	(void)arg;
+	log_debug("not an indicator: '%s' (%s)", log_esc(esc, sizeof(esc),
+	    candidate, strlen(candidate)), reason);
+}
+
 static enum status
 ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
     struct run_stats *stats)
@@ -141,6 +152,8 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 		log_err("indicator patterns: %s", err);
 		return ST_NOMEM;
 	}
+	if (log_verbosity() >= LL_DEBUG)
+		ioc_ctx_set_debug(rc->popts.ioc, ioc_dropped, NULL);
 	if (cfg->conn.exclusions_file != NULL) {
 		st = read_file(cfg->conn.exclusions_file, MAX_CONFIG_SIZE * 16,
 		    &list, &len, NULL, err, sizeof(err));

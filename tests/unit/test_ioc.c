@@ -188,8 +188,22 @@ t_defangs(void **state)
 	    W(IOC_URL, "https://evil.com/dl.php"));
 	EXPECT("hxxp://evil[.]com[:]8080/x",
 	    W(IOC_URL, "http://evil.com:8080/x"));
-	/* A lone "dot" word is not a defang. */
-	EXPECT_NONE("evil dot com");
+	/* " dot " between two labels that are not English words. */
+	EXPECT("evil dot com and c2 dot evil dot net",
+	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "c2.evil.net"));
+	EXPECT("mail x@evil dot org", W(IOC_EMAIL, "x@evil.org"));
+	EXPECT_NONE("the dot is here; a dot in; my dot com bubble");
+	EXPECT_NONE("dot com");
+	/* Prose before a rejected " dot " still yields a host after it. */
+	EXPECT("see evil.com dot is evil.net", W(IOC_FQDN, "evil.com"),
+	    W(IOC_FQDN, "evil.net"));
+	EXPECT("the dot evil.com", W(IOC_FQDN, "evil.com"));
+	/* Backslash-escaped dots. */
+	EXPECT("evil\\.com and 1\\.2\\.3\\.4 and x\\.y@bad\\.org",
+	    W(IOC_FQDN, "evil.com"), W(IOC_IPV4, "1.2.3.4"),
+	    W(IOC_EMAIL, "x.y@bad.org"));
+	EXPECT("hxxps[:]//evil[.]com/a hxxps[://]evil[.]net/b",
+	    W(IOC_URL, "https://evil.com/a"), W(IOC_URL, "https://evil.net/b"));
 }
 
 static void
@@ -247,10 +261,12 @@ t_fqdn_negative(void **state)
 {
 	EXPECT_NONE("co.uk com uk");
 	EXPECT_NONE("foo.ck");
+	/* File names (generic ones: not even as Filename; see t_filename). */
 	EXPECT_NONE("invoice.pdf setup.exe report.docx image.png a.txt");
-	EXPECT_NONE("word.zip README.md script.py main.rs run.sh x.pl y.ps "
+	EXPECT_NONE("README.md script.py main.rs run.sh x.pl y.ps "
 	    "clip.mov notes.one tool.app");
-	EXPECT_NONE("files.example.zip");
+	EXPECT("word.zip files.example.zip",
+	    W(IOC_FILENAME, "files.example.zip"));
 	EXPECT_NONE("host.localdomain intranet.local e.g. i.e.");
 	/* Two words run together at a sentence end. */
 	EXPECT_NONE("the attack.Click here");
@@ -301,6 +317,12 @@ t_url(void **state)
 	EXPECT("http://paypal.com@evil.com/login",
 	    W(IOC_URL, "http://paypal.com@evil.com/login"));
 	EXPECT("http://evil.com/a\tb", W(IOC_URL, "http://evil.com/a"));
+	/* A CSV row: the comma ends the URL unless a path or query follows. */
+	EXPECT("hxxps://evil[.]com/owa/auth.php,url,2026-12-02,credential",
+	    W(IOC_URL, "https://evil.com/owa/auth.php"));
+	EXPECT("http://evil.com/a,b/c http://evil.com/p?x=1,2",
+	    W(IOC_URL, "http://evil.com/a,b/c"),
+	    W(IOC_URL, "http://evil.com/p?x=1,2"));
 }
 
 static void
@@ -590,6 +612,381 @@ t_nul_inside(void **state)
 	expect_len(ctx, t, 8, w, 1);
 }
 
+static void
+t_filename(void **state)
+{
+	EXPECT("dropped invoice_0423.exe and Payload_x64.DLL, then ran "
+	    "update-2024.ps1 (via stage2.hta)",
+	    W(IOC_FILENAME, "invoice_0423.exe"),
+	    W(IOC_FILENAME, "Payload_x64.DLL"),
+	    W(IOC_FILENAME, "update-2024.ps1"), W(IOC_FILENAME, "stage2.hta"));
+	EXPECT("C:\\Users\\Public\\svchost_.scr, Order.pdf.lnk and "
+	    "archive.part1.rar; doc: Q3_report.docm, a.b.7z",
+	    W(IOC_FILENAME, "svchost_.scr"), W(IOC_FILENAME, "Order.pdf.lnk"),
+	    W(IOC_FILENAME, "archive.part1.rar"),
+	    W(IOC_FILENAME, "Q3_report.docm"), W(IOC_FILENAME, "a.b.7z"));
+	EXPECT("loader2.js pay-load.vbs run_me.bat x1.iso bills_q4.xlsm "
+	    "notes.2024.zip",
+	    W(IOC_FILENAME, "loader2.js"), W(IOC_FILENAME, "pay-load.vbs"),
+	    W(IOC_FILENAME, "run_me.bat"), W(IOC_FILENAME, "x1.iso"),
+	    W(IOC_FILENAME, "bills_q4.xlsm"), W(IOC_FILENAME, "notes.2024.zip"));
+	/* A hash inside the name is reported too. */
+	EXPECT("sample_d41d8cd98f00b204e9800998ecf8427e.exe",
+	    W(IOC_FILENAME, "sample_d41d8cd98f00b204e9800998ecf8427e.exe"),
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	/* Inside a URL it is part of the URL. */
+	EXPECT("http://evil.com/dl/setup.exe",
+	    W(IOC_URL, "http://evil.com/dl/setup.exe"));
+}
+
+static void
+t_filename_negative(void **state)
+{
+	/* Abbreviations, libraries, wildcards, other extensions. */
+	EXPECT_NONE("e.g. i.e. etc. Node.js Vue.js node.js Three.js D3.js");
+	EXPECT_NONE("*.exe .exe exe a.exe x.dll");
+	EXPECT_NONE("file.exe1 file.exes file.exe_ file.exe.bak notes.txt");
+	EXPECT_NONE("readme.md main.c index.html photo.jpg");
+	/* Plain words name a kind of file; Windows programs are techniques. */
+	EXPECT_NONE("invoice.pdf setup.exe install.ps1 payload.zip Payload.DLL "
+	    "report.docx loader.js");
+	EXPECT_NONE("msiexec.exe rundll32.exe PowerShell.exe ws2_32.dll "
+	    "kernel32.dll");
+	/* Defanged: a host with a file-like TLD. */
+	EXPECT("evil[.]zip", W(IOC_FQDN, "evil.zip"));
+	EXPECT("www.example.zip", W(IOC_FQDN, "www.example.zip"));
+	/* A hash with an extension is the hash. */
+	EXPECT("d41d8cd98f00b204e9800998ecf8427e.dll",
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+}
+
+static void
+t_regkey(void **state)
+{
+	EXPECT("persists in HKCU\\Software\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Run\\Updater.",
+	    W(IOC_REGKEY, "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion"
+	    "\\Run\\Updater"));
+	EXPECT("HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon "
+	    "is modified",
+	    W(IOC_REGKEY, "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\"
+	    "CurrentVersion\\Winlogon"));
+	EXPECT("(HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell)",
+	    W(IOC_REGKEY, "HKEY_CURRENT_USER\\Software\\Classes\\ms-settings"
+	    "\\shell"));
+	/* PowerShell drive and doubled (escaped) backslashes. */
+	EXPECT("HKLM:\\System\\x \"HKCU\\\\Software\\\\Evil\\\\\"",
+	    W(IOC_REGKEY, "HKLM\\System\\x"),
+	    W(IOC_REGKEY, "HKCU\\Software\\Evil"));
+}
+
+static void
+t_regkey_negative(void **state)
+{
+	EXPECT_NONE("HKLM HKCU\\ HKLM: xHKLM\\Software _HKCU\\Software");
+	EXPECT_NONE("the HKEY_LOCAL_MACHINE hive");
+	EXPECT_NONE("hklm\\software");
+}
+
+static void
+t_asn(void **state)
+{
+	EXPECT("AS13335, ASN 15169 and ASN:16509 (asn 8075) AS4200000000x",
+	    W(IOC_ASN, "AS13335"), W(IOC_ASN, "AS15169"),
+	    W(IOC_ASN, "AS16509"), W(IOC_ASN, "AS8075"));
+	EXPECT("AS13335 ASN13335", W(IOC_ASN, "AS13335"));
+	EXPECT("ASN 400", W(IOC_ASN, "AS400"));
+}
+
+static void
+t_asn_negative(void **state)
+{
+	/* Reserved, private, documentation, AS_TRANS, AS/400, malformed. */
+	EXPECT_NONE("AS0 AS23456 AS64500 AS64512 AS65535 AS4200000001 "
+	    "AS4294967295 AS99999999999");
+	EXPECT_NONE("AS400 as13335 AS 13335 AS013335 XAS13335 AS13335x "
+	    "AS13335.5");
+	EXPECT_NONE("HAS13335 BASN 13335");
+}
+
+static void
+t_bitcoin(void **state)
+{
+	EXPECT("pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or "
+	    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy.",
+	    W(IOC_BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+	    W(IOC_BTC, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
+	EXPECT("wallet bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq and "
+	    "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+	    W(IOC_BTC, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+	/* Taproot: bech32m. */
+	EXPECT("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
+	    W(IOC_BTC,
+	    "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+}
+
+static void
+t_bitcoin_negative(void **state)
+{
+	/* One character changed: the checksum fails. */
+	EXPECT_NONE("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb "
+	    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz");
+	EXPECT_NONE("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr "
+	    "bc1qw508d6qejxtdg4c5nhwmvrdsdsrd4mh3e3kaf");
+	/* Mixed case, bech32 checksum on a v1 program, too short. */
+	EXPECT_NONE("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5MDQ");
+	EXPECT_NONE("1111111111111111111111111111111111 1abcdefghijkmnopqrstuvwxyz");
+	EXPECT_NONE("x1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa "
+	    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNax");
+}
+
+static void
+t_zero_width(void **state)
+{
+	/* U+200B, U+200C, U+200D, U+2060, U+FEFF inside indicators. */
+	EXPECT("evil\xe2\x80\x8b.com ev\xe2\x80\x8cil[.]net "
+	    "1.2\xe2\x80\x8d.3.4 hxxp\xe2\x81\xa0://bad.org/x "
+	    "a\xef\xbb\xbf@evil.io",
+	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "evil.net"),
+	    W(IOC_IPV4, "1.2.3.4"), W(IOC_URL, "http://bad.org/x"),
+	    W(IOC_EMAIL, "a@evil.io"));
+	/* Several in a row; at the edges of a word they are left alone. */
+	EXPECT("\xe2\x80\x8b" "evil\xe2\x80\x8b\xe2\x80\x8b.com\xe2\x80\x8b",
+	    W(IOC_FQDN, "evil.com"));
+	/* Between non-ASCII letters (word breaks in some scripts): kept. */
+	EXPECT("\xe0\xb8\x81\xe2\x80\x8b\xe0\xb8\x82 evil.com",
+	    W(IOC_FQDN, "evil.com"));
+	EXPECT_NONE("evil\xe2\x80\x8b com");
+}
+
+static void
+t_hash_bounded(void **state)
+{
+	/* A hash length inside a longer hex run is not a hash. */
+	EXPECT_NONE("d41d8cd98f00b204e9800998ecf8427ed41d8cd98f00b204e9800998ecf8427e"
+	    "d41d8cd98f00b204e9800998ecf8427e");
+	EXPECT_NONE("da39a3ee5e6b4b0d3255bfef95601890afd80709a "
+	    "0da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	EXPECT_NONE("0xd41d8cd98f00b204e9800998ecf8427e "
+	    "d41d8cd98f00b204e9800998ecf8427eq");
+	/* ...but a hash between separators is. */
+	EXPECT("md5=d41d8cd98f00b204e9800998ecf8427e;",
+	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+}
+
+static void
+t_not_ip(void **state)
+{
+	/* OIDs and version strings. */
+	EXPECT_NONE("OID 1.3.6.1.4.1.311 and 2.5.4.3.1 and 1.2.840.113549.1.1");
+	EXPECT_NONE("v1.2.3.4 V10.0.0.1 version 1.2.3.4, Version 10.1.1.1 "
+	    "build 6.1.7601.1 ver. 2.0.0.1 firmware 4.4.4.4");
+	/* Not a version word. */
+	EXPECT("conversion 1.2.3.4", W(IOC_IPV4, "1.2.3.4"));
+	/* A range of versions. */
+	EXPECT_NONE("from version 4.12.0.1 to 4.13.2.7; build 1.2.3.4.5 and 5.6.7.8");
+	/* ...but not an address merely near one. */
+	EXPECT("version 4.12.0.1 seen at 5.6.7.8; 12.12.2026 and 9.9.9.9",
+	    W(IOC_IPV4, "5.6.7.8"), W(IOC_IPV4, "9.9.9.9"));
+}
+
+static void
+t_reserved(void **state)
+{
+	static const char *const yes[] = {
+		"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+		"127.0.0.1", "169.254.1.1", "0.0.0.0", "0.1.2.3",
+		"100.64.0.1", "100.127.255.255", "192.0.2.5", "198.51.100.7",
+		"203.0.113.9", "224.0.0.1", "239.255.255.250",
+		"255.255.255.255", "240.0.0.1", "198.18.0.1", "192.0.0.8"
+	};
+	static const char *const no[] = {
+		"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1",
+		"100.63.255.255", "100.128.0.0", "192.0.3.1", "198.51.101.1",
+		"203.0.114.1", "223.255.255.255", "11.0.0.1", "192.169.0.1"
+	};
+	struct ioc	 v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		v.type = IOC_IPV4;
+		v.value = (char *)(uintptr_t)yes[i];
+		if (!ioc_is_reserved(&v))
+			fprintf(stderr, "not reserved: %s\n", yes[i]);
+		assert_true(ioc_is_reserved(&v));
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		v.type = IOC_IPV4;
+		v.value = (char *)(uintptr_t)no[i];
+		if (ioc_is_reserved(&v))
+			fprintf(stderr, "reserved: %s\n", no[i]);
+		assert_false(ioc_is_reserved(&v));
+	}
+	v.type = IOC_CIDR;
+	v.value = "10.0.0.0/8";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "8.8.8.0/24";
+	assert_false(ioc_is_reserved(&v));
+	v.value = "2001:db8::/32";
+	assert_true(ioc_is_reserved(&v));
+	v.type = IOC_IPV6;
+	v.value = "fe80::1";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "fd00::1";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "::ffff:192.168.0.1";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "2606:4700::1111";
+	assert_false(ioc_is_reserved(&v));
+	/* RFC 2606 documentation domains. */
+	v.type = IOC_FQDN;
+	v.value = "example.com";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "www.example.org";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "notexample.com";
+	assert_false(ioc_is_reserved(&v));
+	v.value = "example.com.evil.net";
+	assert_false(ioc_is_reserved(&v));
+	v.type = IOC_EMAIL;
+	v.value = "test@example.net";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "example.com@evil.net";
+	assert_false(ioc_is_reserved(&v));
+	v.type = IOC_URL;
+	v.value = "http://www.example.org:8080/path";
+	assert_true(ioc_is_reserved(&v));
+	v.value = "http://example.com@evil.net/x";
+	assert_false(ioc_is_reserved(&v));
+	v.value = "https://evil.net/?r=example.com";
+	assert_false(ioc_is_reserved(&v));
+	/* Other types never are; still extracted by default. */
+	v.type = IOC_MD5;
+	v.value = "10.0.0.1";
+	assert_false(ioc_is_reserved(&v));
+	assert_false(ioc_is_reserved(NULL));
+	EXPECT("192.168.1.1", W(IOC_IPV4, "192.168.1.1"));
+}
+
+static void
+t_wrappers(void **state)
+{
+	EXPECT("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+	    "evil.com%2Fpay%3Fid%3D7&data=05%7C01&reserved=0",
+	    W(IOC_URL, "https://evil.com/pay?id=7"));
+	EXPECT("https://urldefense.proofpoint.com/v2/url?u=http-3A__evil.com_"
+	    "login-3Fa-3Db&d=DwMFaQ&c=xyz&r=abc",
+	    W(IOC_URL, "http://evil.com/login?a=b"));
+	EXPECT("https://urldefense.com/v3/__https://evil.com/x/y__;!!Abc!def$ "
+	    "https://urldefense.com/v3/__https://evil.net/a*b__;Pw!!X!Y$",
+	    W(IOC_URL, "https://evil.com/x/y"),
+	    W(IOC_URL, "https://evil.net/a?b"));
+	EXPECT("https://www.google.com/url?q=https://evil.org/p%20q&sa=D",
+	    W(IOC_URL, "https://evil.org/p"));
+	/* Wrapped twice. */
+	EXPECT("https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+	    "www.google.com%2Furl%3Fq%3Dhttp%253A%252F%252Fevil.info%252Fz",
+	    W(IOC_URL, "http://evil.info/z"));
+}
+
+static void
+t_wrappers_negative(void **state)
+{
+	/* Targets that are not public URLs, wrappers without one. */
+	EXPECT_NONE("https://eur01.safelinks.protection.outlook.com/?url="
+	    "http%3A%2F%2Fintranet.local%2F&data=1");
+	EXPECT_NONE("https://eur01.safelinks.protection.outlook.com/?data=1");
+	EXPECT_NONE("https://www.google.com/url?q=notaurl&sa=D");
+	EXPECT_NONE("https://urldefense.com/v3/__https://evil.com/a*b__;!!X$");
+	/* Other Google and Proofpoint pages are plain URLs. */
+	EXPECT("https://www.google.com/search?q=https://evil.com/",
+	    W(IOC_URL, "https://www.google.com/search?q=https://evil.com/"));
+}
+
+struct dbg {
+	int	 n;
+	char	 last[64];
+	char	 reasons[512];
+};
+
+static void
+dbg_cb(void *arg, const char *cand, const char *reason)
+{
+	struct dbg	*d = arg;
+
+	d->n++;
+	snprintf(d->last, sizeof(d->last), "%s", cand);
+	if (strlen(d->reasons) + strlen(reason) + 2 < sizeof(d->reasons)) {
+		strcat(d->reasons, reason);
+		strcat(d->reasons, "|");
+	}
+}
+
+static void
+t_debug(void **state)
+{
+	struct ioc_ctx	*c;
+	struct ioc_set	 s;
+	struct dbg	 d;
+	const char	*t = "intranet.local 00000000000000000000000000000000 "
+	    "version 1.2.3.4 1.3.6.1.4.1.311 Node.js the dot is "
+	    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb evil.com";
+
+	memset(&d, 0, sizeof(d));
+	assert_non_null(c = ioc_ctx_new(NULL, 0));
+	ioc_ctx_set_debug(c, dbg_cb, &d);
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(c, t, strlen(t), &s), ST_OK);
+	assert_int_equal(s.n, 1);
+	assert_true(d.n >= 7);
+	assert_non_null(strstr(d.reasons, "no public suffix"));
+	assert_non_null(strstr(d.reasons, "repeated character"));
+	assert_non_null(strstr(d.reasons, "version string"));
+	assert_non_null(strstr(d.reasons, "OID or version string"));
+	assert_non_null(strstr(d.reasons, "library name"));
+	assert_non_null(strstr(d.reasons, "\"dot\" between words"));
+	assert_non_null(strstr(d.reasons, "bad checksum"));
+	assert_string_equal(d.last, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb");
+	/* Off again: no calls. */
+	ioc_ctx_set_debug(c, NULL, NULL);
+	d.n = 0;
+	assert_int_equal(ioc_extract(c, t, strlen(t), &s), ST_OK);
+	assert_int_equal(d.n, 0);
+	ioc_set_free(&s);
+	ioc_ctx_free(c);
+	ioc_ctx_set_debug(NULL, dbg_cb, NULL);
+}
+
+static void
+t_idn(void **state)
+{
+	EXPECT("b\xc3\xbc" "cher.de and http://B\xc3\x9c" "cher.de/k\xc3\xa4se "
+	    "and info@b\xc3\xbc" "cher.de",
+	    W(IOC_FQDN, "xn--bcher-kva.de"),
+	    W(IOC_URL, "http://xn--bcher-kva.de/k\xc3\xa4se"),
+	    W(IOC_EMAIL, "info@xn--bcher-kva.de"));
+	/* Cyrillic with an IDN TLD, defanged. */
+	EXPECT("\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80[.]"
+	    "\xd1\x80\xd1\x84", W(IOC_FQDN, "xn--e1afmkfd.xn--p1ai"));
+	/* Punycode as written is kept. */
+	EXPECT("xn--bcher-kva.de", W(IOC_FQDN, "xn--bcher-kva.de"));
+	/* A host glued to Chinese prose is still found. */
+	EXPECT("\xe6\x81\xb6\xe6\x84\x8f" "evil.com\xe3\x80\x82",
+	    W(IOC_FQDN, "evil.com"));
+}
+
+static void
+t_idn_negative(void **state)
+{
+	/* Prose: a sentence end without a space, no public suffix. */
+	EXPECT_NONE("\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe.\xd0\x94\xd1\x80"
+	    "\xd1\x83\xd0\xb3\xd0\xbe\xd0\xb5 \xc3\x9c" "berweisung.pdf");
+	/* A word in a Latin-script language is not split after its accent. */
+	EXPECT_NONE("caf\xc3\xa9" "example.invalid");
+	/* Not valid IDNA. */
+	EXPECT_NONE("\xd7\x90" "abc.de \xcc\x81" "abc.de");
+}
+
 static double
 now(void)
 {
@@ -631,7 +1028,10 @@ t_pathological(void **state)
 		"a.", ".", "a", "a[.]", "a [.] ", "1.", "a@", "a@a.", "::",
 		"a:", "http://a.", "hxxp://", "a-", "[.", "a[at]a[.]",
 		"0123456789abcdef", "(((", "http://x.com/(", "x.x@",
-		"a_a.", "1.1.1.1.", "\xff"
+		"a_a.", "1.1.1.1.", "\xff", "a dot ", "a\\.", "a_", "a.exe.",
+		"HKLM\\a ", "HKCU\\", "AS1", "1A", "bc1q", "\xe2\x80\x8b",
+		"a\xe2\x80\x8b", "https://www.google.com/url?q=http://x.com/",
+		"\xc3\xbc", "\xc3\xbc.", "\xe6\x81\xb6", "\xd0\xbf.\xd1\x80 "
 	};
 	size_t	 i;
 
@@ -694,6 +1094,23 @@ main(void)
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_empty),
 		cmocka_unit_test(t_nul_inside),
+		cmocka_unit_test(t_filename),
+		cmocka_unit_test(t_filename_negative),
+		cmocka_unit_test(t_regkey),
+		cmocka_unit_test(t_regkey_negative),
+		cmocka_unit_test(t_asn),
+		cmocka_unit_test(t_asn_negative),
+		cmocka_unit_test(t_bitcoin),
+		cmocka_unit_test(t_bitcoin_negative),
+		cmocka_unit_test(t_zero_width),
+		cmocka_unit_test(t_hash_bounded),
+		cmocka_unit_test(t_not_ip),
+		cmocka_unit_test(t_reserved),
+		cmocka_unit_test(t_wrappers),
+		cmocka_unit_test(t_wrappers_negative),
+		cmocka_unit_test(t_debug),
+		cmocka_unit_test(t_idn),
+		cmocka_unit_test(t_idn_negative),
 		cmocka_unit_test(t_pathological),
 		cmocka_unit_test(t_many_matches),
 	};

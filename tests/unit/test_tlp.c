@@ -25,7 +25,10 @@ t_labels(void **state)
 	assert_int_equal(find("TLP:AMBER"), TLP_AMBER);
 	assert_int_equal(find("TLP:GREEN"), TLP_GREEN);
 	assert_int_equal(find("TLP:CLEAR"), TLP_CLEAR);
-	assert_int_equal(find("TLP:WHITE"), TLP_CLEAR);
+	assert_int_equal(find("TLP:WHITE"), TLP_WHITE);
+	assert_int_equal(find("tlp:clear"), TLP_CLEAR);
+	assert_int_equal(find("TLP: RED"), TLP_RED);
+	assert_int_equal(find("TLP-GREEN"), TLP_GREEN);
 }
 
 static void
@@ -54,7 +57,8 @@ t_boundaries(void **state)
 	assert_int_equal(find("TLP:WHITEWASH TLP:AMBERS"), TLP_NONE);
 	assert_int_equal(find("XTLP:RED"), TLP_NONE);
 	assert_int_equal(find("TLPRED"), TLP_NONE);
-	assert_int_equal(find("TLP RED"), TLP_NONE);
+	/* Bare "TLP RED" alone on its line is a marking now (t_bare). */
+	assert_int_equal(find("x TLP RED"), TLP_NONE);
 	assert_int_equal(find("TLP:"), TLP_NONE);
 	assert_int_equal(find("TLP"), TLP_NONE);
 	assert_int_equal(find("TL"), TLP_NONE);
@@ -73,12 +77,20 @@ t_precedence(void **state)
 	(void)state;
 	assert_int_equal(find("TLP:CLEAR TLP:GREEN"), TLP_GREEN);
 	assert_int_equal(find("TLP:GREEN and TLP:AMBER"), TLP_AMBER);
-	assert_int_equal(find("TLP:AMBER TLP:AMBER+STRICT TLP:GREEN"),
+	assert_int_equal(find("TLP:AMBER TLP:AMBER+STRICT TLP:AMBER"),
 	    TLP_AMBER_STRICT);
 	assert_int_equal(find("TLP:RED ... TLP:CLEAR"), TLP_RED);
-	assert_int_equal(find("TLP:WHITE, TLP:RED, TLP:AMBER"), TLP_RED);
+	assert_int_equal(find("TLP:WHITE, TLP:RED"), TLP_RED);
+	/* Three distinct labels close together are a legend (t_legend). */
+	assert_int_equal(find("TLP:WHITE, TLP:RED, TLP:AMBER"), TLP_NONE);
 	assert_int_equal(tlp_max(TLP_GREEN, TLP_AMBER), TLP_AMBER);
+	assert_int_equal(tlp_max(TLP_AMBER, TLP_GREEN), TLP_AMBER);
 	assert_int_equal(tlp_max(TLP_RED, TLP_NONE), TLP_RED);
+	assert_int_equal(tlp_max(TLP_NONE, TLP_WHITE), TLP_WHITE);
+	assert_int_equal(tlp_max(TLP_WHITE, TLP_GREEN), TLP_GREEN);
+	assert_int_equal(tlp_max(TLP_AMBER_STRICT, TLP_AMBER),
+	    TLP_AMBER_STRICT);
+	assert_int_equal(tlp_max(TLP_RED, TLP_AMBER_STRICT), TLP_RED);
 }
 
 static void
@@ -95,6 +107,7 @@ t_names(void **state)
 	(void)state;
 	assert_null(tlp_name(TLP_NONE));
 	assert_string_equal(tlp_name(TLP_CLEAR), "CLEAR");
+	assert_string_equal(tlp_name(TLP_WHITE), "WHITE");
 	assert_string_equal(tlp_name(TLP_GREEN), "GREEN");
 	assert_string_equal(tlp_name(TLP_AMBER), "AMBER");
 	assert_string_equal(tlp_name(TLP_AMBER_STRICT), "AMBER+STRICT");
@@ -116,7 +129,9 @@ t_parse(void **state)
 	assert_int_equal(tlp_parse("tlp: amber + strict", &t), 0);
 	assert_int_equal(t, TLP_AMBER_STRICT);
 	assert_int_equal(tlp_parse("white", &t), 0);
-	assert_int_equal(t, TLP_CLEAR);
+	assert_int_equal(t, TLP_WHITE);
+	assert_int_equal(tlp_parse("TLP:WHITE", &t), 0);
+	assert_int_equal(t, TLP_WHITE);
 	assert_int_equal(tlp_parse(" Green ", &t), 0);
 	assert_int_equal(t, TLP_GREEN);
 	assert_int_equal(tlp_parse("CLEAR", &t), 0);
@@ -128,8 +143,266 @@ t_parse(void **state)
 	assert_int_equal(tlp_parse("red green", &t), -1);
 	assert_int_equal(tlp_parse("amber+strict+", &t), -1);
 	assert_int_equal(tlp_parse("TLP:", &t), -1);
+	assert_int_equal(tlp_parse("whitewash", &t), -1);
+	assert_int_equal(tlp_parse("Traffic Light Protocol: RED", &t), -1);
 	assert_int_equal(tlp_parse(NULL, &t), -1);
 	assert_int_equal(t, TLP_GREEN);
+}
+
+static void
+t_white_clear(void **state)
+{
+	(void)state;
+	/* Both names are recognised and reported as found. */
+	assert_int_equal(find("Marking: TLP:WHITE."), TLP_WHITE);
+	assert_int_equal(find("tlp-white"), TLP_WHITE);
+	assert_int_equal(find("TLP:CLEAR"), TLP_CLEAR);
+	/* Same rank: the first found wins. */
+	assert_int_equal(find("TLP:WHITE then TLP:CLEAR"), TLP_WHITE);
+	assert_int_equal(find("TLP:CLEAR then TLP:WHITE"), TLP_CLEAR);
+	/* Either is less restrictive than GREEN. */
+	assert_int_equal(find("TLP:WHITE then TLP:GREEN"), TLP_GREEN);
+	assert_int_equal(find("TLP:GREEN then TLP:WHITE"), TLP_GREEN);
+	assert_int_equal(tlp_max(TLP_WHITE, TLP_CLEAR), TLP_WHITE);
+	assert_int_equal(tlp_max(TLP_CLEAR, TLP_WHITE), TLP_CLEAR);
+	assert_int_equal(tlp_rank(TLP_WHITE), tlp_rank(TLP_CLEAR));
+	assert_true(tlp_rank(TLP_NONE) < tlp_rank(TLP_CLEAR));
+	assert_true(tlp_rank(TLP_CLEAR) < tlp_rank(TLP_GREEN));
+	assert_true(tlp_rank(TLP_GREEN) < tlp_rank(TLP_AMBER));
+	assert_true(tlp_rank(TLP_AMBER) < tlp_rank(TLP_AMBER_STRICT));
+	assert_true(tlp_rank(TLP_AMBER_STRICT) < tlp_rank(TLP_RED));
+	/* Not WHITE. */
+	assert_int_equal(find("TLP:WHITELIST"), TLP_NONE);
+	assert_int_equal(find("white paper, clear text"), TLP_NONE);
+}
+
+static void
+t_strict(void **state)
+{
+	(void)state;
+	/* AMBER+STRICT is one marking, not also AMBER. */
+	assert_int_equal(find("TLP:AMBER+STRICT"), TLP_AMBER_STRICT);
+	assert_int_equal(find("TLP:AMBER+STRICT and TLP:GREEN"),
+	    TLP_AMBER_STRICT);
+	assert_int_equal(find("[TLP AMBER+STRICT]"), TLP_AMBER_STRICT);
+	assert_int_equal(find("Traffic Light Protocol: AMBER+STRICT"),
+	    TLP_AMBER_STRICT);
+	/* STRICT alone, or not right after AMBER, is nothing. */
+	assert_int_equal(find("TLP:STRICT"), TLP_NONE);
+	assert_int_equal(find("TLP:GREEN+STRICT"), TLP_GREEN);
+	assert_int_equal(find("TLP:AMBER, STRICT"), TLP_AMBER);
+}
+
+static void
+t_separators(void **state)
+{
+	(void)state;
+	assert_int_equal(find("TLP : AMBER"), TLP_AMBER);
+	assert_int_equal(find("TLP - RED"), TLP_RED);
+	assert_int_equal(find("TLP \xe2\x80\x93 GREEN"), TLP_GREEN);	/* en dash */
+	assert_int_equal(find("TLP\xe2\x80\x94" "CLEAR"), TLP_CLEAR);	/* em dash */
+	assert_int_equal(find("Subject: Digest (TLP:AMBER)"), TLP_AMBER);
+	/* Not separators. */
+	assert_int_equal(find("TLP/AMBER"), TLP_NONE);
+	assert_int_equal(find("TLP.RED"), TLP_NONE);
+	assert_int_equal(find("TLP   :RED"), TLP_NONE);
+	assert_int_equal(find("TLP:\nRED"), TLP_NONE);
+	assert_int_equal(find("TLP \xe2\x80\xa2 RED"), TLP_NONE);
+}
+
+static void
+t_banner(void **state)
+{
+	(void)state;
+	assert_int_equal(find("TRAFFIC LIGHT PROTOCOL: AMBER"), TLP_AMBER);
+	assert_int_equal(find("Traffic Light Protocol (TLP): GREEN"),
+	    TLP_GREEN);
+	assert_int_equal(find("traffic light protocol - red"), TLP_RED);
+	assert_int_equal(find("Traffic Light Protocol(TLP):WHITE"), TLP_WHITE);
+	assert_int_equal(find("This bulletin: TRAFFIC LIGHT PROTOCOL (TLP) "
+	    "\xe2\x80\x93 CLEAR."), TLP_CLEAR);
+	/* Prose about the protocol is not a marking. */
+	assert_int_equal(find("The Traffic Light Protocol was designed to "
+	    "share information. Red means no disclosure."), TLP_NONE);
+	assert_int_equal(find("Traffic Light Protocol (TLP) version 2.0"),
+	    TLP_NONE);
+	assert_int_equal(find("Traffic Light Protocol AMBER"), TLP_NONE);
+	assert_int_equal(find("Traffic Light Protocols: AMBER"), TLP_NONE);
+	assert_int_equal(find("Traffic Light Protocol: AMBERISH"), TLP_NONE);
+}
+
+static void
+t_bare(void **state)
+{
+	(void)state;
+	/* Alone on its line, after optional markup. */
+	assert_int_equal(find("TLP AMBER"), TLP_AMBER);
+	assert_int_equal(find("TLP RED"), TLP_RED);
+	assert_int_equal(find("Hello,\n\nTLP GREEN\n\nIndicators follow."),
+	    TLP_GREEN);
+	assert_int_equal(find("intro\r\n  ** TLP RED **\r\nmore"), TLP_RED);
+	assert_int_equal(find("# TLP CLEAR"), TLP_CLEAR);
+	assert_int_equal(find("> TLP WHITE."), TLP_WHITE);
+	assert_int_equal(find("TLP AMBER - members only"), TLP_AMBER);
+	assert_int_equal(find("TLP  AMBER+STRICT: owner only"),
+	    TLP_AMBER_STRICT);
+	/* In brackets, anywhere. */
+	assert_int_equal(find("Weekly digest [TLP AMBER] issue 4"), TLP_AMBER);
+	assert_int_equal(find("Weekly digest (TLP RED)"), TLP_RED);
+	assert_int_equal(find("Weekly digest [ TLP GREEN ]"), TLP_NONE);
+	assert_int_equal(find("x [TLP GREEN ]"), TLP_GREEN);
+	/* Not clearly a marking. */
+	assert_int_equal(find("Weekly digest TLP AMBER"), TLP_NONE);
+	assert_int_equal(find("see the TLP AMBER rules"), TLP_NONE);
+	assert_int_equal(find("TLP RED team exercises"), TLP_NONE);
+	assert_int_equal(find("TLP Red Menshen"), TLP_NONE);
+	assert_int_equal(find("tlp amber"), TLP_NONE);
+	assert_int_equal(find("Tlp Amber"), TLP_NONE);
+	assert_int_equal(find("[TLP AMBER team"), TLP_NONE);
+	assert_int_equal(find("x (TLP RED"), TLP_NONE);
+	assert_int_equal(find("TLP REDACTED"), TLP_NONE);
+	assert_int_equal(find("TLPAMBER"), TLP_NONE);
+	assert_int_equal(find("TLP   AMBER"), TLP_NONE);
+}
+
+static void
+t_prose(void **state)
+{
+	(void)state;
+	/* Colour words are never markings by themselves. */
+	assert_int_equal(find("Red Menshen targets telecoms."), TLP_NONE);
+	assert_int_equal(find("Amber Sandstorm (formerly Rubidium) is back."),
+	    TLP_NONE);
+	assert_int_equal(find("the red team found an AMBER alert and a GREEN "
+	    "light; all CLEAR."), TLP_NONE);
+	assert_int_equal(find("RED\nAMBER\nGREEN\nCLEAR\n"), TLP_NONE);
+	assert_int_equal(find("Red Menshen, TLP:GREEN"), TLP_GREEN);
+	assert_int_equal(find("ATLP:RED HTTPTLP:AMBER 3TLP:GREEN"), TLP_NONE);
+}
+
+static void
+t_legend_span(void **state)
+{
+	char	 buf[1024];
+
+	(void)state;
+	assert_int_equal(find("TLP:RED, TLP:AMBER, TLP:GREEN and TLP:CLEAR "
+	    "are the labels."), TLP_NONE);
+	assert_int_equal(find("TLP:RED - not for disclosure.\n"
+	    "TLP:AMBER+STRICT - organisation only.\n"
+	    "TLP:AMBER - limited disclosure.\n"
+	    "TLP:GREEN - community.\n"
+	    "TLP:CLEAR - no limit.\n"), TLP_NONE);
+	/* A legend does not hide a marking far from it. */
+	memset(buf, '.', sizeof(buf));
+	memcpy(buf, "TLP:GREEN", 9);
+	memcpy(buf + 400, "TLP:RED TLP:AMBER TLP:CLEAR", 27);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(find(buf), TLP_GREEN);
+	memset(buf, '.', sizeof(buf));
+	memcpy(buf, "TLP:RED TLP:AMBER TLP:CLEAR", 27);
+	memcpy(buf + 600, "TLP:AMBER", 9);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(find(buf), TLP_AMBER);
+	/*
+	 * Known cost of the rule: a real marking within LEGEND_SPAN bytes
+	 * of a legend is taken as part of it.
+	 */
+	assert_int_equal(find("TLP:AMBER\n\nLegend: TLP:RED eyes only, "
+	    "TLP:GREEN community."), TLP_NONE);
+	/* Two labels are not a legend; three spread out are not either. */
+	assert_int_equal(find("TLP:GREEN, or TLP:AMBER for the annex"),
+	    TLP_AMBER);
+	memset(buf, '.', sizeof(buf));
+	memcpy(buf, "TLP:GREEN", 9);
+	memcpy(buf + 200, "TLP:AMBER", 9);
+	memcpy(buf + 510, "TLP:CLEAR", 9);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(find(buf), TLP_AMBER);
+	/* The same label repeated is a marking, not a legend. */
+	assert_int_equal(find("TLP:AMBER header TLP:AMBER footer TLP:AMBER"),
+	    TLP_AMBER);
+	/* WHITE and CLEAR count as one label. */
+	assert_int_equal(find("TLP:CLEAR (formerly TLP:WHITE) or TLP:GREEN"),
+	    TLP_GREEN);
+	/* Exactly at the span: legend; just past it: not. */
+	memset(buf, '.', sizeof(buf));
+	memcpy(buf, "TLP:RED", 7);
+	memcpy(buf + 150, "TLP:AMBER", 9);
+	memcpy(buf + 300, "TLP:GREEN", 9);
+	buf[400] = '\0';
+	assert_int_equal(find(buf), TLP_NONE);
+	buf[300] = '.';
+	memcpy(buf + 301, "TLP:GREEN", 9);
+	assert_int_equal(find(buf), TLP_RED);
+}
+
+static void
+t_legend_heading(void **state)
+{
+	(void)state;
+	/* (The marking is over LEGEND_SPAN bytes before the legend.) */
+	assert_int_equal(find("TLP:AMBER\n\nIndicators: "
+	    "hxxp://one.example/a hxxp://two.example/b hxxp://three.example/c "
+	    "hxxp://four.example/d hxxp://five.example/e 203.0.113.7 "
+	    "198.51.100.8 192.0.2.9 d41d8cd98f00b204e9800998ecf8427e "
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	    "\n\n"
+	    "About the Traffic Light Protocol\n\n"
+	    "TLP:RED - Not for disclosure, restricted to participants only.\n"
+	    "Sources may use TLP:RED when information cannot be acted upon\n"
+	    "without significant risk for the privacy, reputation, or\n"
+	    "operations of the organizations involved.\n\n"
+	    "TLP:CLEAR - Disclosure is not limited.\n"), TLP_AMBER);
+	assert_int_equal(find("## TLP definitions\n"
+	    "TLP:RED means for the eyes of the recipients only.\n"),
+	    TLP_NONE);
+	assert_int_equal(find("Traffic Light Protocol (TLP) Definitions\n\n"
+	    "* TLP:RED: eyes only\n\n* TLP:GREEN: community\n"), TLP_NONE);
+	assert_int_equal(find("What is TLP?\nTLP:RED is the most "
+	    "restrictive label."), TLP_NONE);
+	assert_int_equal(find("ABOUT TLP\n\nTLP:RED - eyes only."), TLP_NONE);
+	/* The legend ends at a paragraph that does not start with a label. */
+	assert_int_equal(find("TLP legend\n\nTLP:RED - eyes only.\n\n"
+	    "This report is TLP:GREEN.\n"), TLP_GREEN);
+	assert_int_equal(find("TLP legend\nTLP:RED - eyes only.\n-----\n"
+	    "Rest of the mail: TLP:CLEAR\n"), TLP_CLEAR);
+	/* Not a heading: a marking followed by a pointer to the definitions. */
+	assert_int_equal(find("This product is marked TLP:CLEAR. For more "
+	    "about the Traffic Light Protocol, see cisa.gov/tlp.\n\n"
+	    "TLP:GREEN\n"), TLP_GREEN);
+	assert_int_equal(find("To learn more about the Traffic Light "
+	    "Protocol, visit first.org.\n\nTLP:AMBER\n"), TLP_AMBER);
+	assert_int_equal(find("TLP version 2.0\n\nTLP:AMBER"), TLP_AMBER);
+	assert_int_equal(find("The TLP rules\n\nTLP:RED"), TLP_RED);
+	assert_int_equal(find("Abouts the TLP\n\nTLP:RED"), TLP_RED);
+}
+
+static void
+t_legend_linear(void **state)
+{
+	size_t	 n = 32u * 1024 * 1024, i;
+	char	*s;
+	clock_t	 c0;
+
+	(void)state;
+	s = malloc(n);
+	assert_non_null(s);
+	/* A legend everywhere: every candidate is marked and dropped. */
+	for (i = 0; i < n; i++)
+		s[i] = "TLP:RED TLP:AMBER TLP:GREEN\n"[i % 28];
+	c0 = clock();
+	assert_int_equal(tlp_find(s, n), TLP_NONE);
+	/* Lines of markup and headings everywhere. */
+	for (i = 0; i < n; i++)
+		s[i] = "About TLP\n* [TLP AMBER]\n\n"[i % 24];
+	assert_int_equal(tlp_find(s, n), TLP_NONE);
+	for (i = 0; i < n; i++)
+		s[i] = "\n"[0];
+	memset(s, ' ', n / 2);
+	assert_int_equal(tlp_find(s, n), TLP_NONE);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
+	free(s);
 }
 
 static void
@@ -163,6 +436,15 @@ main(void)
 		cmocka_unit_test(t_none),
 		cmocka_unit_test(t_names),
 		cmocka_unit_test(t_parse),
+		cmocka_unit_test(t_white_clear),
+		cmocka_unit_test(t_strict),
+		cmocka_unit_test(t_separators),
+		cmocka_unit_test(t_banner),
+		cmocka_unit_test(t_bare),
+		cmocka_unit_test(t_prose),
+		cmocka_unit_test(t_legend_span),
+		cmocka_unit_test(t_legend_heading),
+		cmocka_unit_test(t_legend_linear),
 		cmocka_unit_test(t_linear),
 	};
 
