@@ -72,6 +72,7 @@ struct tq {
 	struct tqjson_cat	 statuses;
 	struct tqjson_cat	 atypes;
 	const char		*type_names[IOC_NTYPES];
+	int			 type_warned[IOC_NTYPES];
 	long			 type_ids[IOC_NTYPES];
 	size_t			 requests;
 	int			 curl_global;	/* curl_global_init done */
@@ -1144,25 +1145,50 @@ att_type(struct tq *tq, const char *want, const char **name, char *err,
 	return ST_OK;
 }
 
+/*
+ * Indicators of a type the instance does not define are left out, said once
+ * per run per type: quietly (info) for Bitcoin Address, which only some
+ * instances add, as a warning for the others.
+ */
 static enum status
 check_types(struct tq *tq, const struct ioc_set *s, char *err, size_t errsz)
 {
-	char	 esc[LOG_ESC_SIZE];
 	size_t	 i;
 	int	 t;
 
+	(void)err;
+	(void)errsz;
 	for (i = 0; i < s->n; i++) {
 		t = (int)s->v[i].type;
-		if (t >= 0 && t < IOC_NTYPES && tq->type_ids[t] >= 0)
+		if (t < 0 || t >= IOC_NTYPES || tq->type_ids[t] >= 0 ||
+		    tq->type_warned[t])
 			continue;
-		log_esc(esc, sizeof(esc), s->v[i].value,
-		    strlen(s->v[i].value));
-		snprintf(err, errsz, "[threatq] indicator type '%s' (value "
-		    "'%s') is not an indicator type of %s",
-		    ioc_type_name(s->v[i].type), esc, tq->host);
-		return ST_CONFIG;
+		tq->type_warned[t] = 1;
+		log_msg(s->v[i].type == IOC_BTC ? LL_INFO : LL_WARN,
+		    "ThreatQ %s has no indicator type '%s': such indicators "
+		    "are left out", tq->host, ioc_type_name(s->v[i].type));
 	}
 	return ST_OK;
+}
+
+/* Drop the items whose type the instance lacks (see check_types). */
+static void
+drop_unknown_types(const struct tq *tq, struct tqjson_inds *inds)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < inds->n; i++) {
+		struct tqjson_ind *it = &inds->v[i];
+
+		if ((int)it->type >= 0 && (int)it->type < IOC_NTYPES &&
+		    tq->type_ids[it->type] >= 0) {
+			inds->v[k++] = *it;
+			continue;
+		}
+		free(it->reports);
+		free(it->atts);
+	}
+	inds->n = k;
 }
 
 enum status
@@ -1305,6 +1331,7 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		st = ST_NOMEM;
 		goto out;
 	}
+	drop_unknown_types(tq, &inds);
 	for (i = 0; i < inds.n; i += n) {
 		n = inds.n - i;
 		if (n > TQJSON_BATCH)

@@ -229,6 +229,36 @@ class PushAndReadBack(Base):
         self.assertNotIn(b"Tq-Emu;P4ss#word", out)
 
 
+BTC = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+
+
+def btc_message(path):
+    with open(path, "w") as f:
+        f.write("From: isac@example.org\r\nSubject: Ransom note wallet\r\n"
+                "Date: Thu, 26 Nov 2026 12:00:00 +0000\r\nMessage-ID: <btc-1@x>\r\n"
+                "\r\nThe note asks for payment to %s; the C2 is 45.137.21[.]9.\r\n" % BTC)
+    return path
+
+
+class BitcoinType(Base):
+    """Bitcoin Address is not a default ThreatQ type: left out quietly where
+    the instance lacks it, sent where it has it."""
+
+    def test_instance_without_the_type(self):
+        r = self.push([btc_message(os.path.join(self.tmp, "btc.eml"))])
+        self.assertPushed(r)
+        self.assertEqual(self.sim.get("/api/indicators", value=BTC)["data"], [])
+        self.assertEqual(len(self.sim.get("/api/indicators", value="45.137.21.9")["data"]), 1)
+
+
+class BitcoinTypeDefined(Base):
+    sim_args = {"extra": ["--extra-indicator-type", "Bitcoin Address"]}
+
+    def test_instance_with_the_type(self):
+        self.assertPushed(self.push([btc_message(os.path.join(self.tmp, "btc.eml"))]))
+        self.assertEqual(len(self.sim.get("/api/indicators", value=BTC)["data"]), 1)
+
+
 class Faults(Base):
     """Each fault: the run completes, or exits 75 and the next run completes;
     either way the end state equals a clean run's."""
