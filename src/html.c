@@ -817,6 +817,35 @@ nomem:
 }
 
 /*
+ * An article title as a reader would write it: no list numbering ("[1]",
+ * "2.", "3)") in front and no full stop or colon at the end of a lead
+ * ("Phishing kit targets tax refunds.").  In place; never empties it.
+ */
+static void
+tidy_title(char *t)
+{
+	size_t	 n = strlen(t), i = 0;
+
+	if (t[0] == '[') {
+		for (i = 1; t[i] >= '0' && t[i] <= '9'; i++)
+			;
+		i = (i > 1 && t[i] == ']' && t[i + 1] == ' ') ? i + 2 : 0;
+	} else {
+		for (i = 0; t[i] >= '0' && t[i] <= '9'; i++)
+			;
+		i = (i > 0 && i < 4 && (t[i] == '.' || t[i] == ')') &&
+		    t[i + 1] == ' ') ? i + 2 : 0;
+	}
+	if (i > 0 && i < n) {
+		memmove(t, t + i, n - i + 1);
+		n -= i;
+	}
+	/* One trailing '.' or ':' (not an ellipsis, not the only char). */
+	if (n > 1 && (t[n - 1] == ':' || (t[n - 1] == '.' && t[n - 2] != '.')))
+		t[--n] = '\0';
+}
+
+/*
  * Digests.
  *
  * An HTML body is flattened into units in document order: leaf blocks (a
@@ -2075,6 +2104,7 @@ split_html(const GumboOutput *g, struct article_list *out)
 			free(s);
 		if (a->title == NULL)
 			goto out;
+		tidy_title(a->title);
 		if (u->url != NULL) {
 			if ((a->url = strdup(u->url)) == NULL)
 				goto out;
@@ -2295,6 +2325,23 @@ separated(const struct line *ln, size_t nl, size_t *st)
 			continue;
 		st[n++] = j;
 	}
+	/*
+	 * Boxed titles (a separator above and below each title): when most
+	 * starts are boxed, a last start that is not boxed and has no text
+	 * after its one line is the bottom rule over a footer ("Member
+	 * contacts: ..."), not a story.
+	 */
+	for (i = 0, j = 0; i < n; i++)
+		if (st[i] + 1 < nl && ln[st[i] + 1].kind == LN_SEP &&
+		    ln[st[i] + 1].sep == c)
+			j++;
+	if (n > 0 && j * 2 > n && !(st[n - 1] + 1 < nl &&
+	    ln[st[n - 1] + 1].kind == LN_SEP && ln[st[n - 1] + 1].sep == c)) {
+		for (i = st[n - 1] + 1; i < nl && ln[i].kind != LN_TEXT; i++)
+			;
+		if (i >= nl)
+			n--;
+	}
 	return n >= MIN_REPEAT ? n : 0;
 }
 
@@ -2376,6 +2423,7 @@ split_text(const char *s, size_t n, struct article_list *out)
 		free(title);
 		if (a->title == NULL)
 			goto out;
+		tidy_title(a->title);
 		a->text_len = ln[e - 1].off + ln[e - 1].len - ln[t].off;
 		if ((a->text = dup_n(s + ln[t].off, a->text_len)) == NULL)
 			goto out;

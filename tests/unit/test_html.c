@@ -698,6 +698,35 @@ t_split_bounds(void **state)
 	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
 }
 
+/* Titles lose list numbering and a lead's full stop; a boxed digest's
+ * closing rule over a one-line footer is not a story. */
+static void
+t_titles_and_boxed_footer(void **state)
+{
+	struct article_list	 l;
+
+	(void)state;
+	split(NULL, "Bulletin\n\n=====\n[1] Alpha story here\n=====\n"
+	    "body A evil-a[.]com\n\n=====\n[2] Beta story here\n=====\n"
+	    "body B\n\n=====\nContact the desk for questions.\n", &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "Alpha story here", NULL, "body A");
+	check_art(&l, 1, "Beta story here", NULL, "body B");
+	html_articles_free(&l);
+
+	split("<p><b>Phishing kit targets tax refunds.</b> Lures ask for "
+	    "bank logins at refund-portal[.]net.</p><p><b>Loader returns "
+	    "with signed installers.</b> Samples carry a stolen "
+	    "certificate.</p><p><b>Wait for it...</b> An ellipsis stays "
+	    "in the title here.</p>", NULL, &l);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].title, "Phishing kit targets tax refunds");
+	assert_string_equal(l.v[1].title, "Loader returns with signed "
+	    "installers");
+	assert_string_equal(l.v[2].title, "Wait for it...");
+	html_articles_free(&l);
+}
+
 int
 main(void)
 {
@@ -719,6 +748,7 @@ main(void)
 		cmocka_unit_test(t_split_table_rows),
 		cmocka_unit_test(t_split_list),
 		cmocka_unit_test(t_split_plain),
+		cmocka_unit_test(t_titles_and_boxed_footer),
 		cmocka_unit_test(t_not_digest),
 		cmocka_unit_test(t_boilerplate),
 		cmocka_unit_test(t_split_sanitised),
