@@ -125,6 +125,138 @@ extract(const struct plan_opts *o, const char *text, size_t len,
 	return st;
 }
 
+#define INNER_HEADER_MAX	(256u * 1024)	/* header block of a forwarded mail */
+
+/* Case-insensitive: does line (len n) start with the header name h? */
+static int
+is_header(const char *line, size_t n, const char *h)
+{
+	size_t	 hl = strlen(h);
+
+	return n > hl && strncasecmp(line, h, hl) == 0 && line[hl] == ':';
+}
+
+/*
+ * A forwarded message (message/rfc822 or an attached .eml), the phish an
+ * analyst passes on: its sender addresses (Return-Path, From, Reply-To,
+ * Sender), the sending hosts of its Received chain (the "from" clause:
+ * name and public IP, never the receiving side, which is our own
+ * infrastructure), its subject and body, and the hashes of its own
+ * attachments, all as indicators of that file.  One level deep.
+ */
+static enum status
+inner_message(const struct plan_opts *o, const struct mime_att *m,
+    struct ioc_set *set, char *err, size_t errsz)
+{
+	const char	*d = (const char *)m->data, *end, *p, *nl;
+	struct buf	 hdr;
+	struct ioc_set	 recv;
+	struct mime_msg	*inner = NULL;
+	char		 e2[256], hex[HASH_SHA256_HEX];
+	size_t		 hl = 0, i, n;
+	enum status	 st = ST_OK;
+
+	ioc_set_init(&recv);
+	buf_init(&hdr, INNER_HEADER_MAX);
+	/* The header block, unfolded one field at a time. */
+	for (i = 0; i + 1 < m->len && hl < INNER_HEADER_MAX; i++) {
+		if (d[i] == '\n' && (d[i + 1] == '\n' ||
+		    (d[i + 1] == '\r' && i + 2 < m->len && d[i + 2] == '\n')))
+			break;
+		hl = i + 1;
+	}
+	end = d + (hl < m->len ? hl + 1 : m->len);
+	for (p = d; p < end; p = nl) {
+		const char	*v;
+
+		hdr.len = 0;
+		for (nl = p; nl < end; nl++) {
+			if (*nl == '\n' && (nl + 1 >= end ||
+			    (nl[1] != ' ' && nl[1] != '\t'))) {
+				nl++;
+				break;
+			}
+			if (*nl != '\r' && *nl != '\n' &&
+			    buf_addc(&hdr, *nl) == -1)
+				break;
+		}
+		if (hdr.len == 0)
+			continue;
+		if (is_header(hdr.p, hdr.len, "Received")) {
+			/* "from HOST (... [IP]) by OURS ...": the part before "by". */
+			v = hdr.p + 9;
+			n = hdr.len - 9;
+			for (i = 0; i + 4 <= n; i++)
+				if (strncasecmp(v + i, " by ", 4) == 0)
+					break;
+			if ((st = ioc_extract(o->ioc, v, i + 4 <= n ? i : n,
+			    &recv)) != ST_OK)
+				goto out;
+		} else if (is_header(hdr.p, hdr.len, "Return-Path") ||
+		    is_header(hdr.p, hdr.len, "From") ||
+		    is_header(hdr.p, hdr.len, "Reply-To") ||
+		    is_header(hdr.p, hdr.len, "Sender")) {
+			v = (const char *)memchr(hdr.p, ':', hdr.len) + 1;
+			if ((st = ioc_extract(o->ioc, v, hdr.len -
+			    (size_t)(v - hdr.p), set)) != ST_OK)
+				goto out;
+		}
+	}
+	for (i = 0; i < recv.n; i++) {
+		if ((recv.v[i].type != IOC_IPV4 && recv.v[i].type != IOC_IPV6 &&
+		    recv.v[i].type != IOC_FQDN) || ioc_is_reserved(&recv.v[i]))
+			continue;
+		if (ioc_set_add(set, recv.v[i].type, recv.v[i].value) == -1) {
+			st = ST_NOMEM;
+			goto out;
+		}
+	}
+	/* Subject, body and the hashes of its attachments. */
+	if (mime_parse("forwarded message", d, m->len, &inner, e2,
+	    sizeof(e2)) != ST_OK)
+		goto out;	/* unreadable inside: its headers were enough */
+	if (inner->subject != NULL && (st = ioc_extract(o->ioc, inner->subject,
+	    strlen(inner->subject), set)) != ST_OK)
+		goto out;
+	if (inner->html != NULL) {
+		char	*t;
+		size_t	 tl = 0;
+
+		if ((t = html_to_text(inner->html, inner->html_len, &tl)) != NULL) {
+			st = ioc_extract(o->ioc, t, tl, set);
+			free(t);
+			if (st != ST_OK)
+				goto out;
+		}
+	} else if (inner->text != NULL && (st = ioc_extract(o->ioc,
+	    inner->text, inner->text_len, set)) != ST_OK)
+		goto out;
+	for (i = 0; i < inner->natts; i++) {
+		const struct mime_att *ia = &inner->atts[i];
+
+		if (ia->data == NULL || ia->is_inline_image)
+			continue;
+		if (hash_md5_hex(ia->data, ia->len, hex) == 0 &&
+		    ioc_set_add(set, IOC_MD5, hex) == -1) {
+			st = ST_NOMEM;
+			goto out;
+		}
+		if (hash_sha256_hex(ia->data, ia->len, hex) == 0 &&
+		    ioc_set_add(set, IOC_SHA256, hex) == -1) {
+			st = ST_NOMEM;
+			goto out;
+		}
+	}
+out:
+	if (st != ST_OK)
+		snprintf(err, errsz, "forwarded message '%s': %s",
+		    m->name ? m->name : "", status_str(st));
+	mime_free(inner);
+	ioc_set_free(&recv);
+	buf_free(&hdr);
+	return st;
+}
+
 enum status
 plan_build(const struct plan_opts *o, long uid, const char *raw,
     size_t rawlen, const struct mime_msg *msg, const struct article_list *arts,
@@ -235,6 +367,9 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 		snprintf(what, sizeof(what), "attachment %zu", i + 1);
 		if (m->is_text && (st = extract(o, m->text, m->text_len,
 		    &a->iocs, err, errsz, what)) != ST_OK)
+			goto fail;
+		if (m->is_message && m->data != NULL &&
+		    (st = inner_message(o, m, &a->iocs, err, errsz)) != ST_OK)
 			goto fail;
 	}
 

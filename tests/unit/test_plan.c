@@ -250,6 +250,58 @@ t_file_name_bounded_utf8(void **state)
 	plan_free(p);
 }
 
+static void
+t_forwarded_message(void **state)
+{
+	static const char inner[] =
+	    "Return-Path: <bill@pay-portal.net>\r\n"
+	    "Received: from relay.pay-portal.net (unknown [194.26.29.114]) by "
+	    "mx.victim-corp.com (Postfix) with ESMTP\r\n"
+	    "Received: from [10.1.2.3] by relay.pay-portal.net\r\n"
+	    "From: Billing <bill@pay-portal.net>\r\n"
+	    "Reply-To: refunds@collect-desk.org\r\n"
+	    "To: victim@victim-corp.com\r\n"
+	    "Subject: Invoice overdue\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain\r\n\r\n"
+	    "Pay at hxxps://pay-portal[.]net/inv?id=7 today.\r\n";
+	static const char raw[] = "x";
+	struct plan_opts	 o = opts();
+	struct mime_msg		 m;
+	struct mime_att		 att;
+	struct article		 a = art("T", "", NULL);
+	struct article_list	 l = { &a, 1, NULL, 0 };
+	struct plan		*p;
+	char			 err[256];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(&att, 0, sizeof(att));
+	m.date = (time_t)-1;
+	att.name = (char *)"phish.eml";
+	att.content_type = (char *)"message/rfc822";
+	att.is_message = 1;
+	att.data = (unsigned char *)inner;
+	att.len = sizeof(inner) - 1;
+	m.atts = &att;
+	m.natts = 1;
+	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
+	    sizeof(err)), ST_OK);
+	assert_int_equal(p->natts, 1);
+	assert_string_equal(p->atts[0].type, "Spearphish Attachment");
+	assert_true(has(&p->atts[0].iocs, IOC_EMAIL, "bill@pay-portal.net"));
+	assert_true(has(&p->atts[0].iocs, IOC_EMAIL, "refunds@collect-desk.org"));
+	assert_true(has(&p->atts[0].iocs, IOC_FQDN, "relay.pay-portal.net"));
+	assert_true(has(&p->atts[0].iocs, IOC_IPV4, "194.26.29.114"));
+	assert_true(has(&p->atts[0].iocs, IOC_URL,
+	    "https://pay-portal.net/inv?id=7"));
+	/* Not the receiving side, not the victim, not private hops. */
+	assert_false(has(&p->atts[0].iocs, IOC_FQDN, "mx.victim-corp.com"));
+	assert_false(has(&p->atts[0].iocs, IOC_EMAIL, "victim@victim-corp.com"));
+	assert_false(has(&p->atts[0].iocs, IOC_IPV4, "10.1.2.3"));
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -258,6 +310,7 @@ main(void)
 		cmocka_unit_test(t_date_fallback_and_default_tlp),
 		cmocka_unit_test(t_json_shape_and_utf8),
 		cmocka_unit_test(t_file_name_bounded_utf8),
+		cmocka_unit_test(t_forwarded_message),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
