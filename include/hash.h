@@ -4,11 +4,11 @@
 
 #include <stddef.h>
 
-#define HASH_MD5_HEX	33
-#define HASH_SHA256_HEX	65
+#define HASH_MD5_HEX 33
+#define HASH_SHA256_HEX 65
 
 /* Write the hex digest of buf into out; return 0 or -1. */
-int	 hash_md5_hex(const void *buf, size_t len, char out[HASH_MD5_HEX]);
-int	 hash_sha256_hex(const void *buf, size_t len, char out[HASH_SHA256_HEX]);
+int hash_md5_hex(const void *buf, size_t len, char out[HASH_MD5_HEX]);
+int hash_sha256_hex(const void *buf, size_t len, char out[HASH_SHA256_HEX]);
 
 #endif

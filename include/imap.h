@@ -15,18 +15,18 @@
 #include "status.h"
 
 struct imap_opts {
-	const char	*server;	/* host name or address */
-	int		 port;		/* 0: 993, or 143 with starttls */
-	int		 starttls;	/* -ds: port 143, STARTTLS when offered */
-	int		 allow_plaintext; /* LOGIN in clear when no STARTTLS */
-	const char	*username;
-	const char	*password;
-	const char	*auth;		/* "login" (default) or "plain" */
-	const char	*folder;	/* UTF-8 name; default "INBOX" */
-	const char	*ca_file;	/* NULL: the system trust store */
-	int		 verify_tls;	/* 0 only by explicit configuration */
-	struct socks_opts proxy;	/* type SOCKS_NONE: direct */
-	int		 timeout;	/* seconds for connect and each command */
+	const char *server;  /* host name or address */
+	int port;	     /* 0: 993, or 143 with starttls */
+	int starttls;	     /* -ds: port 143, STARTTLS when offered */
+	int allow_plaintext; /* LOGIN in clear when no STARTTLS */
+	const char *username;
+	const char *password;
+	const char *auth;	 /* "login" (default) or "plain" */
+	const char *folder;	 /* UTF-8 name; default "INBOX" */
+	const char *ca_file;	 /* NULL: the system trust store */
+	int verify_tls;		 /* 0 only by explicit configuration */
+	struct socks_opts proxy; /* type SOCKS_NONE: direct */
+	int timeout;		 /* seconds for connect and each command */
 };
 
 struct imap;
@@ -38,15 +38,15 @@ struct imap;
  * does not verify (err names the server and the reason), a refused
  * plaintext login, or a folder that does not exist.
  */
-enum status	 imap_open(const struct imap_opts *, struct imap **out,
-		    char *err, size_t errsz);
+enum status imap_open(const struct imap_opts *, struct imap **out, char *err,
+		      size_t errsz);
 
 /* UIDVALIDITY of the selected folder. */
-uint32_t	 imap_uidvalidity(const struct imap *);
+uint32_t imap_uidvalidity(const struct imap *);
 
 /* UID SEARCH UNSEEN, ascending; *uids malloc'd (free it), at most max. */
-enum status	 imap_unseen(struct imap *, size_t max, uint32_t **uids,
-		    size_t *n, char *err, size_t errsz);
+enum status imap_unseen(struct imap *, size_t max, uint32_t **uids, size_t *n,
+			char *err, size_t errsz);
 
 /*
  * UID FETCH uid (BODY.PEEK[] INTERNALDATE RFC822.SIZE): never sets \Seen.
@@ -54,19 +54,19 @@ enum status	 imap_unseen(struct imap *, size_t max, uint32_t **uids,
  * err.  ST_OK with *raw (malloc'd, NUL-terminated) and *len; *internaldate
  * or -1.  ST_TEMP when the connection drops or times out.
  */
-enum status	 imap_fetch(struct imap *, uint32_t uid, size_t max,
-		    char **raw, size_t *len, time_t *internaldate,
-		    char *err, size_t errsz);
+enum status imap_fetch(struct imap *, uint32_t uid, size_t max, char **raw,
+		       size_t *len, time_t *internaldate, char *err,
+		       size_t errsz);
 
 /* UID STORE uid +FLAGS.SILENT (flag), e.g. "\\Seen" or "$TQ-Failed". */
-enum status	 imap_add_flag(struct imap *, uint32_t uid, const char *flag,
-		    char *err, size_t errsz);
+enum status imap_add_flag(struct imap *, uint32_t uid, const char *flag,
+			  char *err, size_t errsz);
 
 /* UID MOVE to folder, or COPY + \Deleted + UID EXPUNGE when MOVE is absent. */
-enum status	 imap_move(struct imap *, uint32_t uid, const char *folder,
-		    char *err, size_t errsz);
+enum status imap_move(struct imap *, uint32_t uid, const char *folder,
+		      char *err, size_t errsz);
 
 /* LOGOUT and close; accepts NULL. */
-void		 imap_close(struct imap *);
+void imap_close(struct imap *);
 
 #endif

@@ -29,39 +29,40 @@ enum ioc_type {
 };
 
 struct ioc {
-	enum ioc_type	 type;
-	char		*value;
+	enum ioc_type type;
+	char *value;
 };
 
 /* A de-duplicated list in order of first appearance. */
 struct ioc_set {
-	struct ioc	*v;
-	size_t		 n;
-	size_t		 cap;
-	void		*index;	/* private: dedup table */
+	struct ioc *v;
+	size_t n;
+	size_t cap;
+	void *index; /* private: dedup table */
 };
 
 struct ioc_ctx;
 
 /* Compile the patterns once.  NULL with err filled in on failure. */
-struct ioc_ctx	*ioc_ctx_new(char *err, size_t errsz);
-void		 ioc_ctx_free(struct ioc_ctx *);
+struct ioc_ctx *ioc_ctx_new(char *err, size_t errsz);
+void ioc_ctx_free(struct ioc_ctx *);
 
-/* Drop these values (one per line, '#' comments; a domain drops its subdomains). */
-enum status	 ioc_ctx_exclude(struct ioc_ctx *, const char *list, size_t len);
+/* Drop these values (one per line, '#' comments; a domain drops its
+ * subdomains). */
+enum status ioc_ctx_exclude(struct ioc_ctx *, const char *list, size_t len);
 
 /*
  * Append the IoCs found in text/len to out (skipping ones already there).
  * ST_OK; ST_NOMEM when out would pass MAX_IOCS or memory runs out.
  */
-enum status	 ioc_extract(struct ioc_ctx *, const char *text, size_t len,
-		    struct ioc_set *out);
+enum status ioc_extract(struct ioc_ctx *, const char *text, size_t len,
+			struct ioc_set *out);
 
 /* Add one value (already normalised) to a set; 1 added, 0 present, -1 error. */
-int		 ioc_set_add(struct ioc_set *, enum ioc_type, const char *value);
-int		 ioc_set_has(const struct ioc_set *, enum ioc_type, const char *value);
-void		 ioc_set_init(struct ioc_set *);
-void		 ioc_set_free(struct ioc_set *);
+int ioc_set_add(struct ioc_set *, enum ioc_type, const char *value);
+int ioc_set_has(const struct ioc_set *, enum ioc_type, const char *value);
+void ioc_set_init(struct ioc_set *);
+void ioc_set_free(struct ioc_set *);
 
 /*
  * Why-dropped diagnostics: fn (or NULL to turn off) is called for each
@@ -70,9 +71,9 @@ void		 ioc_set_free(struct ioc_set *);
  * name", "version string", "repeated character", "bad checksum".  Called
  * synchronously from ioc_extract(); the strings live only for the call.
  */
-typedef void	(*ioc_debug_fn)(void *arg, const char *candidate,
-		    const char *reason);
-void		 ioc_ctx_set_debug(struct ioc_ctx *, ioc_debug_fn fn, void *arg);
+typedef void (*ioc_debug_fn)(void *arg, const char *candidate,
+			     const char *reason);
+void ioc_ctx_set_debug(struct ioc_ctx *, ioc_debug_fn fn, void *arg);
 
 /*
  * 1 when the value is an IPv4/IPv6 address or CIDR block in a private,
@@ -82,9 +83,10 @@ void		 ioc_ctx_set_debug(struct ioc_ctx *, ioc_debug_fn fn, void *arg);
  * their subdomains); 0 otherwise.  Such values are still extracted: a
  * later stage decides whether to mark or drop them.
  */
-int		 ioc_is_reserved(const struct ioc *);
+int ioc_is_reserved(const struct ioc *);
 
-/* ThreatQ's type name: "IP Address", "FQDN", "URL", "Email Address", "MD5", ... */
-const char	*ioc_type_name(enum ioc_type);
+/* ThreatQ's type name: "IP Address", "FQDN", "URL", "Email Address", "MD5", ...
+ */
+const char *ioc_type_name(enum ioc_type);
 
 #endif

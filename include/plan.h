@@ -18,50 +18,50 @@
 #include "tlp.h"
 
 struct plan_report {
-	char		*title;
-	char		*description;
-	char		*url;		/* "Article URL" attribute, or NULL */
-	enum tlp	 tlp;
-	struct ioc_set	 iocs;
+	char *title;
+	char *description;
+	char *url; /* "Article URL" attribute, or NULL */
+	enum tlp tlp;
+	struct ioc_set iocs;
 };
 
 struct plan_att {
-	char			*name;
-	const char		*type;		/* ThreatQ attachment type name */
-	char			 sha256[HASH_SHA256_HEX];
-	char			 md5[HASH_MD5_HEX];
-	size_t			 size;
-	const unsigned char	*data;		/* borrowed from the mime_msg */
-	struct ioc_set		 iocs;
+	char *name;
+	const char *type; /* ThreatQ attachment type name */
+	char sha256[HASH_SHA256_HEX];
+	char md5[HASH_MD5_HEX];
+	size_t size;
+	const unsigned char *data; /* borrowed from the mime_msg */
+	struct ioc_set iocs;
 };
 
 struct plan {
-	long		 uid;		/* IMAP UID, or -1 offline */
-	char		*message_id;
-	char		*subject;
-	char		*from;
-	char		 date[32];	/* ISO 8601 UTC "2026-11-20T10:00:00Z" */
-	char		 published_at[32]; /* ThreatQ form "2026-11-20 10:00:00" */
-	enum tlp	 tlp;
-	char		 sha256[HASH_SHA256_HEX];
-	char		 md5[HASH_MD5_HEX];
-	size_t		 size;
-	const char	*raw;		/* borrowed raw message */
-	char		*file_name;	/* "<sha256 prefix>.eml" style, safe */
-	const char	*file_type;
-	char		*file_title;
+	long uid; /* IMAP UID, or -1 offline */
+	char *message_id;
+	char *subject;
+	char *from;
+	char date[32];	       /* ISO 8601 UTC "2026-11-20T10:00:00Z" */
+	char published_at[32]; /* ThreatQ form "2026-11-20 10:00:00" */
+	enum tlp tlp;
+	char sha256[HASH_SHA256_HEX];
+	char md5[HASH_MD5_HEX];
+	size_t size;
+	const char *raw; /* borrowed raw message */
+	char *file_name; /* "<sha256 prefix>.eml" style, safe */
+	const char *file_type;
+	char *file_title;
 	struct plan_report *reports;
-	size_t		 nreports;
-	struct plan_att	*atts;
-	size_t		 natts;
-	struct ioc_set	 iocs;		/* found outside every article */
+	size_t nreports;
+	struct plan_att *atts;
+	size_t natts;
+	struct ioc_set iocs; /* found outside every article */
 };
 
 struct plan_opts {
-	const char	*email_file_type;	/* "Generic Text" */
-	enum tlp	 default_tlp;
-	struct ioc_ctx	*ioc;
-	time_t		 fallback_date;		/* INTERNALDATE or file mtime */
+	const char *email_file_type; /* "Generic Text" */
+	enum tlp default_tlp;
+	struct ioc_ctx *ioc;
+	time_t fallback_date; /* INTERNALDATE or file mtime */
 };
 
 /*
@@ -69,13 +69,13 @@ struct plan_opts {
  * plan borrows attachment bytes and the raw message).  ST_OK with *out set
  * (free with plan_free), ST_MSG_BAD or ST_NOMEM with err filled in.
  */
-enum status	 plan_build(const struct plan_opts *, long uid, const char *raw,
-		    size_t rawlen, const struct mime_msg *msg,
-		    const struct article_list *arts, struct plan **out,
-		    char *err, size_t errsz);
-void		 plan_free(struct plan *);
+enum status plan_build(const struct plan_opts *, long uid, const char *raw,
+		       size_t rawlen, const struct mime_msg *msg,
+		       const struct article_list *arts, struct plan **out,
+		       char *err, size_t errsz);
+void plan_free(struct plan *);
 
 /* One-line JSON of the plan (no trailing newline), malloc'd; NULL on ENOMEM. */
-char		*plan_json(const struct plan *);
+char *plan_json(const struct plan *);
 
 #endif

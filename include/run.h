@@ -13,15 +13,15 @@
 #include "status.h"
 
 struct run_stats {
-	unsigned long	 seen;
-	unsigned long	 ok;
-	unsigned long	 failed;
-	unsigned long	 skipped;
-	unsigned long	 files;
-	unsigned long	 reports;
-	unsigned long	 indicators;
-	unsigned long	 requests;	/* to ThreatQ, including login */
-	double		 seconds;	/* wall time of the run */
+	unsigned long seen;
+	unsigned long ok;
+	unsigned long failed;
+	unsigned long skipped;
+	unsigned long files;
+	unsigned long reports;
+	unsigned long indicators;
+	unsigned long requests; /* to ThreatQ, including login */
+	double seconds;		/* wall time of the run */
 };
 
 /*
@@ -29,8 +29,8 @@ struct run_stats {
  * line on out.  A bad message is logged, counted as failed, and the run goes
  * on.  Returns ST_OK, or the status that stopped the run early.
  */
-enum status	 run_offline(const struct cli *, const struct config *,
-		    FILE *out, struct run_stats *);
+enum status run_offline(const struct cli *, const struct config *, FILE *out,
+			struct run_stats *);
 
 /*
  * The cron job: every unread message of the mailbox, one transaction each
@@ -38,13 +38,13 @@ enum status	 run_offline(const struct cli *, const struct config *,
  * run early (ST_TEMP: ThreatQ or IMAP unreachable, lock held, signal; the
  * rest stays unread).  Failed messages are counted in stats.
  */
-enum status	 run_mailbox(const struct cli *, const struct config *,
-		    struct run_stats *);
+enum status run_mailbox(const struct cli *, const struct config *,
+			struct run_stats *);
 
 /* --extract: one JSON object per IoC found in file (NULL or "-" = stdin). */
-enum status	 run_extract(const char *file, const struct config *, FILE *out);
+enum status run_extract(const char *file, const struct config *, FILE *out);
 
 /* The summary line: "messages: 3 seen, 3 ok, 0 failed, ...". */
-void		 run_summary(const struct run_stats *, char *buf, size_t bufsz);
+void run_summary(const struct run_stats *, char *buf, size_t bufsz);
 
 #endif

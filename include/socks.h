@@ -11,17 +11,17 @@
 #include "status.h"
 
 enum socks_type {
-	SOCKS_NONE = 0,		/* direct connection */
-	SOCKS_4,		/* SOCKS4; 4a when the host is a name */
+	SOCKS_NONE = 0, /* direct connection */
+	SOCKS_4,	/* SOCKS4; 4a when the host is a name */
 	SOCKS_5
 };
 
 struct socks_opts {
-	enum socks_type	 type;
-	const char	*host;		/* the proxy */
-	int		 port;
-	const char	*username;	/* SOCKS5 username/password, or NULL */
-	const char	*password;
+	enum socks_type type;
+	const char *host; /* the proxy */
+	int port;
+	const char *username; /* SOCKS5 username/password, or NULL */
+	const char *password;
 };
 
 /*
@@ -32,8 +32,9 @@ struct socks_opts {
  * proxy refuses the username/password; ST_CONFIG for an unusable proxy
  * setting.
  */
-enum status	 socks_connect(const struct socks_opts *p, const char *host,
-		    int port, int timeout, int *fd, char *err, size_t errsz);
+enum status socks_connect(const struct socks_opts *p, const char *host,
+			  int port, int timeout, int *fd, char *err,
+			  size_t errsz);
 
 /*
  * Parse a SOCKS reply (pure, for tests and fuzzing).  Return 0 for success,
@@ -46,9 +47,8 @@ enum status	 socks_connect(const struct socks_opts *p, const char *host,
  * checked inside socks_connect().)  (Declared here so the parsers can be
  * tested without a network.)
  */
-int		 socks4_reply(const unsigned char *buf, size_t len, char *err,
-		    size_t errsz);
-int		 socks5_reply(const unsigned char *buf, size_t len,
-		    size_t *need, char *err, size_t errsz);
+int socks4_reply(const unsigned char *buf, size_t len, char *err, size_t errsz);
+int socks5_reply(const unsigned char *buf, size_t len, size_t *need, char *err,
+		 size_t errsz);
 
 #endif

@@ -9,12 +9,12 @@
 
 #include <stddef.h>
 
-#define TLS_MAX_CHAIN	16	/* certificates accepted from a peer */
+#define TLS_MAX_CHAIN 16 /* certificates accepted from a peer */
 
 /* One certificate in DER, as sent by the peer (leaf first). */
 struct tls_der {
-	const unsigned char	*data;
-	size_t			 len;
+	const unsigned char *data;
+	size_t len;
 };
 
 /*
@@ -23,7 +23,7 @@ struct tls_der {
  * the server and the reason: untrusted issuer, expired or not yet valid,
  * wrong host, unreadable CA file, malformed certificate.
  */
-int	 tls_verify_chain(const struct tls_der *chain, size_t n,
-	    const char *server, const char *ca_file, char *err, size_t errsz);
+int tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
+		     const char *ca_file, char *err, size_t errsz);
 
 #endif

@@ -12,29 +12,30 @@
 #include "status.h"
 
 struct tq_opts {
-	const char	*host;		/* "tq.example.com", "host:port" or a https:// URL */
-	const char	*client_id;	/* the user's API client id */
-	const char	*client_secret;	/* set: client_credentials grant (Basic) */
-	const char	*username;	/* password grant: email */
-	const char	*password;
-	const char	*status;	/* indicator status name, e.g. "Review" */
-	const char	*source;	/* source name on everything created */
-	const char	*ca_file;	/* NULL: the system trust store */
-	int		 verify_tls;	/* 0 only by explicit configuration */
-	long		 connect_timeout; /* seconds; 0 = default */
-	long		 timeout;	/* seconds per request; 0 = default */
-	int		 max_retries;	/* per request, for 5xx/429/network; <0 = default */
-	long		 max_retry_time; /* seconds spent retrying one request; 0 = default */
+	const char *host; /* "tq.example.com", "host:port" or a https:// URL */
+	const char *client_id;	   /* the user's API client id */
+	const char *client_secret; /* set: client_credentials grant (Basic) */
+	const char *username;	   /* password grant: email */
+	const char *password;
+	const char *status;   /* indicator status name, e.g. "Review" */
+	const char *source;   /* source name on everything created */
+	const char *ca_file;  /* NULL: the system trust store */
+	int verify_tls;	      /* 0 only by explicit configuration */
+	long connect_timeout; /* seconds; 0 = default */
+	long timeout;	      /* seconds per request; 0 = default */
+	int max_retries; /* per request, for 5xx/429/network; <0 = default */
+	long max_retry_time; /* seconds spent retrying one request; 0 = default
+			      */
 };
 
 /* What one push created or found, for the journal and the summary. */
 struct tq_result {
-	long	 file_id;
-	int	 file_existed;	/* found by MD5: not uploaded again */
-	size_t	 attachments;
-	size_t	 reports;
-	size_t	 indicators;
-	size_t	 requests;	/* HTTP requests made for this plan */
+	long file_id;
+	int file_existed; /* found by MD5: not uploaded again */
+	size_t attachments;
+	size_t reports;
+	size_t indicators;
+	size_t requests; /* HTTP requests made for this plan */
 };
 
 struct tq;
@@ -46,7 +47,7 @@ struct tq;
  * status name the instance lacks or unusable TLS settings.  err names the
  * thing and the value involved, never a secret.
  */
-enum status	 tq_open(const struct tq_opts *, struct tq **out, char *err,
+enum status tq_open(const struct tq_opts *, struct tq **out, char *err,
 		    size_t errsz);
 
 /*
@@ -57,12 +58,12 @@ enum status	 tq_open(const struct tq_opts *, struct tq **out, char *err,
  * message, escaped; ST_CONFIG when the plan needs a type the instance lacks
  * and there is no fallback.
  */
-enum status	 tq_push(struct tq *, const struct plan *, struct tq_result *,
+enum status tq_push(struct tq *, const struct plan *, struct tq_result *,
 		    char *err, size_t errsz);
 
 /* Requests made since tq_open (including login and catalogues). */
-size_t		 tq_requests(const struct tq *);
+size_t tq_requests(const struct tq *);
 
-void		 tq_close(struct tq *);
+void tq_close(struct tq *);
 
 #endif

@@ -10,14 +10,14 @@
  * storing its code point in *cp when cp is not NULL; 0 when the bytes there
  * are not well-formed (overlong, surrogate, past U+10FFFF, cut short).
  */
-size_t	 utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
-#define	 utf8_len(p, n)	utf8_decode((p), (n), NULL)
+size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+#define utf8_len(p, n) utf8_decode((p), (n), NULL)
 
 /*
  * A copy of s/len that is valid UTF-8: each ill-formed byte becomes U+FFFD,
  * NUL and C0 controls other than tab and newline become a space.  malloc'd;
  * NULL on ENOMEM.
  */
-char	*utf8_clean(const char *s, size_t len);
+char *utf8_clean(const char *s, size_t len);
 
 #endif

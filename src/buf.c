@@ -17,8 +17,8 @@ buf_init(struct buf *b, size_t max)
 static int
 buf_reserve(struct buf *b, size_t extra)
 {
-	size_t	 need, ncap;
-	char	*np;
+	size_t need, ncap;
+	char *np;
 
 	if (extra > b->max || b->len > b->max - extra)
 		return -1;
@@ -65,8 +65,8 @@ buf_adds(struct buf *b, const char *s)
 int
 buf_addf(struct buf *b, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -83,7 +83,7 @@ buf_addf(struct buf *b, const char *fmt, ...)
 char *
 buf_steal(struct buf *b)
 {
-	char	*p;
+	char *p;
 
 	if (b->p == NULL) {
 		if (buf_reserve(b, 0) == -1)

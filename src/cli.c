@@ -10,88 +10,102 @@
 #include "cli.h"
 
 enum opt_id {
-	O_HELP, O_LOG, O_CONFIG, O_VERB, O_NAME, O_PROXY, O_NODIFF, O_FILES,
-	O_NOSSL, O_EML, O_MAILDIR, O_DRYRUN, O_EXTRACT, O_VERSION
+	O_HELP,
+	O_LOG,
+	O_CONFIG,
+	O_VERB,
+	O_NAME,
+	O_PROXY,
+	O_NODIFF,
+	O_FILES,
+	O_NOSSL,
+	O_EML,
+	O_MAILDIR,
+	O_DRYRUN,
+	O_EXTRACT,
+	O_VERSION
 };
 
 enum opt_arg { ARG_NONE, ARG_REQ, ARG_OPT };
 
 struct opt {
-	enum opt_id	 id;
-	const char	*shrt;	/* "-ll" or NULL */
-	const char	*lng;	/* "--loglocation" */
-	enum opt_arg	 arg;
-	const char	*metavar;
-	const char	*help;
+	enum opt_id id;
+	const char *shrt; /* "-ll" or NULL */
+	const char *lng;  /* "--loglocation" */
+	enum opt_arg arg;
+	const char *metavar;
+	const char *help;
 };
 
 static const struct opt opts[] = {
-	{ O_HELP, "-h", "--help", ARG_NONE, NULL,
-	    "show this help message and exit" },
-	{ O_LOG, "-ll", "--loglocation", ARG_REQ, "LOGLOCATION",
-	    "directory for <name>.log, or 'stdout' (default: stdout)" },
-	{ O_CONFIG, "-c", "--config", ARG_REQ, "CONFIG",
-	    "directory holding <name>.ini and the state (default: .)" },
-	{ O_VERB, "-v", "--verbosity", ARG_REQ, "{1,2,3}",
-	    "1 warnings (default), 2 info, 3 debug" },
-	{ O_NAME, "-n", "--name", ARG_REQ, "NAME",
-	    "instance name: own config, journal and lock "
-	    "(default: " CLI_DEFAULT_NAME ")" },
-	{ O_PROXY, "-ep", "--external-proxy", ARG_REQ, "PROXY",
-	    "proxy URL for internet resources other than ThreatQ" },
-	{ O_NODIFF, "-d", "--no-differential", ARG_NONE, NULL,
-	    "debugging: record no progress and set no \\Seen flag" },
-	{ O_FILES, "-f", "--files", ARG_REQ, "FILES",
-	    "directory where fetched messages and attachments are kept" },
-	{ O_NOSSL, "-ds", "--disable_ssl", ARG_NONE, NULL,
-	    "IMAP on port 143 (STARTTLS still used when offered)" },
-	{ O_EML, NULL, "--eml", ARG_REQ, "FILE",
-	    "read a message from FILE instead of IMAP (repeatable)" },
-	{ O_MAILDIR, NULL, "--maildir", ARG_REQ, "DIR",
-	    "read the messages of a Maildir (cur/ and new/) instead of IMAP" },
-	{ O_DRYRUN, NULL, "--dry-run", ARG_NONE, NULL,
-	    "send nothing to ThreatQ; print each plan as a JSON line" },
-	{ O_EXTRACT, NULL, "--extract", ARG_OPT, "FILE",
-	    "print the IoCs in FILE (default: stdin) as JSON lines" },
-	{ O_VERSION, NULL, "--version", ARG_NONE, NULL,
-	    "print the version and the linked library versions" },
+    {O_HELP, "-h", "--help", ARG_NONE, NULL, "show this help message and exit"},
+    {O_LOG, "-ll", "--loglocation", ARG_REQ, "LOGLOCATION",
+     "directory for <name>.log, or 'stdout' (default: stdout)"},
+    {O_CONFIG, "-c", "--config", ARG_REQ, "CONFIG",
+     "directory holding <name>.ini and the state (default: .)"},
+    {O_VERB, "-v", "--verbosity", ARG_REQ, "{1,2,3}",
+     "1 warnings (default), 2 info, 3 debug"},
+    {O_NAME, "-n", "--name", ARG_REQ, "NAME",
+     "instance name: own config, journal and lock "
+     "(default: " CLI_DEFAULT_NAME ")"},
+    {O_PROXY, "-ep", "--external-proxy", ARG_REQ, "PROXY",
+     "proxy URL for internet resources other than ThreatQ"},
+    {O_NODIFF, "-d", "--no-differential", ARG_NONE, NULL,
+     "debugging: record no progress and set no \\Seen flag"},
+    {O_FILES, "-f", "--files", ARG_REQ, "FILES",
+     "directory where fetched messages and attachments are kept"},
+    {O_NOSSL, "-ds", "--disable_ssl", ARG_NONE, NULL,
+     "IMAP on port 143 (STARTTLS still used when offered)"},
+    {O_EML, NULL, "--eml", ARG_REQ, "FILE",
+     "read a message from FILE instead of IMAP (repeatable)"},
+    {O_MAILDIR, NULL, "--maildir", ARG_REQ, "DIR",
+     "read the messages of a Maildir (cur/ and new/) instead of IMAP"},
+    {O_DRYRUN, NULL, "--dry-run", ARG_NONE, NULL,
+     "send nothing to ThreatQ; print each plan as a JSON line"},
+    {O_EXTRACT, NULL, "--extract", ARG_OPT, "FILE",
+     "print the IoCs in FILE (default: stdin) as JSON lines"},
+    {O_VERSION, NULL, "--version", ARG_NONE, NULL,
+     "print the version and the linked library versions"},
 };
-#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 void
 cli_usage(FILE *fp)
 {
 	fputs("usage: tq-conn-intel-mailbox-reports [-h] [-ll LOGLOCATION] "
-	    "[-c CONFIG] [-v {1,2,3}]\n"
-	    "                                     [-n NAME] [-ep PROXY] [-d] "
-	    "[-f FILES] [-ds]\n"
-	    "                                     [--eml FILE]... "
-	    "[--maildir DIR] [--dry-run]\n"
-	    "                                     [--extract [FILE]] "
-	    "[--version]\n", fp);
+	      "[-c CONFIG] [-v {1,2,3}]\n"
+	      "                                     [-n NAME] [-ep PROXY] [-d] "
+	      "[-f FILES] [-ds]\n"
+	      "                                     [--eml FILE]... "
+	      "[--maildir DIR] [--dry-run]\n"
+	      "                                     [--extract [FILE]] "
+	      "[--version]\n",
+	      fp);
 }
 
 void
 cli_help(FILE *fp)
 {
-	size_t	 i;
-	char	 left[64];
+	size_t i;
+	char left[64];
 
 	cli_usage(fp);
 	fputs("\nRead unread threat-intelligence mail over IMAPS and turn it "
-	    "into ThreatQ\nfiles, reports and indicators.\n\noptions:\n", fp);
+	      "into ThreatQ\nfiles, reports and indicators.\n\noptions:\n",
+	      fp);
 	for (i = 0; i < NOPTS; i++) {
 		const struct opt *o = &opts[i];
-		const char	 *mv = o->metavar;
+		const char *mv = o->metavar;
 
 		if (o->arg == ARG_NONE)
 			snprintf(left, sizeof(left), "%s%s%s",
-			    o->shrt ? o->shrt : "", o->shrt ? ", " : "", o->lng);
+				 o->shrt ? o->shrt : "", o->shrt ? ", " : "",
+				 o->lng);
 		else if (o->arg == ARG_OPT)
 			snprintf(left, sizeof(left), "%s [%s]", o->lng, mv);
 		else if (o->shrt)
-			snprintf(left, sizeof(left), "%s %s, %s %s",
-			    o->shrt, mv, o->lng, mv);
+			snprintf(left, sizeof(left), "%s %s, %s %s", o->shrt,
+				 mv, o->lng, mv);
 		else
 			snprintf(left, sizeof(left), "%s %s", o->lng, mv);
 		if (strlen(left) > 30)
@@ -99,7 +113,8 @@ cli_help(FILE *fp)
 		else
 			fprintf(fp, "  %-30s %s\n", left, o->help);
 	}
-	fputs("\nExit status: 0 ok, 1 some messages failed, 64 usage, "
+	fputs(
+	    "\nExit status: 0 ok, 1 some messages failed, 64 usage, "
 	    "75 temporary failure,\n77 authentication refused, "
 	    "78 configuration error.  See tq-conn-intel-mailbox-reports(1).\n",
 	    fp);
@@ -113,10 +128,10 @@ cli_help(FILE *fp)
 static const struct opt *
 find_opt(const char *a, const char **val, char *err, size_t errsz)
 {
-	const struct opt	*hit = NULL;
-	const char		*eq;
-	size_t			 i, n;
-	int			 nhit = 0;
+	const struct opt *hit = NULL;
+	const char *eq;
+	size_t i, n;
+	int nhit = 0;
 
 	*val = NULL;
 	if (strncmp(a, "--", 2) == 0) {
@@ -135,8 +150,8 @@ find_opt(const char *a, const char **val, char *err, size_t errsz)
 			}
 		}
 		if (nhit > 1) {
-			snprintf(err, errsz, "ambiguous option: %.*s",
-			    (int)n, a);
+			snprintf(err, errsz, "ambiguous option: %.*s", (int)n,
+				 a);
 			return NULL;
 		}
 		if (hit != NULL && eq != NULL)
@@ -158,8 +173,10 @@ find_opt(const char *a, const char **val, char *err, size_t errsz)
 	if (hit == NULL)
 		snprintf(err, errsz, "unrecognized arguments: %s", a);
 	else if (hit->arg == ARG_NONE && *val != NULL) {
-		snprintf(err, errsz, "argument %s: ignored explicit argument "
-		    "'%s'", hit->lng, *val);
+		snprintf(err, errsz,
+			 "argument %s: ignored explicit argument "
+			 "'%s'",
+			 hit->lng, *val);
 		return NULL;
 	}
 	return hit;
@@ -168,18 +185,18 @@ find_opt(const char *a, const char **val, char *err, size_t errsz)
 static const char *
 optname(const struct opt *o, char *buf, size_t sz)
 {
-	snprintf(buf, sz, "%s%s%s", o->shrt ? o->shrt : "",
-	    o->shrt ? "/" : "", o->lng);
+	snprintf(buf, sz, "%s%s%s", o->shrt ? o->shrt : "", o->shrt ? "/" : "",
+		 o->lng);
 	return buf;
 }
 
 int
 cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 {
-	const struct opt	*o;
-	const char		*val;
-	char			 nb[64];
-	int			 i;
+	const struct opt *o;
+	const char *val;
+	char nb[64];
+	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->configdir = ".";
@@ -198,17 +215,20 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 			goto fail;
 		if (o->arg == ARG_REQ && val == NULL) {
 			if (i + 1 >= argc) {
-				snprintf(err, errsz, "argument %s: expected one "
-				    "argument", optname(o, nb, sizeof(nb)));
+				snprintf(err, errsz,
+					 "argument %s: expected one "
+					 "argument",
+					 optname(o, nb, sizeof(nb)));
 				goto fail;
 			}
 			val = argv[++i];
 		} else if (o->arg == ARG_OPT && val == NULL && i + 1 < argc &&
-		    (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
+			   (argv[i + 1][0] != '-' ||
+			    strcmp(argv[i + 1], "-") == 0))
 			val = argv[++i];
 		if (o->arg == ARG_REQ && val[0] == '\0') {
 			snprintf(err, errsz, "argument %s: empty value",
-			    optname(o, nb, sizeof(nb)));
+				 optname(o, nb, sizeof(nb)));
 			goto fail;
 		}
 
@@ -225,9 +245,11 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 		case O_VERB:
 			if (strcmp(val, "1") && strcmp(val, "2") &&
 			    strcmp(val, "3")) {
-				snprintf(err, errsz, "argument -v/--verbosity: "
-				    "invalid choice: '%.32s' (choose from 1, 2, 3)",
-				    val);
+				snprintf(err, errsz,
+					 "argument -v/--verbosity: "
+					 "invalid choice: '%.32s' (choose from "
+					 "1, 2, 3)",
+					 val);
 				goto fail;
 			}
 			c->verbosity = val[0] - '0';
@@ -235,12 +257,18 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 		case O_NAME:
 			/* The name becomes file names: keep it tame. */
 			if (strlen(val) > 64 || val[0] == '.' ||
-			    val[strspn(val, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0') {
-				snprintf(err, errsz, "argument -n/--name: '%.64s' "
-				    "is not a valid name (letters, digits, '.', "
-				    "'_', '-'; at most 64; not starting with '.')",
-				    val);
+			    val[strspn(
+				val,
+				"abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] !=
+				'\0') {
+				snprintf(err, errsz,
+					 "argument -n/--name: '%.64s' "
+					 "is not a valid name (letters, "
+					 "digits, '.', "
+					 "'_', '-'; at most 64; not starting "
+					 "with '.')",
+					 val);
 				goto fail;
 			}
 			c->name = val;
@@ -261,8 +289,10 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 			const char **ne;
 
 			if (c->neml >= CLI_MAX_EML) {
-				snprintf(err, errsz, "argument --eml: more than "
-				    "%d files", CLI_MAX_EML);
+				snprintf(err, errsz,
+					 "argument --eml: more than "
+					 "%d files",
+					 CLI_MAX_EML);
 				goto fail;
 			}
 			ne = realloc(c->eml, (c->neml + 1) * sizeof(*ne));
@@ -291,8 +321,9 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 	}
 
 	if (c->extract && (c->neml > 0 || c->maildir != NULL)) {
-		snprintf(err, errsz, "argument --extract: not allowed with "
-		    "--eml or --maildir");
+		snprintf(err, errsz,
+			 "argument --extract: not allowed with "
+			 "--eml or --maildir");
 		goto fail;
 	}
 	return 0;

@@ -8,7 +8,7 @@
  * about unknown sections and keys, and to reject lines iniparser would
  * misread (continuation lines, overlong lines, NUL bytes, "[]").
  */
-#define _DEFAULT_SOURCE		/* explicit_bzero(3) */
+#define _DEFAULT_SOURCE /* explicit_bzero(3) */
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -29,27 +29,24 @@
 #include "config.h"
 #include "log.h"
 
-#define CONFIG_LINE_MAX	1000		/* iniparser reads lines of < 1024 */
-#define SHOW_MAX	64		/* value shown in a message */
-#define ANSWER_MAX	512		/* one first-run answer */
-#define FIRST_RUN_MAX	8192		/* the file first_run writes */
-#define SIZE_CEILING	(1024L * 1024 * 1024)
-#define TMP_TRIES	100
+#define CONFIG_LINE_MAX 1000 /* iniparser reads lines of < 1024 */
+#define SHOW_MAX 64	     /* value shown in a message */
+#define ANSWER_MAX 512	     /* one first-run answer */
+#define FIRST_RUN_MAX 8192   /* the file first_run writes */
+#define SIZE_CEILING (1024L * 1024 * 1024)
+#define TMP_TRIES 100
 
 enum sec {
 	S_TQ,
 	S_MBOX,
 	S_CONN,
 	S_NSEC,
-	S_NONE,			/* before the first section header */
-	S_UNKNOWN		/* inside a section we do not know */
+	S_NONE,	  /* before the first section header */
+	S_UNKNOWN /* inside a section we do not know */
 };
 
 static const char *const secnames[S_NSEC] = {
-	[S_TQ] = "threatq",
-	[S_MBOX] = "mailbox",
-	[S_CONN] = "connector"
-};
+    [S_TQ] = "threatq", [S_MBOX] = "mailbox", [S_CONN] = "connector"};
 
 enum key {
 	K_TQ_HOST,
@@ -96,73 +93,72 @@ enum key {
 };
 
 static const struct {
-	enum sec	 sec;
-	const char	*name;
+	enum sec sec;
+	const char *name;
 } keytab[K_NKEYS] = {
-	[K_TQ_HOST] =		{ S_TQ, "host" },
-	[K_TQ_CLIENT_ID] =	{ S_TQ, "client_id" },
-	[K_TQ_CLIENT_SECRET] =	{ S_TQ, "client_secret" },
-	[K_TQ_USERNAME] =	{ S_TQ, "username" },
-	[K_TQ_PASSWORD] =	{ S_TQ, "password" },
-	[K_TQ_PASSWORD_FILE] =	{ S_TQ, "password_file" },
-	[K_TQ_PASSWORD_ENV] =	{ S_TQ, "password_env" },
-	[K_TQ_STATUS] =		{ S_TQ, "status" },
-	[K_TQ_CA_FILE] =	{ S_TQ, "ca_file" },
-	[K_TQ_VERIFY_TLS] =	{ S_TQ, "verify_tls" },
-	[K_TQ_TIMEOUT] =	{ S_TQ, "timeout" },
-	[K_TQ_CONNECT_TIMEOUT] = { S_TQ, "connect_timeout" },
-	[K_TQ_MAX_RETRIES] =	{ S_TQ, "max_retries" },
-	[K_MB_SERVER] =		{ S_MBOX, "server" },
-	[K_MB_PORT] =		{ S_MBOX, "port" },
-	[K_MB_USERNAME] =	{ S_MBOX, "username" },
-	[K_MB_PASSWORD] =	{ S_MBOX, "password" },
-	[K_MB_PASSWORD_FILE] =	{ S_MBOX, "password_file" },
-	[K_MB_PASSWORD_ENV] =	{ S_MBOX, "password_env" },
-	[K_MB_FOLDER] =		{ S_MBOX, "folder" },
-	[K_MB_PROXY_ADDRESS] =	{ S_MBOX, "proxy_address" },
-	[K_MB_PROXY_PORT] =	{ S_MBOX, "proxy_port" },
-	[K_MB_PROXY_TYPE] =	{ S_MBOX, "proxy_type" },
-	[K_MB_CA_FILE] =	{ S_MBOX, "ca_file" },
-	[K_MB_VERIFY_TLS] =	{ S_MBOX, "verify_tls" },
-	[K_MB_ALLOW_PLAINTEXT] = { S_MBOX, "allow_plaintext" },
-	[K_MB_AUTH] =		{ S_MBOX, "auth" },
-	[K_MB_FAILED_FOLDER] =	{ S_MBOX, "failed_folder" },
-	[K_MB_PROXY_USERNAME] =	{ S_MBOX, "proxy_username" },
-	[K_MB_PROXY_PASSWORD] =	{ S_MBOX, "proxy_password" },
-	[K_MB_TIMEOUT] =	{ S_MBOX, "timeout" },
-	[K_CO_SOURCE] =		{ S_CONN, "source" },
-	[K_CO_DEFAULT_TLP] =	{ S_CONN, "default_tlp" },
-	[K_CO_EMAIL_FILE_TYPE] = { S_CONN, "email_file_type" },
-	[K_CO_EXCLUSIONS_FILE] = { S_CONN, "exclusions_file" },
-	[K_CO_MAX_MESSAGE_SIZE] = { S_CONN, "max_message_size" },
-	[K_CO_MAX_ATTACHMENT_SIZE] = { S_CONN, "max_attachment_size" },
-	[K_CO_MAX_ATTEMPTS] =	{ S_CONN, "max_attempts" },
-	[K_CO_MAX_RUNTIME] =	{ S_CONN, "max_runtime" },
-	[K_CO_MAX_MESSAGES] =	{ S_CONN, "max_messages" }
-};
+    [K_TQ_HOST] = {S_TQ, "host"},
+    [K_TQ_CLIENT_ID] = {S_TQ, "client_id"},
+    [K_TQ_CLIENT_SECRET] = {S_TQ, "client_secret"},
+    [K_TQ_USERNAME] = {S_TQ, "username"},
+    [K_TQ_PASSWORD] = {S_TQ, "password"},
+    [K_TQ_PASSWORD_FILE] = {S_TQ, "password_file"},
+    [K_TQ_PASSWORD_ENV] = {S_TQ, "password_env"},
+    [K_TQ_STATUS] = {S_TQ, "status"},
+    [K_TQ_CA_FILE] = {S_TQ, "ca_file"},
+    [K_TQ_VERIFY_TLS] = {S_TQ, "verify_tls"},
+    [K_TQ_TIMEOUT] = {S_TQ, "timeout"},
+    [K_TQ_CONNECT_TIMEOUT] = {S_TQ, "connect_timeout"},
+    [K_TQ_MAX_RETRIES] = {S_TQ, "max_retries"},
+    [K_MB_SERVER] = {S_MBOX, "server"},
+    [K_MB_PORT] = {S_MBOX, "port"},
+    [K_MB_USERNAME] = {S_MBOX, "username"},
+    [K_MB_PASSWORD] = {S_MBOX, "password"},
+    [K_MB_PASSWORD_FILE] = {S_MBOX, "password_file"},
+    [K_MB_PASSWORD_ENV] = {S_MBOX, "password_env"},
+    [K_MB_FOLDER] = {S_MBOX, "folder"},
+    [K_MB_PROXY_ADDRESS] = {S_MBOX, "proxy_address"},
+    [K_MB_PROXY_PORT] = {S_MBOX, "proxy_port"},
+    [K_MB_PROXY_TYPE] = {S_MBOX, "proxy_type"},
+    [K_MB_CA_FILE] = {S_MBOX, "ca_file"},
+    [K_MB_VERIFY_TLS] = {S_MBOX, "verify_tls"},
+    [K_MB_ALLOW_PLAINTEXT] = {S_MBOX, "allow_plaintext"},
+    [K_MB_AUTH] = {S_MBOX, "auth"},
+    [K_MB_FAILED_FOLDER] = {S_MBOX, "failed_folder"},
+    [K_MB_PROXY_USERNAME] = {S_MBOX, "proxy_username"},
+    [K_MB_PROXY_PASSWORD] = {S_MBOX, "proxy_password"},
+    [K_MB_TIMEOUT] = {S_MBOX, "timeout"},
+    [K_CO_SOURCE] = {S_CONN, "source"},
+    [K_CO_DEFAULT_TLP] = {S_CONN, "default_tlp"},
+    [K_CO_EMAIL_FILE_TYPE] = {S_CONN, "email_file_type"},
+    [K_CO_EXCLUSIONS_FILE] = {S_CONN, "exclusions_file"},
+    [K_CO_MAX_MESSAGE_SIZE] = {S_CONN, "max_message_size"},
+    [K_CO_MAX_ATTACHMENT_SIZE] = {S_CONN, "max_attachment_size"},
+    [K_CO_MAX_ATTEMPTS] = {S_CONN, "max_attempts"},
+    [K_CO_MAX_RUNTIME] = {S_CONN, "max_runtime"},
+    [K_CO_MAX_MESSAGES] = {S_CONN, "max_messages"}};
 
 /* State of one config_load(). */
 struct ld {
-	const char	*path;
-	char		*dir;		/* directory of path: relative files */
-	dictionary	*d;
-	size_t		 line[K_NKEYS];	/* last line of each key, 0 if absent */
-	config_warn_fn	 warn;
-	char		*err;
-	size_t		 errsz;
+	const char *path;
+	char *dir; /* directory of path: relative files */
+	dictionary *d;
+	size_t line[K_NKEYS]; /* last line of each key, 0 if absent */
+	config_warn_fn warn;
+	char *err;
+	size_t errsz;
 };
 
-static void	 seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	 kerr(struct ld *, enum key, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	 lwarn(struct ld *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+static void seterr(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void kerr(struct ld *, enum key, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void lwarn(struct ld *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 seterr(char *err, size_t errsz, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (err == NULL || errsz == 0)
 		return;
@@ -175,21 +171,21 @@ seterr(char *err, size_t errsz, const char *fmt, ...)
 static void
 kerr(struct ld *ld, enum key k, const char *fmt, ...)
 {
-	char	 msg[512];
-	va_list	 ap;
+	char msg[512];
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	seterr(ld->err, ld->errsz, "%s:%zu: [%s] %s: %s", ld->path,
-	    ld->line[k], secnames[keytab[k].sec], keytab[k].name, msg);
+	seterr(ld->err, ld->errsz, "%s:%zu: [%s] %s: %s", ld->path, ld->line[k],
+	       secnames[keytab[k].sec], keytab[k].name, msg);
 }
 
 static void
 lwarn(struct ld *ld, const char *fmt, ...)
 {
-	char	 msg[512];
-	va_list	 ap;
+	char msg[512];
+	va_list ap;
 
 	if (ld->warn == NULL)
 		return;
@@ -203,7 +199,7 @@ lwarn(struct ld *ld, const char *fmt, ...)
 static const char *
 show(char *out, size_t outsz, const char *s)
 {
-	size_t	 i, n;
+	size_t i, n;
 
 	for (i = n = 0; s[i] != '\0' && n + 4 < outsz; i++) {
 		if (i == SHOW_MAX) {
@@ -221,7 +217,7 @@ static int
 is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
-	    ch == '\v' || ch == '\f';
+	       ch == '\v' || ch == '\f';
 }
 
 static char
@@ -234,7 +230,7 @@ lower(char ch)
 static char *
 strip(char *s, size_t *len)
 {
-	size_t	 n = *len;
+	size_t n = *len;
 
 	while (n > 0 && is_space(*s)) {
 		s++;
@@ -318,7 +314,7 @@ config_defaults(struct config *c)
 	c->conn.max_message_size = (long)MAX_MESSAGE_SIZE;
 	c->conn.max_attachment_size = (long)MAX_ATTACHMENT_SIZE;
 	c->conn.max_attempts = 3;
-	c->conn.max_runtime = 6600;	/* 1 h 50 min: below the cron period */
+	c->conn.max_runtime = 6600; /* 1 h 50 min: below the cron period */
 	c->conn.max_messages = 1000;
 	c->mbox.timeout = 60;
 }
@@ -326,8 +322,8 @@ config_defaults(struct config *c)
 char *
 config_path(const char *dir, const char *name)
 {
-	size_t	 n;
-	char	*p;
+	size_t n;
+	char *p;
 
 	if (dir == NULL || *dir == '\0')
 		dir = ".";
@@ -345,8 +341,8 @@ config_path(const char *dir, const char *name)
 static char *
 dir_of(const char *path)
 {
-	const char	*sl;
-	char		*d;
+	const char *sl;
+	char *d;
 
 	if ((sl = strrchr(path, '/')) == NULL)
 		return strdup(".");
@@ -363,8 +359,8 @@ dir_of(const char *path)
 static char *
 resolve(const struct ld *ld, const char *file)
 {
-	size_t	 n;
-	char	*p;
+	size_t n;
+	char *p;
 
 	if (file[0] == '/' || strcmp(ld->dir, ".") == 0)
 		return strdup(file);
@@ -382,12 +378,12 @@ resolve(const struct ld *ld, const char *file)
  */
 static int
 read_file(const char *path, size_t max, char **out, size_t *outlen,
-    struct stat *st)
+	  struct stat *st)
 {
-	char	*p = NULL;
-	size_t	 len = 0;
-	ssize_t	 r;
-	int	 fd, rv = -1, saved = 0;
+	char *p = NULL;
+	size_t len = 0;
+	ssize_t r;
+	int fd, rv = -1, saved = 0;
 
 	*out = NULL;
 	*outlen = 0;
@@ -450,24 +446,26 @@ out:
 static enum status
 scan(struct ld *ld, const char *text, size_t len)
 {
-	char		 buf[CONFIG_LINE_MAX + 1], shown[SHOW_MAX + 8];
-	const char	*nl;
-	char		*s, *eq, *name;
-	size_t		 pos = 0, lineno = 0, n, i, k;
-	enum sec	 sec = S_NONE;
+	char buf[CONFIG_LINE_MAX + 1], shown[SHOW_MAX + 8];
+	const char *nl;
+	char *s, *eq, *name;
+	size_t pos = 0, lineno = 0, n, i, k;
+	enum sec sec = S_NONE;
 
 	while (pos < len) {
 		lineno++;
 		nl = memchr(text + pos, '\n', len - pos);
 		n = (nl != NULL ? (size_t)(nl - text) : len) - pos;
 		if (n > CONFIG_LINE_MAX) {
-			seterr(ld->err, ld->errsz, "%s:%zu: line longer than "
-			    "%d bytes", ld->path, lineno, CONFIG_LINE_MAX);
+			seterr(ld->err, ld->errsz,
+			       "%s:%zu: line longer than "
+			       "%d bytes",
+			       ld->path, lineno, CONFIG_LINE_MAX);
 			return ST_CONFIG;
 		}
 		if (memchr(text + pos, '\0', n) != NULL) {
 			seterr(ld->err, ld->errsz, "%s:%zu: NUL byte in line",
-			    ld->path, lineno);
+			       ld->path, lineno);
 			return ST_CONFIG;
 		}
 		memcpy(buf, text + pos, n);
@@ -486,8 +484,10 @@ scan(struct ld *ld, const char *text, size_t len)
 			n -= 2;
 			name = strip(s + 1, &n);
 			if (n == 0 || strpbrk(name, "[]") != NULL) {
-				seterr(ld->err, ld->errsz, "%s:%zu: bad "
-				    "section name", ld->path, lineno);
+				seterr(ld->err, ld->errsz,
+				       "%s:%zu: bad "
+				       "section name",
+				       ld->path, lineno);
 				return ST_CONFIG;
 			}
 			for (i = 0; i < n; i++)
@@ -498,23 +498,26 @@ scan(struct ld *ld, const char *text, size_t len)
 			if (sec == S_NSEC) {
 				sec = S_UNKNOWN;
 				lwarn(ld, "%s:%zu: unknown section [%s]",
-				    ld->path, lineno,
-				    show(shown, sizeof(shown), name));
+				      ld->path, lineno,
+				      show(shown, sizeof(shown), name));
 			}
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL) {
-			seterr(ld->err, ld->errsz, "%s:%zu: expected "
-			    "'key = value', '[section]' or a comment",
-			    ld->path, lineno);
+			seterr(ld->err, ld->errsz,
+			       "%s:%zu: expected "
+			       "'key = value', '[section]' or a comment",
+			       ld->path, lineno);
 			return ST_CONFIG;
 		}
 		*eq = '\0';
 		n = (size_t)(eq - s);
 		name = strip(s, &n);
 		if (n == 0) {
-			seterr(ld->err, ld->errsz, "%s:%zu: no key name before "
-			    "'='", ld->path, lineno);
+			seterr(ld->err, ld->errsz,
+			       "%s:%zu: no key name before "
+			       "'='",
+			       ld->path, lineno);
 			return ST_CONFIG;
 		}
 		for (i = 0; i < n; i++)
@@ -523,7 +526,8 @@ scan(struct ld *ld, const char *text, size_t len)
 			continue;
 		if (sec == S_NONE) {
 			lwarn(ld, "%s:%zu: key '%s' is outside any section",
-			    ld->path, lineno, show(shown, sizeof(shown), name));
+			      ld->path, lineno,
+			      show(shown, sizeof(shown), name));
 			continue;
 		}
 		for (k = 0; k < K_NKEYS; k++)
@@ -532,20 +536,24 @@ scan(struct ld *ld, const char *text, size_t len)
 				break;
 		if (k == K_NKEYS) {
 			lwarn(ld, "%s:%zu: unknown key '%s' in [%s]", ld->path,
-			    lineno, show(shown, sizeof(shown), name),
-			    secnames[sec]);
+			      lineno, show(shown, sizeof(shown), name),
+			      secnames[sec]);
 			continue;
 		}
 		if (ld->line[k] != 0)
-			lwarn(ld, "%s:%zu: [%s] %s is set again; line %zu is "
-			    "ignored", ld->path, lineno, secnames[sec],
-			    keytab[k].name, ld->line[k]);
+			lwarn(ld,
+			      "%s:%zu: [%s] %s is set again; line %zu is "
+			      "ignored",
+			      ld->path, lineno, secnames[sec], keytab[k].name,
+			      ld->line[k]);
 		ld->line[k] = lineno;
 	}
 	return ST_OK;
 backslash:
-	seterr(ld->err, ld->errsz, "%s:%zu: line ends with '\\' (continuation "
-	    "lines are not supported; quote the value)", ld->path, lineno);
+	seterr(ld->err, ld->errsz,
+	       "%s:%zu: line ends with '\\' (continuation "
+	       "lines are not supported; quote the value)",
+	       ld->path, lineno);
 	return ST_CONFIG;
 }
 
@@ -560,13 +568,13 @@ ini_swallow(const char *fmt, ...)
 static const char *
 val(const struct ld *ld, enum key k)
 {
-	char		 name[64];
-	const char	*v;
+	char name[64];
+	const char *v;
 
 	if (ld->line[k] == 0)
 		return NULL;
 	snprintf(name, sizeof(name), "%s:%s", secnames[keytab[k].sec],
-	    keytab[k].name);
+		 keytab[k].name);
 	v = iniparser_getstring(ld->d, name, NULL);
 	if (v == NULL || *v == '\0')
 		return NULL;
@@ -577,8 +585,8 @@ val(const struct ld *ld, enum key k)
 static enum status
 take_str(struct ld *ld, enum key k, int is_file, char **dst)
 {
-	const char	*v;
-	char		*s;
+	const char *v;
+	char *s;
 
 	if ((v = val(ld, k)) == NULL)
 		return ST_OK;
@@ -593,8 +601,8 @@ take_str(struct ld *ld, enum key k, int is_file, char **dst)
 static int
 parse_long(const char *s, long min, long max, long *out)
 {
-	char	*end;
-	long	 l;
+	char *end;
+	long l;
 
 	if (*s < '0' || *s > '9')
 		return -1;
@@ -608,17 +616,17 @@ parse_long(const char *s, long min, long max, long *out)
 
 static enum status
 take_long(struct ld *ld, enum key k, long min, long max, const char *what,
-    long *dst)
+	  long *dst)
 {
-	char		 shown[SHOW_MAX + 8];
-	const char	*v;
-	long		 l;
+	char shown[SHOW_MAX + 8];
+	const char *v;
+	long l;
 
 	if ((v = val(ld, k)) == NULL)
 		return ST_OK;
 	if (parse_long(v, min, max, &l) == -1) {
 		kerr(ld, k, "'%s' is not %s (%ld-%ld)",
-		    show(shown, sizeof(shown), v), what, min, max);
+		     show(shown, sizeof(shown), v), what, min, max);
 		return ST_CONFIG;
 	}
 	*dst = l;
@@ -627,10 +635,10 @@ take_long(struct ld *ld, enum key k, long min, long max, const char *what,
 
 static enum status
 take_int(struct ld *ld, enum key k, long min, long max, const char *what,
-    int *dst)
+	 int *dst)
 {
-	enum status	 st;
-	long		 l = *dst;
+	enum status st;
+	long l = *dst;
 
 	if ((st = take_long(ld, k, min, max, what, &l)) == ST_OK)
 		*dst = (int)l;
@@ -640,11 +648,11 @@ take_int(struct ld *ld, enum key k, long min, long max, const char *what,
 static enum status
 take_bool(struct ld *ld, enum key k, int *dst)
 {
-	static const char *const yes[] = { "true", "yes", "1", "on" };
-	static const char *const no[] = { "false", "no", "0", "off" };
-	char		 shown[SHOW_MAX + 8];
-	const char	*v;
-	size_t		 i;
+	static const char *const yes[] = {"true", "yes", "1", "on"};
+	static const char *const no[] = {"false", "no", "0", "off"};
+	char shown[SHOW_MAX + 8];
+	const char *v;
+	size_t i;
 
 	if ((v = val(ld, k)) == NULL)
 		return ST_OK;
@@ -658,20 +666,22 @@ take_bool(struct ld *ld, enum key k, int *dst)
 			return ST_OK;
 		}
 	}
-	kerr(ld, k, "'%s' is not a boolean (true, false, yes, no, on, off, "
-	    "1, 0)", show(shown, sizeof(shown), v));
+	kerr(ld, k,
+	     "'%s' is not a boolean (true, false, yes, no, on, off, "
+	     "1, 0)",
+	     show(shown, sizeof(shown), v));
 	return ST_CONFIG;
 }
 
 /* Key k must be one of words (case-insensitive); *dst gets the word. */
 static enum status
 take_word(struct ld *ld, enum key k, const char *const *words, size_t nwords,
-    const char *what, char **dst)
+	  const char *what, char **dst)
 {
-	char		 shown[SHOW_MAX + 8], list[128] = "";
-	const char	*v;
-	char		*s;
-	size_t		 i;
+	char shown[SHOW_MAX + 8], list[128] = "";
+	const char *v;
+	char *s;
+	size_t i;
 
 	if ((v = val(ld, k)) == NULL)
 		return ST_OK;
@@ -689,8 +699,8 @@ take_word(struct ld *ld, enum key k, const char *const *words, size_t nwords,
 		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
 		strncat(list, words[i], sizeof(list) - strlen(list) - 1);
 	}
-	kerr(ld, k, "'%s' is not %s (%s)", show(shown, sizeof(shown), v),
-	    what, list);
+	kerr(ld, k, "'%s' is not %s (%s)", show(shown, sizeof(shown), v), what,
+	     list);
 	return ST_CONFIG;
 }
 
@@ -698,13 +708,12 @@ take_word(struct ld *ld, enum key k, const char *const *words, size_t nwords,
 static enum status
 take_tlp(struct ld *ld, enum key k, char **dst)
 {
-	static const char *const names[] = {
-		"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"
-	};
-	char		 shown[SHOW_MAX + 8];
-	const char	*v, *p, *name = NULL;
-	char		*s;
-	size_t		 i;
+	static const char *const names[] = {"CLEAR", "GREEN", "AMBER",
+					    "AMBER+STRICT", "RED"};
+	char shown[SHOW_MAX + 8];
+	const char *v, *p, *name = NULL;
+	char *s;
+	size_t i;
 
 	if ((v = val(ld, k)) == NULL)
 		return ST_OK;
@@ -718,8 +727,10 @@ take_tlp(struct ld *ld, enum key k, char **dst)
 		if (strcasecmp(p, names[i]) == 0)
 			name = names[i];
 	if (name == NULL) {
-		kerr(ld, k, "'%s' is not a TLP label (CLEAR, GREEN, AMBER, "
-		    "AMBER+STRICT, RED)", show(shown, sizeof(shown), v));
+		kerr(ld, k,
+		     "'%s' is not a TLP label (CLEAR, GREEN, AMBER, "
+		     "AMBER+STRICT, RED)",
+		     show(shown, sizeof(shown), v));
 		return ST_CONFIG;
 	}
 	if ((s = strdup(name)) == NULL)
@@ -734,22 +745,25 @@ take_tlp(struct ld *ld, enum key k, char **dst)
  */
 static enum status
 take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
-    char **dst)
+	    char **dst)
 {
-	const char	*sec = secnames[keytab[kpw].sec];
-	const char	*pw, *file, *env, *e;
-	char		 shown[SHOW_MAX + 8];
-	char		*fpath = NULL, *text = NULL, *s = NULL;
-	size_t		 len;
-	struct stat	 st;
-	enum status	 rv = ST_CONFIG;
+	const char *sec = secnames[keytab[kpw].sec];
+	const char *pw, *file, *env, *e;
+	char shown[SHOW_MAX + 8];
+	char *fpath = NULL, *text = NULL, *s = NULL;
+	size_t len;
+	struct stat st;
+	enum status rv = ST_CONFIG;
 
 	pw = val(ld, kpw);
 	file = val(ld, kfile);
 	env = val(ld, kenv);
 	if ((pw != NULL) + (file != NULL) + (env != NULL) > 1) {
-		seterr(ld->err, ld->errsz, "%s:%zu: [%s] set only one of "
-		    "password, password_file and password_env", ld->path,
+		seterr(
+		    ld->err, ld->errsz,
+		    "%s:%zu: [%s] set only one of "
+		    "password, password_file and password_env",
+		    ld->path,
 		    ld->line[pw != NULL ? (file != NULL ? kfile : kenv) : kenv],
 		    sec);
 		goto out;
@@ -765,23 +779,24 @@ take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
 			goto out;
 		}
 		show(shown, sizeof(shown), fpath);
-		if (read_file(fpath, MAX_SECRET_FILE_SIZE, &text, &len,
-		    &st) == -1) {
+		if (read_file(fpath, MAX_SECRET_FILE_SIZE, &text, &len, &st) ==
+		    -1) {
 			if (errno == EFBIG)
 				kerr(ld, kfile, "'%s' is larger than %d bytes",
-				    shown, MAX_SECRET_FILE_SIZE);
+				     shown, MAX_SECRET_FILE_SIZE);
 			else if (errno == EINVAL)
 				kerr(ld, kfile, "'%s' is not a regular file",
-				    shown);
+				     shown);
 			else
 				kerr(ld, kfile, "'%s': %s", shown,
-				    strerror(errno));
+				     strerror(errno));
 			goto out;
 		}
 		if (st.st_mode & 077) {
-			kerr(ld, kfile, "'%s' is readable by others (mode "
-			    "%04o); run: chmod 600 %s", shown,
-			    (unsigned)(st.st_mode & 07777), shown);
+			kerr(ld, kfile,
+			     "'%s' is readable by others (mode "
+			     "%04o); run: chmod 600 %s",
+			     shown, (unsigned)(st.st_mode & 07777), shown);
 			goto out;
 		}
 		if (len > 0 && text[len - 1] == '\n')
@@ -790,7 +805,7 @@ take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
 			text[--len] = '\0';
 		if (len == 0 || strlen(text) != len) {
 			kerr(ld, kfile, "'%s' is empty or holds a NUL byte",
-			    shown);
+			     shown);
 			goto out;
 		}
 		s = text;
@@ -798,8 +813,8 @@ take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
 	} else if (env != NULL) {
 		show(shown, sizeof(shown), env);
 		if ((e = getenv(env)) == NULL || *e == '\0') {
-			kerr(ld, kenv, "environment variable '%s' is %s",
-			    shown, e == NULL ? "not set" : "empty");
+			kerr(ld, kenv, "environment variable '%s' is %s", shown,
+			     e == NULL ? "not set" : "empty");
 			goto out;
 		}
 		if ((s = strdup(e)) == NULL) {
@@ -832,11 +847,11 @@ out:
 static enum status
 take_server(struct ld *ld, struct config *c)
 {
-	char		 shown[SHOW_MAX + 8];
-	const char	*v, *host, *port = NULL, *p;
-	size_t		 hlen;
-	long		 l;
-	char		*s;
+	char shown[SHOW_MAX + 8];
+	const char *v, *host, *port = NULL, *p;
+	size_t hlen;
+	long l;
+	char *s;
 
 	if ((v = val(ld, K_MB_SERVER)) == NULL)
 		return ST_OK;
@@ -861,8 +876,10 @@ take_server(struct ld *ld, struct config *c)
 		if (parse_long(port, 1, 65535, &l) == -1)
 			goto bad;
 		if (c->mbox.port != 0 && c->mbox.port != (int)l) {
-			kerr(ld, K_MB_SERVER, "port in '%s' conflicts with "
-			    "port = %d", shown, c->mbox.port);
+			kerr(ld, K_MB_SERVER,
+			     "port in '%s' conflicts with "
+			     "port = %d",
+			     shown, c->mbox.port);
 			return ST_CONFIG;
 		}
 		c->mbox.port = (int)l;
@@ -873,17 +890,17 @@ take_server(struct ld *ld, struct config *c)
 	return ST_OK;
 bad:
 	kerr(ld, K_MB_SERVER, "'%s' is not host or host:port (port 1-65535)",
-	    shown);
+	     shown);
 	return ST_CONFIG;
 }
 
 static enum status
 load_values(struct ld *ld, struct config *c)
 {
-	static const char *const proxies[] = { "socks4", "socks5" };
-	static const char *const auths[] = { "login", "plain", "xoauth2" };
-	enum status	 st;
-	long		 l;
+	static const char *const proxies[] = {"socks4", "socks5"};
+	static const char *const auths[] = {"login", "plain", "xoauth2"};
+	enum status st;
+	long l;
 
 	/* [threatq] */
 	if ((st = take_str(ld, K_TQ_HOST, 0, &c->tq.host)) != ST_OK ||
@@ -893,55 +910,58 @@ load_values(struct ld *ld, struct config *c)
 	    (st = take_str(ld, K_TQ_CA_FILE, 1, &c->tq.ca_file)) != ST_OK ||
 	    (st = take_bool(ld, K_TQ_VERIFY_TLS, &c->tq.verify_tls)) != ST_OK ||
 	    (st = take_long(ld, K_TQ_TIMEOUT, 1, 3600, "a number of seconds",
-	    &c->tq.timeout)) != ST_OK ||
+			    &c->tq.timeout)) != ST_OK ||
 	    (st = take_long(ld, K_TQ_CONNECT_TIMEOUT, 1, 600,
-	    "a number of seconds", &c->tq.connect_timeout)) != ST_OK ||
+			    "a number of seconds", &c->tq.connect_timeout)) !=
+		ST_OK ||
 	    (st = take_long(ld, K_TQ_MAX_RETRIES, 0, 20, "a number",
-	    &c->tq.max_retries)) != ST_OK)
+			    &c->tq.max_retries)) != ST_OK)
 		return st;
 	if (val(ld, K_TQ_CLIENT_SECRET) != NULL) {
 		if ((st = take_str(ld, K_TQ_CLIENT_SECRET, 0,
-		    &c->tq.client_secret)) != ST_OK)
+				   &c->tq.client_secret)) != ST_OK)
 			return st;
 		log_add_secret(c->tq.client_secret);
 	}
 	if ((st = take_secret(ld, K_TQ_PASSWORD, K_TQ_PASSWORD_FILE,
-	    K_TQ_PASSWORD_ENV, &c->tq.password)) != ST_OK)
+			      K_TQ_PASSWORD_ENV, &c->tq.password)) != ST_OK)
 		return st;
 
 	/* [mailbox] */
-	if ((st = take_int(ld, K_MB_PORT, 1, 65535, "a port",
-	    &c->mbox.port)) != ST_OK ||
+	if ((st = take_int(ld, K_MB_PORT, 1, 65535, "a port", &c->mbox.port)) !=
+		ST_OK ||
 	    (st = take_server(ld, c)) != ST_OK ||
 	    (st = take_str(ld, K_MB_USERNAME, 0, &c->mbox.username)) != ST_OK ||
 	    (st = take_str(ld, K_MB_FOLDER, 0, &c->mbox.folder)) != ST_OK ||
 	    (st = take_str(ld, K_MB_PROXY_ADDRESS, 0,
-	    &c->mbox.proxy_address)) != ST_OK ||
+			   &c->mbox.proxy_address)) != ST_OK ||
 	    (st = take_int(ld, K_MB_PROXY_PORT, 1, 65535, "a port",
-	    &c->mbox.proxy_port)) != ST_OK ||
+			   &c->mbox.proxy_port)) != ST_OK ||
 	    (st = take_word(ld, K_MB_PROXY_TYPE, proxies, 2, "a proxy type",
-	    &c->mbox.proxy_type)) != ST_OK ||
+			    &c->mbox.proxy_type)) != ST_OK ||
 	    (st = take_str(ld, K_MB_CA_FILE, 1, &c->mbox.ca_file)) != ST_OK ||
-	    (st = take_bool(ld, K_MB_VERIFY_TLS,
-	    &c->mbox.verify_tls)) != ST_OK ||
+	    (st = take_bool(ld, K_MB_VERIFY_TLS, &c->mbox.verify_tls)) !=
+		ST_OK ||
 	    (st = take_bool(ld, K_MB_ALLOW_PLAINTEXT,
-	    &c->mbox.allow_plaintext)) != ST_OK ||
+			    &c->mbox.allow_plaintext)) != ST_OK ||
 	    (st = take_word(ld, K_MB_AUTH, auths, 3, "an authentication method",
-	    &c->mbox.auth)) != ST_OK ||
+			    &c->mbox.auth)) != ST_OK ||
 	    (st = take_str(ld, K_MB_FAILED_FOLDER, 0,
-	    &c->mbox.failed_folder)) != ST_OK ||
+			   &c->mbox.failed_folder)) != ST_OK ||
 	    (st = take_str(ld, K_MB_PROXY_USERNAME, 0,
-	    &c->mbox.proxy_username)) != ST_OK ||
+			   &c->mbox.proxy_username)) != ST_OK ||
 	    (st = take_str(ld, K_MB_PROXY_PASSWORD, 0,
-	    &c->mbox.proxy_password)) != ST_OK ||
+			   &c->mbox.proxy_password)) != ST_OK ||
 	    (st = take_long(ld, K_MB_TIMEOUT, 1, 3600, "a number of seconds",
-	    &c->mbox.timeout)) != ST_OK)
+			    &c->mbox.timeout)) != ST_OK)
 		return st;
 	if (c->mbox.proxy_password != NULL)
 		log_add_secret(c->mbox.proxy_password);
 	if (c->mbox.proxy_address != NULL) {
 		if (c->mbox.proxy_port == 0) {
-			seterr(ld->err, ld->errsz, "%s:%zu: [mailbox] "
+			seterr(
+			    ld->err, ld->errsz,
+			    "%s:%zu: [mailbox] "
 			    "proxy_port is required when proxy_address is set",
 			    ld->path, ld->line[K_MB_PROXY_ADDRESS]);
 			return ST_CONFIG;
@@ -950,55 +970,60 @@ load_values(struct ld *ld, struct config *c)
 		    (c->mbox.proxy_type = strdup("socks5")) == NULL)
 			return ST_NOMEM;
 	} else if (c->mbox.proxy_port != 0 || c->mbox.proxy_type != NULL) {
-		lwarn(ld, "%s:%zu: [mailbox] proxy_port and proxy_type are "
-		    "ignored without proxy_address", ld->path,
-		    ld->line[c->mbox.proxy_port != 0 ? K_MB_PROXY_PORT :
-		    K_MB_PROXY_TYPE]);
+		lwarn(ld,
+		      "%s:%zu: [mailbox] proxy_port and proxy_type are "
+		      "ignored without proxy_address",
+		      ld->path,
+		      ld->line[c->mbox.proxy_port != 0 ? K_MB_PROXY_PORT
+						       : K_MB_PROXY_TYPE]);
 		c->mbox.proxy_port = 0;
 		free(c->mbox.proxy_type);
 		c->mbox.proxy_type = NULL;
 	}
 	if ((st = take_secret(ld, K_MB_PASSWORD, K_MB_PASSWORD_FILE,
-	    K_MB_PASSWORD_ENV, &c->mbox.password)) != ST_OK)
+			      K_MB_PASSWORD_ENV, &c->mbox.password)) != ST_OK)
 		return st;
 
 	/* [connector] */
 	if ((st = take_str(ld, K_CO_SOURCE, 0, &c->conn.source)) != ST_OK ||
-	    (st = take_tlp(ld, K_CO_DEFAULT_TLP,
-	    &c->conn.default_tlp)) != ST_OK ||
+	    (st = take_tlp(ld, K_CO_DEFAULT_TLP, &c->conn.default_tlp)) !=
+		ST_OK ||
 	    (st = take_str(ld, K_CO_EMAIL_FILE_TYPE, 0,
-	    &c->conn.email_file_type)) != ST_OK ||
+			   &c->conn.email_file_type)) != ST_OK ||
 	    (st = take_str(ld, K_CO_EXCLUSIONS_FILE, 1,
-	    &c->conn.exclusions_file)) != ST_OK ||
+			   &c->conn.exclusions_file)) != ST_OK ||
 	    (st = take_long(ld, K_CO_MAX_MESSAGE_SIZE, 1, SIZE_CEILING,
-	    "a size in bytes", &c->conn.max_message_size)) != ST_OK ||
+			    "a size in bytes", &c->conn.max_message_size)) !=
+		ST_OK ||
 	    (st = take_long(ld, K_CO_MAX_ATTACHMENT_SIZE, 1, SIZE_CEILING,
-	    "a size in bytes", &c->conn.max_attachment_size)) != ST_OK)
+			    "a size in bytes", &c->conn.max_attachment_size)) !=
+		ST_OK)
 		return st;
 	l = c->conn.max_attempts;
-	if ((st = take_long(ld, K_CO_MAX_ATTEMPTS, 1, 100, "a number",
-	    &l)) != ST_OK)
+	if ((st = take_long(ld, K_CO_MAX_ATTEMPTS, 1, 100, "a number", &l)) !=
+	    ST_OK)
 		return st;
 	c->conn.max_attempts = (int)l;
 	if ((st = take_long(ld, K_CO_MAX_RUNTIME, 60, 86400,
-	    "a number of seconds", &c->conn.max_runtime)) != ST_OK ||
+			    "a number of seconds", &c->conn.max_runtime)) !=
+		ST_OK ||
 	    (st = take_long(ld, K_CO_MAX_MESSAGES, 1, 1000000, "a number",
-	    &c->conn.max_messages)) != ST_OK)
+			    &c->conn.max_messages)) != ST_OK)
 		return st;
 	return ST_OK;
 }
 
 enum status
-config_load(struct config *c, const char *path, config_warn_fn warn,
-    char *err, size_t errsz)
+config_load(struct config *c, const char *path, config_warn_fn warn, char *err,
+	    size_t errsz)
 {
-	struct ld	 ld;
-	struct stat	 st;
-	char		*text = NULL;
-	size_t		 len = 0;
-	ssize_t		 i;
-	enum status	 rv = ST_NOMEM;
-	int		 saved = 0;
+	struct ld ld;
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	ssize_t i;
+	enum status rv = ST_NOMEM;
+	int saved = 0;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.path = path;
@@ -1022,7 +1047,7 @@ config_load(struct config *c, const char *path, config_warn_fn warn,
 		saved = errno;
 		if (saved == EFBIG) {
 			seterr(err, errsz, "%s: larger than %u bytes", path,
-			    MAX_CONFIG_SIZE);
+			       MAX_CONFIG_SIZE);
 			rv = ST_CONFIG;
 		} else if (saved == EINVAL) {
 			seterr(err, errsz, "%s: not a regular file", path);
@@ -1039,18 +1064,19 @@ config_load(struct config *c, const char *path, config_warn_fn warn,
 	iniparser_set_error_callback(ini_swallow);
 	if ((ld.d = iniparser_load(path)) == NULL) {
 		seterr(err, errsz, "%s: iniparser could not read the file",
-		    path);
+		       path);
 		rv = ST_CONFIG;
 		goto out;
 	}
 
 	if ((st.st_mode & 077) && (val(&ld, K_TQ_PASSWORD) != NULL ||
-	    val(&ld, K_TQ_CLIENT_SECRET) != NULL ||
-	    val(&ld, K_MB_PASSWORD) != NULL ||
-	    val(&ld, K_MB_PROXY_PASSWORD) != NULL)) {
-		seterr(err, errsz, "%s: holds a password but is readable by "
-		    "others (mode %04o); run: chmod 600 %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
+				   val(&ld, K_TQ_CLIENT_SECRET) != NULL ||
+				   val(&ld, K_MB_PASSWORD) != NULL ||
+				   val(&ld, K_MB_PROXY_PASSWORD) != NULL)) {
+		seterr(err, errsz,
+		       "%s: holds a password but is readable by "
+		       "others (mode %04o); run: chmod 600 %s",
+		       path, (unsigned)(st.st_mode & 07777), path);
 		rv = ST_CONFIG;
 		goto out;
 	}
@@ -1063,7 +1089,7 @@ out:
 		for (i = 0; i < ld.d->size; i++)
 			if (ld.d->val != NULL && ld.d->val[i] != NULL)
 				explicit_bzero(ld.d->val[i],
-				    strlen(ld.d->val[i]));
+					       strlen(ld.d->val[i]));
 		iniparser_freedict(ld.d);
 	}
 	if (text != NULL) {
@@ -1080,10 +1106,10 @@ out:
 
 enum status
 config_check_online(const struct config *c, int mailbox, char *err,
-    size_t errsz)
+		    size_t errsz)
 {
-	const char	*path = c->path != NULL ? c->path : "configuration";
-	const char	*missing = NULL;
+	const char *path = c->path != NULL ? c->path : "configuration";
+	const char *missing = NULL;
 
 	/* With a client secret the client_credentials grant needs no user. */
 	if (c->tq.host == NULL)
@@ -1114,12 +1140,13 @@ static enum status
 ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
     char *ans, size_t anssz, char *err, size_t errsz)
 {
-	struct termios	 old, quiet;
-	size_t		 n;
-	int		 fd, echo_off = 0;
-	char		*r;
+	struct termios old, quiet;
+	size_t n;
+	int fd, echo_off = 0;
+	char *r;
 
-	/* Echo goes off before the prompt shows, so nothing typed after it echoes. */
+	/* Echo goes off before the prompt shows, so nothing typed after it
+	 * echoes. */
 	fd = fileno(in);
 	if (secret && fd != -1 && isatty(fd) && tcgetattr(fd, &old) == 0) {
 		quiet = old;
@@ -1136,8 +1163,7 @@ ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
 		fflush(out);
 	}
 	if (r == NULL) {
-		seterr(err, errsz, "input ended before %s was answered",
-		    label);
+		seterr(err, errsz, "input ended before %s was answered", label);
 		return ST_CONFIG;
 	}
 	n = strlen(ans);
@@ -1145,7 +1171,7 @@ ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
 		ans[--n] = '\0';
 	else if (!feof(in)) {
 		seterr(err, errsz, "%s: answer longer than %zu bytes", label,
-		    anssz - 2);
+		       anssz - 2);
 		return ST_CONFIG;
 	}
 	if (n > 0 && ans[n - 1] == '\r')
@@ -1160,11 +1186,11 @@ ask(FILE *in, FILE *out, const char *prompt, const char *label, int secret,
  */
 static int
 put_kv(char *text, size_t textsz, size_t *len, const char *key,
-    const char *value)
+       const char *value)
 {
-	char	 q;
-	int	 n;
-	size_t	 i;
+	char q;
+	int n;
+	size_t i;
 
 	for (i = 0; value[i] != '\0'; i++)
 		if (((unsigned char)value[i] < 0x20 && value[i] != '\t') ||
@@ -1176,8 +1202,8 @@ put_kv(char *text, size_t textsz, size_t *len, const char *key,
 		q = '\'';
 	else
 		return -1;
-	n = snprintf(text + *len, textsz - *len, "%s = %c%s%c\n", key, q,
-	    value, q);
+	n = snprintf(text + *len, textsz - *len, "%s = %c%s%c\n", key, q, value,
+		     q);
 	if (n < 0 || (size_t)n >= textsz - *len || n > CONFIG_LINE_MAX)
 		return -1;
 	*len += (size_t)n;
@@ -1187,7 +1213,7 @@ put_kv(char *text, size_t textsz, size_t *len, const char *key,
 static int
 put_s(char *text, size_t textsz, size_t *len, const char *s)
 {
-	size_t	 n = strlen(s);
+	size_t n = strlen(s);
 
 	if (n >= textsz - *len)
 		return -1;
@@ -1199,14 +1225,14 @@ put_s(char *text, size_t textsz, size_t *len, const char *s)
 /* Write text to path atomically: temporary file, fsync, rename, fsync dir. */
 static enum status
 write_atomic(const char *path, const char *text, size_t len, char *err,
-    size_t errsz)
+	     size_t errsz)
 {
-	char		*tmp = NULL, *dir = NULL;
-	size_t		 tmpsz, off = 0;
-	ssize_t		 w;
-	unsigned	 i;
-	int		 fd = -1, dfd = -1, made = 0;
-	enum status	 rv = ST_IO;
+	char *tmp = NULL, *dir = NULL;
+	size_t tmpsz, off = 0;
+	ssize_t w;
+	unsigned i;
+	int fd = -1, dfd = -1, made = 0;
+	enum status rv = ST_IO;
 
 	tmpsz = strlen(path) + 32;
 	if ((tmp = malloc(tmpsz)) == NULL || (dir = dir_of(path)) == NULL) {
@@ -1216,8 +1242,9 @@ write_atomic(const char *path, const char *text, size_t len, char *err,
 	}
 	for (i = 0; i < TMP_TRIES; i++) {
 		snprintf(tmp, tmpsz, "%s.tmp%ld.%u", path, (long)getpid(), i);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
+		fd = open(tmp,
+			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			  0600);
 		if (fd != -1 || errno != EEXIST)
 			break;
 	}
@@ -1273,40 +1300,37 @@ out:
 static void
 trim(char *s)
 {
-	size_t	 n = strlen(s);
-	char	*p;
+	size_t n = strlen(s);
+	char *p;
 
 	p = strip(s, &n);
 	memmove(s, p, n + 1);
 }
 
 enum status
-config_first_run(const char *path, FILE *in, FILE *out, char *err,
-    size_t errsz)
+config_first_run(const char *path, FILE *in, FILE *out, char *err, size_t errsz)
 {
 	static const struct {
-		const char	*prompt;
-		const char	*label;
-		const char	*key;
-		int		 secret;
-	} q[] = {
-		{ "ThreatQ Host: ", "ThreatQ Host", "host", 0 },
-		{ "ThreatQ Client ID: ", "ThreatQ Client ID", "client_id", 0 },
-		{ "ThreatQ Username: ", "ThreatQ Username", "username", 0 },
-		{ "ThreatQ Password: ", "ThreatQ Password", "password", 1 },
-		{ "Status [Review]: ", "Status", "status", 0 }
-	};
-	char		 ans[5][ANSWER_MAX + 2];
-	char		 text[FIRST_RUN_MAX], num[64];
-	size_t		 len = 0, i;
-	enum status	 rv = ST_CONFIG;
+		const char *prompt;
+		const char *label;
+		const char *key;
+		int secret;
+	} q[] = {{"ThreatQ Host: ", "ThreatQ Host", "host", 0},
+		 {"ThreatQ Client ID: ", "ThreatQ Client ID", "client_id", 0},
+		 {"ThreatQ Username: ", "ThreatQ Username", "username", 0},
+		 {"ThreatQ Password: ", "ThreatQ Password", "password", 1},
+		 {"Status [Review]: ", "Status", "status", 0}};
+	char ans[5][ANSWER_MAX + 2];
+	char text[FIRST_RUN_MAX], num[64];
+	size_t len = 0, i;
+	enum status rv = ST_CONFIG;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
 	memset(ans, 0, sizeof(ans));
 	for (i = 0; i < 5; i++) {
 		if ((rv = ask(in, out, q[i].prompt, q[i].label, q[i].secret,
-		    ans[i], sizeof(ans[i]), err, errsz)) != ST_OK)
+			      ans[i], sizeof(ans[i]), err, errsz)) != ST_OK)
 			goto out;
 		if (!q[i].secret)
 			trim(ans[i]);
@@ -1314,7 +1338,7 @@ config_first_run(const char *path, FILE *in, FILE *out, char *err,
 			strncpy(ans[i], "Review", sizeof(ans[i]) - 1);
 		if (ans[i][0] == '\0') {
 			seterr(err, errsz, "%s: an answer is required",
-			    q[i].label);
+			       q[i].label);
 			rv = ST_CONFIG;
 			goto out;
 		}
@@ -1323,58 +1347,63 @@ config_first_run(const char *path, FILE *in, FILE *out, char *err,
 	}
 
 	rv = ST_CONFIG;
-	if (put_s(text, sizeof(text), &len,
-	    "; tq-conn-intel-mailbox-reports configuration, written by the "
-	    "first run.\n"
-	    "; See tq-conn-intel-mailbox-reports.conf(5).  This file holds a "
-	    "password:\n"
-	    "; keep it mode 0600.\n"
-	    "\n"
-	    "[threatq]\n") == -1)
+	if (put_s(
+		text, sizeof(text), &len,
+		"; tq-conn-intel-mailbox-reports configuration, written by the "
+		"first run.\n"
+		"; See tq-conn-intel-mailbox-reports.conf(5).  This file holds "
+		"a "
+		"password:\n"
+		"; keep it mode 0600.\n"
+		"\n"
+		"[threatq]\n") == -1)
 		goto toolong;
 	for (i = 0; i < 5; i++) {
 		if (put_kv(text, sizeof(text), &len, q[i].key, ans[i]) == -1) {
-			seterr(err, errsz, "%s: cannot be written to the "
-			    "file (control characters, or both ' and \")",
-			    q[i].label);
+			seterr(err, errsz,
+			       "%s: cannot be written to the "
+			       "file (control characters, or both ' and \")",
+			       q[i].label);
 			goto out;
 		}
 	}
 	if (put_s(text, sizeof(text), &len,
-	    "; client_secret =\n"
-	    "; ca_file =\n"
-	    "; verify_tls = true\n"
-	    "\n"
-	    "[mailbox]\n"
-	    "; The mailbox to read: set server, username and one of password,\n"
-	    "; password_file and password_env, then remove the leading ';'.\n"
-	    "; server = imap.example.com\n"
-	    "; port = 993\n"
-	    "; username = reports@example.com\n"
-	    "; password =\n"
-	    "; password_file =\n"
-	    "; password_env =\n"
-	    "; folder = INBOX\n"
-	    "; proxy_address =\n"
-	    "; proxy_port = 1080\n"
-	    "; proxy_type = socks5\n"
-	    "; ca_file =\n"
-	    "; verify_tls = true\n"
-	    "; allow_plaintext = false\n"
-	    "; auth = login\n"
-	    "\n"
-	    "[connector]\n"
-	    "; source = Intel Mailbox\n"
-	    "; default_tlp = AMBER\n"
-	    "; email_file_type = Generic Text\n"
-	    "; exclusions_file =\n") == -1)
+		  "; client_secret =\n"
+		  "; ca_file =\n"
+		  "; verify_tls = true\n"
+		  "\n"
+		  "[mailbox]\n"
+		  "; The mailbox to read: set server, username and one of "
+		  "password,\n"
+		  "; password_file and password_env, then remove the leading "
+		  "';'.\n"
+		  "; server = imap.example.com\n"
+		  "; port = 993\n"
+		  "; username = reports@example.com\n"
+		  "; password =\n"
+		  "; password_file =\n"
+		  "; password_env =\n"
+		  "; folder = INBOX\n"
+		  "; proxy_address =\n"
+		  "; proxy_port = 1080\n"
+		  "; proxy_type = socks5\n"
+		  "; ca_file =\n"
+		  "; verify_tls = true\n"
+		  "; allow_plaintext = false\n"
+		  "; auth = login\n"
+		  "\n"
+		  "[connector]\n"
+		  "; source = Intel Mailbox\n"
+		  "; default_tlp = AMBER\n"
+		  "; email_file_type = Generic Text\n"
+		  "; exclusions_file =\n") == -1)
 		goto toolong;
 	snprintf(num, sizeof(num), "; max_message_size = %lu\n",
-	    (unsigned long)MAX_MESSAGE_SIZE);
+		 (unsigned long)MAX_MESSAGE_SIZE);
 	if (put_s(text, sizeof(text), &len, num) == -1)
 		goto toolong;
 	snprintf(num, sizeof(num), "; max_attachment_size = %lu\n",
-	    (unsigned long)MAX_ATTACHMENT_SIZE);
+		 (unsigned long)MAX_ATTACHMENT_SIZE);
 	if (put_s(text, sizeof(text), &len, num) == -1 ||
 	    put_s(text, sizeof(text), &len, "; max_attempts = 3\n") == -1)
 		goto toolong;

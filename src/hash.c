@@ -4,12 +4,12 @@
 #include "hash.h"
 
 static int
-hash_hex(gnutls_digest_algorithm_t alg, const void *buf, size_t len,
-    char *out, size_t dlen)
+hash_hex(gnutls_digest_algorithm_t alg, const void *buf, size_t len, char *out,
+	 size_t dlen)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 d[64];
-	size_t			 i;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char d[64];
+	size_t i;
 
 	if (dlen > sizeof(d) || gnutls_hash_fast(alg, buf, len, d) < 0)
 		return -1;

@@ -25,13 +25,13 @@
 #include "html.h"
 #include "utf8.h"
 
-#define HTML_MAX_TAGS	50000	/* tags handed to gumbo */
-#define TAGNAME_MAX	15	/* longer names never match an end tag */
-#define WALK_MAX_DEPTH	(4 * MAX_HTML_DEPTH)	/* tree walk recursion */
-#define DESC_RESERVE	(64u * 1024)	/* room kept for closing tags */
-#define HREF_MAX	MAX_IOC_LEN
+#define HTML_MAX_TAGS 50000 /* tags handed to gumbo */
+#define TAGNAME_MAX 15	    /* longer names never match an end tag */
+#define WALK_MAX_DEPTH (4 * MAX_HTML_DEPTH) /* tree walk recursion */
+#define DESC_RESERVE (64u * 1024)	    /* room kept for closing tags */
+#define HREF_MAX MAX_IOC_LEN
 
-static const char repl[] = "\xef\xbf\xbd";	/* U+FFFD */
+static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 static int
 lc(int c)
@@ -61,48 +61,41 @@ inlist(const char *s, const char *const *l)
 	return 0;
 }
 
-
 /*
  * The pre-pass.
  */
 
 static const char *const void_tags[] = {
-	"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen",
-	"link", "meta", "param", "source", "track", "wbr", "basefont",
-	"bgsound", "frame", "image", "menuitem", NULL
-};
+    "area",  "base",	 "br",	    "col",   "embed", "hr",	  "img",
+    "input", "keygen",	 "link",    "meta",  "param", "source",	  "track",
+    "wbr",   "basefont", "bgsound", "frame", "image", "menuitem", NULL};
 
 /* Elements whose content is raw text up to their end tag. */
-static const char *const raw_tags[] = {
-	"script", "style", "textarea", "title", "xmp", "iframe", "noembed",
-	"noframes", NULL
-};
+static const char *const raw_tags[] = {"script",  "style",    "textarea",
+				       "title",	  "xmp",      "iframe",
+				       "noembed", "noframes", NULL};
 
 /* Start tags that close an open <p> (in button scope). */
 static const char *const p_closers[] = {
-	"address", "article", "aside", "blockquote", "center", "details",
-	"dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure",
-	"footer", "header", "hgroup", "main", "menu", "nav", "ol", "p",
-	"section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-	"listing", "form", "hr", "li", "dd", "dt", "table", "plaintext",
-	"xmp", NULL
-};
+    "address", "article", "aside",     "blockquote", "center",	 "details",
+    "dialog",  "dir",	  "div",       "dl",	     "fieldset", "figcaption",
+    "figure",  "footer",  "header",    "hgroup",     "main",	 "menu",
+    "nav",     "ol",	  "p",	       "section",    "summary",	 "ul",
+    "h1",      "h2",	  "h3",	       "h4",	     "h5",	 "h6",
+    "pre",     "listing", "form",      "hr",	     "li",	 "dd",
+    "dt",      "table",	  "plaintext", "xmp",	     NULL};
 
 /* Closed by generate-implied-end-tags when an ancestor's end tag comes. */
 static const char *const implied[] = {
-	"li", "p", "dd", "dt", "option", "optgroup", "rb", "rp", "rt", "rtc",
-	NULL
-};
+    "li", "p", "dd", "dt", "option", "optgroup", "rb", "rp", "rt", "rtc", NULL};
 
 /* Closed when an enclosing table part ends. */
 static const char *const table_inner[] = {
-	"td", "th", "tr", "tbody", "thead", "tfoot", "caption", "colgroup",
-	NULL
-};
+    "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "colgroup", NULL};
 
 struct hstack {
-	char	 name[MAX_HTML_DEPTH][TAGNAME_MAX + 1];
-	size_t	 n;
+	char name[MAX_HTML_DEPTH][TAGNAME_MAX + 1];
+	size_t n;
 };
 
 static int
@@ -125,7 +118,8 @@ hs_start(struct hstack *s, const char *name, int toolong)
 	if (strcmp(name, "option") == 0 && top_is(s, "option"))
 		s->n--;
 	if ((strcmp(name, "td") == 0 || strcmp(name, "th") == 0 ||
-	    strcmp(name, "tr") == 0) && (top_is(s, "td") || top_is(s, "th")))
+	     strcmp(name, "tr") == 0) &&
+	    (top_is(s, "td") || top_is(s, "th")))
 		s->n--;
 	if (strcmp(name, "tr") == 0 && top_is(s, "tr"))
 		s->n--;
@@ -143,14 +137,14 @@ hs_start(struct hstack *s, const char *name, int toolong)
 static void
 hs_end(struct hstack *s, const char *name, int toolong)
 {
-	size_t	 k, lim;
-	int	 tbl;
+	size_t k, lim;
+	int tbl;
 
 	if (toolong || s->n == 0)
 		return;
 	tbl = strcmp(name, "table") == 0 || strcmp(name, "tr") == 0 ||
-	    strcmp(name, "tbody") == 0 || strcmp(name, "thead") == 0 ||
-	    strcmp(name, "tfoot") == 0;
+	      strcmp(name, "tbody") == 0 || strcmp(name, "thead") == 0 ||
+	      strcmp(name, "tfoot") == 0;
 	lim = s->n > 16 ? s->n - 16 : 0;
 	for (k = s->n; k-- > lim;) {
 		if (strcmp(s->name[k], name) == 0) {
@@ -171,7 +165,7 @@ hs_end(struct hstack *s, const char *name, int toolong)
 static size_t
 tag_end(const char *p, size_t n, size_t i)
 {
-	char	 q;
+	char q;
 
 	for (; i < n; i++) {
 		if (p[i] == '>')
@@ -197,7 +191,7 @@ tag_end(const char *p, size_t n, size_t i)
 static size_t
 find_close(const char *p, size_t n, size_t i, const char *name)
 {
-	size_t	 l = strlen(name), j;
+	size_t l = strlen(name), j;
 
 	for (; i + 2 + l <= n; i++) {
 		if (p[i] != '<' || p[i + 1] != '/')
@@ -205,8 +199,8 @@ find_close(const char *p, size_t n, size_t i, const char *name)
 		for (j = 0; j < l; j++)
 			if (lc((unsigned char)p[i + 2 + j]) != name[j])
 				break;
-		if (j == l && (i + 2 + l == n || !isalpha_((unsigned char)
-		    p[i + 2 + l])))
+		if (j == l &&
+		    (i + 2 + l == n || !isalpha_((unsigned char)p[i + 2 + l])))
 			return i;
 	}
 	return n;
@@ -219,11 +213,11 @@ find_close(const char *p, size_t n, size_t i, const char *name)
 static char *
 bound(const char *p, size_t n, size_t *outlen)
 {
-	struct hstack	*s;
-	struct buf	 b;
-	char		 name[TAGNAME_MAX + 1], *out = NULL;
-	size_t		 i = 0, j, e, nl, tags = 0;
-	int		 end, toolong, drop;
+	struct hstack *s;
+	struct buf b;
+	char name[TAGNAME_MAX + 1], *out = NULL;
+	size_t i = 0, j, e, nl, tags = 0;
+	int end, toolong, drop;
 
 	if (n > MAX_HTML_SIZE) {
 		n = MAX_HTML_SIZE;
@@ -244,8 +238,8 @@ bound(const char *p, size_t n, size_t *outlen)
 		if ((i = j) >= n)
 			break;
 		if (i + 3 < n && memcmp(p + i, "<!--", 4) == 0) {
-			for (e = i + 4; e + 3 <= n && memcmp(p + e, "-->", 3)
-			    != 0; e++)
+			for (e = i + 4;
+			     e + 3 <= n && memcmp(p + e, "-->", 3) != 0; e++)
 				;
 			e = e + 3 <= n ? e + 3 : n;
 			if (buf_add(&b, p + i, e - i) == -1)
@@ -257,20 +251,22 @@ bound(const char *p, size_t n, size_t *outlen)
 		j = i + 1 + end;
 		if (j >= n || !isalpha_((unsigned char)p[j])) {
 			/* "<!...>", "<?...>", "</ >": no element. */
-			if (i + 1 < n && (p[i + 1] == '!' || p[i + 1] == '?' ||
-			    end)) {
+			if (i + 1 < n &&
+			    (p[i + 1] == '!' || p[i + 1] == '?' || end)) {
 				for (e = i + 1; e < n && p[e] != '>'; e++)
 					;
 				e = e < n ? e + 1 : n;
 			} else
-				e = i + 1;	/* a lone '<' */
+				e = i + 1; /* a lone '<' */
 			if (buf_add(&b, p + i, e - i) == -1)
 				goto out;
 			i = e;
 			continue;
 		}
-		for (nl = 0, toolong = 0; j < n && !isspace_((unsigned char)
-		    p[j]) && p[j] != '/' && p[j] != '>'; j++) {
+		for (nl = 0, toolong = 0;
+		     j < n && !isspace_((unsigned char)p[j]) && p[j] != '/' &&
+		     p[j] != '>';
+		     j++) {
 			if (nl < TAGNAME_MAX)
 				name[nl++] = (char)lc((unsigned char)p[j]);
 			else
@@ -281,8 +277,8 @@ bound(const char *p, size_t n, size_t *outlen)
 		drop = 0;
 		if (end)
 			hs_end(s, name, toolong);
-		else if (++tags > HTML_MAX_TAGS || hs_start(s, name,
-		    toolong) == -1)
+		else if (++tags > HTML_MAX_TAGS ||
+			 hs_start(s, name, toolong) == -1)
 			drop = 1;
 		if (drop) {
 			/* A space keeps words apart; one is enough. */
@@ -322,9 +318,9 @@ out:
 static GumboOutput *
 parse(const char *html, size_t len, char **hold)
 {
-	GumboOptions	 opt = kGumboDefaultOptions;
-	GumboOutput	*g;
-	size_t		 hl = 0;
+	GumboOptions opt = kGumboDefaultOptions;
+	GumboOutput *g;
+	size_t hl = 0;
 
 	if ((*hold = bound(html, len, &hl)) == NULL)
 		return NULL;
@@ -341,36 +337,34 @@ parse(const char *html, size_t len, char **hold)
  */
 
 struct text {
-	struct buf	 b;
-	int		 nl;	/* newlines owed before the next text */
-	int		 sp;	/* a space owed */
-	int		 pre;	/* inside <pre> */
-	int		 nohref;	/* leave out link targets (titles) */
-	int		 full;
-	int		 err;
+	struct buf b;
+	int nl;	    /* newlines owed before the next text */
+	int sp;	    /* a space owed */
+	int pre;    /* inside <pre> */
+	int nohref; /* leave out link targets (titles) */
+	int full;
+	int err;
 };
 
-static const char *const skip_tags[] = {
-	"script", "style", "head", "title", "template", "iframe", "object",
-	"embed", "noscript", NULL
-};
+static const char *const skip_tags[] = {"script",   "style",  "head",	"title",
+					"template", "iframe", "object", "embed",
+					"noscript", NULL};
 
 static const char *const block_tags[] = {
-	"div", "li", "tr", "td", "th", "dt", "dd", "section", "article",
-	"header", "footer", "nav", "aside", "main", "address", "figure",
-	"figcaption", "center", "caption", "form", "fieldset", "details",
-	"summary", "option", NULL
-};
+    "div",	"li",	      "tr",	 "td",	    "th",
+    "dt",	"dd",	      "section", "article", "header",
+    "footer",	"nav",	      "aside",	 "main",    "address",
+    "figure",	"figcaption", "center",	 "caption", "form",
+    "fieldset", "details",    "summary", "option",  NULL};
 
 static const char *const para_tags[] = {
-	"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl",
-	"blockquote", "pre", "hr", NULL
-};
+    "p",  "h1", "h2", "h3",	    "h4",  "h5", "h6", "table",
+    "ul", "ol", "dl", "blockquote", "pre", "hr", NULL};
 
 static void
 t_add(struct text *t, const char *p, size_t n)
 {
-	size_t	 room;
+	size_t room;
 
 	if (t->full || t->err || n == 0)
 		return;
@@ -414,14 +408,14 @@ static int
 is_nbsp(const char *s, size_t n, size_t i)
 {
 	return (unsigned char)s[i] == 0xc2 && i + 1 < n &&
-	    (unsigned char)s[i + 1] == 0xa0;
+	       (unsigned char)s[i + 1] == 0xa0;
 }
 
 /* Text content: whitespace collapsed (unless in <pre>), NBSP a space. */
 static void
 t_text(struct text *t, const char *s, size_t n)
 {
-	size_t	 i = 0, j, l;
+	size_t i = 0, j, l;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
@@ -458,7 +452,7 @@ t_text(struct text *t, const char *s, size_t n)
 
 			if (d <= 0x20 || d == 0x7f || is_nbsp(s, n, j) ||
 			    (l = utf8_len((const unsigned char *)s + j,
-			    n - j)) == 0)
+					  n - j)) == 0)
 				break;
 		}
 		t_add(t, s + i, j - i);
@@ -469,7 +463,7 @@ t_text(struct text *t, const char *s, size_t n)
 static const char *
 tagname(const GumboNode *n)
 {
-	const char	*s = gumbo_normalized_tagname(n->v.element.tag);
+	const char *s = gumbo_normalized_tagname(n->v.element.tag);
 
 	return s != NULL ? s : "";
 }
@@ -478,12 +472,13 @@ tagname(const GumboNode *n)
 static const char *
 href_of(const GumboNode *n, size_t *len)
 {
-	GumboAttribute	*a;
-	const char	*h;
-	size_t		 l;
+	GumboAttribute *a;
+	const char *h;
+	size_t l;
 
 	if ((a = gumbo_get_attribute(&n->v.element.attributes, "href")) ==
-	    NULL || a->value == NULL)
+		NULL ||
+	    a->value == NULL)
 		return NULL;
 	h = a->value;
 	while (isspace_((unsigned char)*h))
@@ -500,10 +495,10 @@ href_of(const GumboNode *n, size_t *len)
 static void
 to_text(struct text *t, const GumboNode *n, int depth)
 {
-	const GumboVector	*ch;
-	const char		*name, *h;
-	size_t			 i, start, hl;
-	int			 brk = 0, savepre;
+	const GumboVector *ch;
+	const char *name, *h;
+	size_t i, start, hl;
+	int brk = 0, savepre;
 
 	if (depth > WALK_MAX_DEPTH || t->full || t->err)
 		return;
@@ -551,8 +546,8 @@ to_text(struct text *t, const GumboNode *n, int depth)
 	t->pre = savepre;
 	if (!t->nohref && strcmp(name, "a") == 0 &&
 	    (h = href_of(n, &hl)) != NULL && h[0] != '#') {
-		const char	*tx = t->b.p != NULL ? t->b.p + start : "";
-		size_t		 tl = t->b.len - start;
+		const char *tx = t->b.p != NULL ? t->b.p + start : "";
+		size_t tl = t->b.len - start;
 
 		while (tl > 0 && isspace_((unsigned char)*tx))
 			tx++, tl--;
@@ -573,8 +568,8 @@ to_text(struct text *t, const GumboNode *n, int depth)
 static char *
 tree_text(const GumboOutput *g, size_t *outlen)
 {
-	struct text	 t;
-	size_t		 l;
+	struct text t;
+	size_t l;
 
 	memset(&t, 0, sizeof(t));
 	buf_init(&t.b, MAX_TEXT_SIZE);
@@ -594,9 +589,9 @@ tree_text(const GumboOutput *g, size_t *outlen)
 char *
 html_to_text(const char *html, size_t len, size_t *outlen)
 {
-	GumboOutput	*g;
-	char		*s, *hold = NULL;
-	size_t		 l = 0;
+	GumboOutput *g;
+	char *s, *hold = NULL;
+	size_t l = 0;
 
 	if (html == NULL)
 		html = "";
@@ -615,31 +610,30 @@ html_to_text(const char *html, size_t len, size_t *outlen)
  */
 
 static const char *const keep_tags[] = {
-	"p", "br", "div", "span", "a", "b", "strong", "i", "em", "u", "ul",
-	"ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead",
-	"tbody", "tr", "td", "th", "pre", "code", "blockquote", "hr", NULL
-};
+    "p",  "br",	 "div",	 "span",       "a",	"b",	 "strong", "i",
+    "em", "u",	 "ul",	 "ol",	       "li",	"h1",	 "h2",	   "h3",
+    "h4", "h5",	 "h6",	 "table",      "thead", "tbody", "tr",	   "td",
+    "th", "pre", "code", "blockquote", "hr",	NULL};
 
 /* Dropped with everything inside. */
 static const char *const drop_tags[] = {
-	"script", "style", "iframe", "object", "embed", "form", "img",
-	"head", "title", "template", "svg", "math", "link", "meta", "base",
-	"input", "button", "select", "textarea", "noscript", "frameset",
-	"frame", "applet", "audio", "video", "canvas", "source", "track",
-	"picture", "map", "area", "param", "dialog", NULL
-};
+    "script",	"style",    "iframe",	"object",   "embed",   "form",
+    "img",	"head",	    "title",	"template", "svg",     "math",
+    "link",	"meta",	    "base",	"input",    "button",  "select",
+    "textarea", "noscript", "frameset", "frame",    "applet",  "audio",
+    "video",	"canvas",   "source",	"track",    "picture", "map",
+    "area",	"param",    "dialog",	NULL};
 
 /* Not kept, but a block: becomes a div. */
 static const char *const div_tags[] = {
-	"section", "article", "header", "footer", "main", "nav", "aside",
-	"center", "address", "figure", "figcaption", "dl", "dt", "dd",
-	"fieldset", "details", "summary", "caption", "tfoot", NULL
-};
+    "section",	"article", "header",  "footer",	    "main",  "nav", "aside",
+    "center",	"address", "figure",  "figcaption", "dl",    "dt",  "dd",
+    "fieldset", "details", "summary", "caption",    "tfoot", NULL};
 
 struct desc {
-	struct buf	 b;
-	int		 full;
-	int		 err;
+	struct buf b;
+	int full;
+	int err;
 };
 
 static void
@@ -659,7 +653,7 @@ d_add(struct desc *d, const char *p, size_t n, int closing)
 static void
 d_esc(struct desc *d, const char *s, size_t n)
 {
-	size_t	 i = 0, j, l;
+	size_t i = 0, j, l;
 
 	while (i < n && !d->full && !d->err) {
 		for (j = i; j < n; j += l) {
@@ -670,18 +664,28 @@ d_esc(struct desc *d, const char *s, size_t n)
 			    c == 0x7f)
 				break;
 			if ((l = utf8_len((const unsigned char *)s + j,
-			    n - j)) == 0)
+					  n - j)) == 0)
 				break;
 		}
 		d_add(d, s + i, j - i, 0);
 		if (j >= n)
 			break;
 		switch (s[j]) {
-		case '&':	d_add(d, "&amp;", 5, 0); break;
-		case '<':	d_add(d, "&lt;", 4, 0); break;
-		case '>':	d_add(d, "&gt;", 4, 0); break;
-		case '"':	d_add(d, "&quot;", 6, 0); break;
-		case '\'':	d_add(d, "&#39;", 5, 0); break;
+		case '&':
+			d_add(d, "&amp;", 5, 0);
+			break;
+		case '<':
+			d_add(d, "&lt;", 4, 0);
+			break;
+		case '>':
+			d_add(d, "&gt;", 4, 0);
+			break;
+		case '"':
+			d_add(d, "&quot;", 6, 0);
+			break;
+		case '\'':
+			d_add(d, "&#39;", 5, 0);
+			break;
 		default:
 			if ((unsigned char)s[j] >= 0x80)
 				d_add(d, repl, 3, 0);
@@ -694,10 +698,10 @@ d_esc(struct desc *d, const char *s, size_t n)
 static int
 safe_href(const char *h, size_t n)
 {
-	static const char *const schemes[] = { "http://", "https://",
-	    "mailto:", NULL };
-	const char *const	*sc;
-	size_t			 i, l;
+	static const char *const schemes[] = {"http://", "https://",
+					      "mailto:", NULL};
+	const char *const *sc;
+	size_t i, l;
 
 	for (i = 0; i < n; i++)
 		if ((unsigned char)h[i] < 0x20 || h[i] == 0x7f)
@@ -718,9 +722,9 @@ safe_href(const char *h, size_t n)
 static void
 to_desc(struct desc *d, const GumboNode *n, int depth)
 {
-	const GumboVector	*ch;
-	const char		*name, *out = NULL, *h;
-	size_t			 i, hl;
+	const GumboVector *ch;
+	const char *name, *out = NULL, *h;
+	size_t i, hl;
 
 	if (depth > WALK_MAX_DEPTH || d->err)
 		return;
@@ -738,7 +742,7 @@ to_desc(struct desc *d, const GumboNode *n, int depth)
 	case GUMBO_NODE_ELEMENT:
 		break;
 	default:
-		return;		/* comments, templates */
+		return; /* comments, templates */
 	}
 	name = tagname(n);
 	if (inlist(name, drop_tags))
@@ -758,7 +762,7 @@ to_desc(struct desc *d, const GumboNode *n, int depth)
 		}
 		d_add(d, ">", 1, 0);
 		if (d->full)
-			out = NULL;	/* could not open it: do not close */
+			out = NULL; /* could not open it: do not close */
 	} else
 		out = NULL;
 	if (out != NULL && (strcmp(out, "br") == 0 || strcmp(out, "hr") == 0))
@@ -777,9 +781,9 @@ to_desc(struct desc *d, const GumboNode *n, int depth)
 static char *
 make_title(const char *subject)
 {
-	struct buf	 b;
-	size_t		 i, n, l;
-	int		 sp = 0;
+	struct buf b;
+	size_t i, n, l;
+	int sp = 0;
 
 	buf_init(&b, MAX_TITLE_LEN);
 	if (subject == NULL)
@@ -793,8 +797,8 @@ make_title(const char *subject)
 			sp = b.len > 0;
 			continue;
 		}
-		if ((l = utf8_len((const unsigned char *)subject + i,
-		    n - i)) == 0)
+		if ((l = utf8_len((const unsigned char *)subject + i, n - i)) ==
+		    0)
 			l = 1;
 		if (b.len + (sp ? 1 : 0) + (l == 1 && c >= 0x80 ? 3 : l) >
 		    MAX_TITLE_LEN)
@@ -824,7 +828,7 @@ nomem:
 static void
 tidy_title(char *t)
 {
-	size_t	 n = strlen(t), i = 0;
+	size_t n = strlen(t), i = 0;
 
 	if (t[0] == '[') {
 		for (i = 1; t[i] >= '0' && t[i] <= '9'; i++)
@@ -834,7 +838,9 @@ tidy_title(char *t)
 		for (i = 0; t[i] >= '0' && t[i] <= '9'; i++)
 			;
 		i = (i > 0 && i < 4 && (t[i] == '.' || t[i] == ')') &&
-		    t[i + 1] == ' ') ? i + 2 : 0;
+		     t[i + 1] == ' ')
+			? i + 2
+			: 0;
 	}
 	if (i > 0 && i < n) {
 		memmove(t, t + i, n - i + 1);
@@ -862,32 +868,32 @@ tidy_title(char *t)
  * of the body, with a budget on node visits.
  */
 
-#define MAX_UNITS	20000		/* units of one body */
-#define FLAT_MAX_VISITS	(4u * 1024 * 1024)	/* node visits to classify */
-#define UNIT_PLAIN_MAX	4096		/* plain text kept to classify a unit */
-#define LEAD_MAX_LEN	300		/* longest title a lead may give */
-#define LINK_MIN_LEN	10		/* shortest linked title */
-#define LINK_MIN_WORDS	2		/* fewest words in a linked title */
-#define BOLD_MIN_LEN	4		/* shortest bold lead */
-#define BOLD_MIN_WORDS	3		/* fewest words in a bold lead */
-#define BOILER_MAX_LEN	800		/* longer units are content */
-#define LABEL_MAX_LEN	60		/* a sponsor label on its own */
-#define NAV_MIN_LINKS	3		/* links of a navigation bar */
-#define NAV_LINK_MAX	40		/* longest link text in such a bar */
-#define NAV_SLACK	8		/* letters outside its links */
-#define DATA_CELL_MAX	120		/* a longer cell: layout table */
-#define DATA_MIN_ROWS	2
-#define DATA_MIN_COLS	2
-#define HEAD_MAX_LEVEL	4		/* h1..h4 may start articles */
-#define SECTION_FACTOR	2		/* this many more deeper starts win */
-#define MIN_REPEAT	2		/* a structure must repeat this often */
-#define MAX_LINES	(256u * 1024)	/* lines of a plain-text digest */
-#define SEP_MIN_RUN	5		/* "=====" */
-#define NUM_MAX_DIGITS	3		/* "123." */
-#define NUM_MAX_INDENT	3		/* spaces before an item number */
-#define NUM_LONG_LINE	60		/* an item line that carries its text */
-#define URL_SCAN	300		/* bytes after "read more" for a URL */
-#define UNIT_INIT	64		/* first allocation of units */
+#define MAX_UNITS 20000			   /* units of one body */
+#define FLAT_MAX_VISITS (4u * 1024 * 1024) /* node visits to classify */
+#define UNIT_PLAIN_MAX 4096 /* plain text kept to classify a unit */
+#define LEAD_MAX_LEN 300    /* longest title a lead may give */
+#define LINK_MIN_LEN 10	    /* shortest linked title */
+#define LINK_MIN_WORDS 2    /* fewest words in a linked title */
+#define BOLD_MIN_LEN 4	    /* shortest bold lead */
+#define BOLD_MIN_WORDS 3    /* fewest words in a bold lead */
+#define BOILER_MAX_LEN 800  /* longer units are content */
+#define LABEL_MAX_LEN 60    /* a sponsor label on its own */
+#define NAV_MIN_LINKS 3	    /* links of a navigation bar */
+#define NAV_LINK_MAX 40	    /* longest link text in such a bar */
+#define NAV_SLACK 8	    /* letters outside its links */
+#define DATA_CELL_MAX 120   /* a longer cell: layout table */
+#define DATA_MIN_ROWS 2
+#define DATA_MIN_COLS 2
+#define HEAD_MAX_LEVEL 4	/* h1..h4 may start articles */
+#define SECTION_FACTOR 2	/* this many more deeper starts win */
+#define MIN_REPEAT 2		/* a structure must repeat this often */
+#define MAX_LINES (256u * 1024) /* lines of a plain-text digest */
+#define SEP_MIN_RUN 5		/* "=====" */
+#define NUM_MAX_DIGITS 3	/* "123." */
+#define NUM_MAX_INDENT 3	/* spaces before an item number */
+#define NUM_LONG_LINE 60	/* an item line that carries its text */
+#define URL_SCAN 300		/* bytes after "read more" for a URL */
+#define UNIT_INIT 64		/* first allocation of units */
 
 enum { A_REST = -1, A_DROP = -2 };
 enum ukind { U_TEXT, U_HR, U_SKIP, U_FOOTER, U_SPONSOR };
@@ -895,116 +901,173 @@ enum lead { L_NONE, L_HEAD, L_LINK, L_BOLD };
 enum mode { M_NONE, M_HEAD, M_LINK, M_BOLD, M_HR };
 
 struct unit {
-	const GumboNode	*node;		/* a block; NULL for an inline run */
-	const GumboNode	*par;		/* the run: par's children */
-	size_t		 first, n;	/* first .. first + n - 1 */
-	enum ukind	 kind;
-	enum lead	 lead;
-	int		 level;		/* h1..h6, else 0 */
-	int		 label;		/* "Summary", "Indicators": no title */
-	int		 shortlabel;	/* a sponsor label on its own */
-	int		 body;		/* a heading followed by content */
-	size_t		 off, len;	/* its text in the document text */
-	char		*title;		/* the lead's text, or NULL */
-	char		*url;		/* the title link, or NULL */
-	char		*plain;		/* boilerplate naming a TLP, no links */
-	int		 art;		/* article, A_REST or A_DROP */
+	const GumboNode *node; /* a block; NULL for an inline run */
+	const GumboNode *par;  /* the run: par's children */
+	size_t first, n;       /* first .. first + n - 1 */
+	enum ukind kind;
+	enum lead lead;
+	int level;	 /* h1..h6, else 0 */
+	int label;	 /* "Summary", "Indicators": no title */
+	int shortlabel;	 /* a sponsor label on its own */
+	int body;	 /* a heading followed by content */
+	size_t off, len; /* its text in the document text */
+	char *title;	 /* the lead's text, or NULL */
+	char *url;	 /* the title link, or NULL */
+	char *plain;	 /* boilerplate naming a TLP, no links */
+	int art;	 /* article, A_REST or A_DROP */
 };
 
 struct flat {
-	struct unit	*u;
-	size_t		 n, cap;
-	size_t		 visits;
-	int		 over;		/* too big to split */
-	int		 err;
+	struct unit *u;
+	size_t n, cap;
+	size_t visits;
+	int over; /* too big to split */
+	int err;
 };
 
 /* Blocks for flattening, beyond those of the text walker. */
-static const char *const flat_blocks[] = {
-	"html", "body", "tbody", "thead", "tfoot", "colgroup", NULL
-};
+static const char *const flat_blocks[] = {"html",  "body",     "tbody", "thead",
+					  "tfoot", "colgroup", NULL};
 
 /* Always one unit. */
-static const char *const leaf_tags[] = {
-	"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", NULL
-};
+static const char *const leaf_tags[] = {"p",  "h1", "h2",  "h3", "h4",
+					"h5", "h6", "pre", "hr", NULL};
 
 /* Inline wrappers looked through for a lead. */
-static const char *const wrap_tags[] = {
-	"span", "font", "em", "i", "u", "small", "big", "sup", "sub", "mark",
-	"ins", "tt", "label", NULL
-};
+static const char *const wrap_tags[] = {"span",	 "font", "em",	  "i",	 "u",
+					"small", "big",	 "sup",	  "sub", "mark",
+					"ins",	 "tt",	 "label", NULL};
 
 /* Inside a table, any of these makes it layout, not data. */
 static const char *const layout_marks[] = {
-	"table", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-	"li", "blockquote", "pre", "hr", "br", "dl", "section", "article",
-	"center", NULL
-};
+    "table", "p",  "div", "h1",	     "h2",	"h3",	      "h4",
+    "h5",    "h6", "ul",  "ol",	     "li",	"blockquote", "pre",
+    "hr",    "br", "dl",  "section", "article", "center",     NULL};
 
 /* Units in these become a <div> in a description. */
-static const char *const cell_tags[] = {
-	"li", "td", "th", "tr", "dd", "dt", "caption", NULL
-};
+static const char *const cell_tags[] = {"li", "td", "th",      "tr",
+					"dd", "dt", "caption", NULL};
 
 /* Boilerplate: a unit saying this ends the article it is in. */
-static const char *const footer_kw[] = {
-	"unsubscribe", "view in browser", "view in your browser",
-	"view this email", "view it in your browser", "view online",
-	"view the online version", "view as a web page", "web version",
-	"trouble viewing", "you received this", "you are receiving",
-	"you're receiving", "you\xe2\x80\x99re receiving",
-	"receiving this email", "this email was sent", "this message was sent",
-	"manage your preferences", "manage preferences",
-	"update your preferences", "email preferences",
-	"subscription preferences", "privacy policy", "privacy notice",
-	"all rights reserved", "forward to a friend", "follow us",
-	"add us to your address book", "no longer wish", NULL
-};
+static const char *const footer_kw[] = {"unsubscribe",
+					"view in browser",
+					"view in your browser",
+					"view this email",
+					"view it in your browser",
+					"view online",
+					"view the online version",
+					"view as a web page",
+					"web version",
+					"trouble viewing",
+					"you received this",
+					"you are receiving",
+					"you're receiving",
+					"you\xe2\x80\x99re receiving",
+					"receiving this email",
+					"this email was sent",
+					"this message was sent",
+					"manage your preferences",
+					"manage preferences",
+					"update your preferences",
+					"email preferences",
+					"subscription preferences",
+					"privacy policy",
+					"privacy notice",
+					"all rights reserved",
+					"forward to a friend",
+					"follow us",
+					"add us to your address book",
+					"no longer wish",
+					NULL};
 
 /* Sponsor blocks: the unit's text starts with one of these. */
-static const char *const sponsor_kw[] = {
-	"sponsored", "sponsor:", "sponsor ", "our sponsor", "advertisement",
-	"advertising", "partner content", "paid content", "promoted",
-	"presented by", "brought to you by", "ad:", NULL
-};
+static const char *const sponsor_kw[] = {"sponsored",
+					 "sponsor:",
+					 "sponsor ",
+					 "our sponsor",
+					 "advertisement",
+					 "advertising",
+					 "partner content",
+					 "paid content",
+					 "promoted",
+					 "presented by",
+					 "brought to you by",
+					 "ad:",
+					 NULL};
 
 /* Link texts that point at the story rather than name it. */
 static const char *const readmore_kw[] = {
-	"read more", "full story", "continue reading", "read the full",
-	"full article", "full report", "read the article", "read the report",
-	"read the advisory", "read on", "learn more", NULL
-};
+    "read more",	 "full story",	"continue reading", "read the full",
+    "full article",	 "full report", "read the article", "read the report",
+    "read the advisory", "read on",	"learn more",	    NULL};
 
 /* Leads that label part of a story, never a story. */
-static const char *const label_kw[] = {
-	"summary", "overview", "description", "details", "technical details",
-	"impact", "indicators", "indicators of compromise", "iocs", "ioc",
-	"recommendation", "recommendations", "mitigation", "mitigations",
-	"remediation", "solution", "workaround", "workarounds", "reference",
-	"references", "affected products", "affected versions",
-	"affected systems", "background", "note", "notes", "analysis",
-	"why it matters", "what to do", "what you should do", "bottom line",
-	"our take", "takeaway", "key takeaways", "tl;dr", "cve", "cvss",
-	"severity", "status", "source", "sources", "contact", "threat level",
-	"risk", "action required", "timeline", "detection", "attribution",
-	"mitre att&ck", "in this issue", "table of contents", "contents",
-	NULL
-};
+static const char *const label_kw[] = {"summary",
+				       "overview",
+				       "description",
+				       "details",
+				       "technical details",
+				       "impact",
+				       "indicators",
+				       "indicators of compromise",
+				       "iocs",
+				       "ioc",
+				       "recommendation",
+				       "recommendations",
+				       "mitigation",
+				       "mitigations",
+				       "remediation",
+				       "solution",
+				       "workaround",
+				       "workarounds",
+				       "reference",
+				       "references",
+				       "affected products",
+				       "affected versions",
+				       "affected systems",
+				       "background",
+				       "note",
+				       "notes",
+				       "analysis",
+				       "why it matters",
+				       "what to do",
+				       "what you should do",
+				       "bottom line",
+				       "our take",
+				       "takeaway",
+				       "key takeaways",
+				       "tl;dr",
+				       "cve",
+				       "cvss",
+				       "severity",
+				       "status",
+				       "source",
+				       "sources",
+				       "contact",
+				       "threat level",
+				       "risk",
+				       "action required",
+				       "timeline",
+				       "detection",
+				       "attribution",
+				       "mitre att&ck",
+				       "in this issue",
+				       "table of contents",
+				       "contents",
+				       NULL};
 
-static const char *const tlp_kw[] = { "tlp:", "tlp ", NULL };
+static const char *const tlp_kw[] = {"tlp:", "tlp ", NULL};
 
 /* Hosts whose links are social buttons. */
 static const char *const social_kw[] = {
-	"twitter.com", "//x.com", "facebook.com", "linkedin.com",
-	"youtube.com", "instagram.com", "mastodon", "t.me/", "bsky.app", NULL
-};
+    "twitter.com",   "//x.com",	 "facebook.com", "linkedin.com", "youtube.com",
+    "instagram.com", "mastodon", "t.me/",	 "bsky.app",	 NULL};
 
 /* Case-insensitive (ASCII) search of needle in s/n. */
 static int
 ci_has(const char *s, size_t n, const char *needle)
 {
-	size_t	 l = strlen(needle), i, j;
+	size_t l = strlen(needle), i, j;
 
 	for (i = 0; i + l <= n; i++) {
 		for (j = 0; j < l; j++)
@@ -1029,10 +1092,10 @@ ci_any(const char *s, size_t n, const char *const *l)
 static int
 ci_prefix(const char *s, size_t n, const char *const *l)
 {
-	size_t	 k, j;
+	size_t k, j;
 
 	while (n > 0 && (isspace_((unsigned char)*s) || *s == '[' ||
-	    *s == '(' || *s == '*' || *s == '|'))
+			 *s == '(' || *s == '*' || *s == '|'))
 		s++, n--;
 	for (; *l != NULL; l++) {
 		k = strlen(*l);
@@ -1051,10 +1114,10 @@ ci_prefix(const char *s, size_t n, const char *const *l)
 static int
 ci_is(const char *s, size_t n, const char *const *l)
 {
-	size_t	 j;
+	size_t j;
 
-	while (n > 0 && (isspace_((unsigned char)s[n - 1]) ||
-	    s[n - 1] == ':' || s[n - 1] == '.' || s[n - 1] == '-'))
+	while (n > 0 && (isspace_((unsigned char)s[n - 1]) || s[n - 1] == ':' ||
+			 s[n - 1] == '.' || s[n - 1] == '-'))
 		n--;
 	for (; *l != NULL; l++) {
 		if (strlen(*l) != n)
@@ -1087,7 +1150,7 @@ is_el(const GumboNode *n, const char *name)
 static int
 heading_level(const GumboNode *n)
 {
-	const char	*s;
+	const char *s;
 
 	if (n == NULL || n->type != GUMBO_NODE_ELEMENT)
 		return 0;
@@ -1101,7 +1164,7 @@ static int
 is_blocktag(const char *name)
 {
 	return inlist(name, para_tags) || inlist(name, block_tags) ||
-	    inlist(name, flat_blocks);
+	       inlist(name, flat_blocks);
 }
 
 static int
@@ -1118,9 +1181,9 @@ budget(struct flat *f, int depth)
 static int
 has_block(struct flat *f, const GumboNode *n, int depth)
 {
-	const GumboVector	*ch;
-	const char		*name;
-	size_t			 i;
+	const GumboVector *ch;
+	const char *name;
+	size_t i;
 
 	if (n->type != GUMBO_NODE_ELEMENT || budget(f, depth) == -1)
 		return 0;
@@ -1140,9 +1203,9 @@ has_block(struct flat *f, const GumboNode *n, int depth)
 static size_t
 text_bytes(struct flat *f, const GumboNode *n, size_t lim, int depth)
 {
-	const GumboVector	*ch;
-	const char		*s;
-	size_t			 i, c = 0;
+	const GumboVector *ch;
+	const char *s;
+	size_t i, c = 0;
 
 	if (budget(f, depth) == -1)
 		return 0;
@@ -1161,17 +1224,17 @@ text_bytes(struct flat *f, const GumboNode *n, size_t lim, int depth)
 }
 
 struct tscan {
-	size_t	 rows, cols, maxcols;
-	int	 layout;
+	size_t rows, cols, maxcols;
+	int layout;
 };
 
 static void
 table_scan(struct flat *f, const GumboNode *n, struct tscan *s, int depth)
 {
-	const GumboVector	*ch = &n->v.element.children;
-	const GumboNode		*c;
-	const char		*name;
-	size_t			 i;
+	const GumboVector *ch = &n->v.element.children;
+	const GumboNode *c;
+	const char *name;
+	size_t i;
 
 	for (i = 0; i < ch->length && !s->layout; i++) {
 		c = ch->data[i];
@@ -1210,20 +1273,20 @@ table_scan(struct flat *f, const GumboNode *n, struct tscan *s, int depth)
 static int
 data_table(struct flat *f, const GumboNode *t, int depth)
 {
-	struct tscan	 s;
+	struct tscan s;
 
 	memset(&s, 0, sizeof(s));
 	table_scan(f, t, &s, depth + 1);
 	return !s.layout && s.rows >= DATA_MIN_ROWS &&
-	    s.maxcols >= DATA_MIN_COLS;
+	       s.maxcols >= DATA_MIN_COLS;
 }
 
 static void
 add_unit(struct flat *f, const GumboNode *node, const GumboNode *par,
-    size_t first, size_t n)
+	 size_t first, size_t n)
 {
-	struct unit	*nu;
-	size_t		 cap;
+	struct unit *nu;
+	size_t cap;
 
 	if (f->n >= MAX_UNITS) {
 		f->over = 1;
@@ -1253,16 +1316,16 @@ add_unit(struct flat *f, const GumboNode *node, const GumboNode *par,
 static void
 flatten(struct flat *f, const GumboNode *n, int depth)
 {
-	const GumboVector	*ch = &n->v.element.children;
-	const GumboNode		*c;
-	const char		*name = tagname(n);
-	size_t			 i, run = 0;
-	int			 inrun = 0, blocks = 0;
+	const GumboVector *ch = &n->v.element.children;
+	const GumboNode *c;
+	const char *name = tagname(n);
+	size_t i, run = 0;
+	int inrun = 0, blocks = 0;
 
 	if (f->over || f->err || budget(f, depth) == -1)
 		return;
-	if (!inlist(name, leaf_tags) && !(strcmp(name, "table") == 0 &&
-	    data_table(f, n, depth)))
+	if (!inlist(name, leaf_tags) &&
+	    !(strcmp(name, "table") == 0 && data_table(f, n, depth)))
 		for (i = 0; i < ch->length && !blocks; i++)
 			blocks = has_block(f, ch->data[i], depth + 1);
 	if (!blocks) {
@@ -1273,7 +1336,7 @@ flatten(struct flat *f, const GumboNode *n, int depth)
 		c = ch->data[i];
 		if (c->type == GUMBO_NODE_ELEMENT &&
 		    (inlist(tagname(c), skip_tags) ||
-		    has_block(f, c, depth + 1))) {
+		     has_block(f, c, depth + 1))) {
 			if (inrun)
 				add_unit(f, NULL, n, run, i - run);
 			inrun = 0;
@@ -1293,8 +1356,8 @@ flatten(struct flat *f, const GumboNode *n, int depth)
 static void
 unit_to_text(struct text *t, const struct unit *u)
 {
-	const GumboVector	*ch;
-	size_t			 i;
+	const GumboVector *ch;
+	size_t i;
 
 	if (u->node != NULL) {
 		to_text(t, u->node, 0);
@@ -1312,9 +1375,9 @@ unit_to_text(struct text *t, const struct unit *u)
 static char *
 plain_of(const GumboNode *n, const struct unit *u, size_t max)
 {
-	struct text	 t;
-	char		*s;
-	size_t		 a = 0, l;
+	struct text t;
+	char *s;
+	size_t a = 0, l;
 
 	memset(&t, 0, sizeof(t));
 	buf_init(&t.b, max);
@@ -1346,7 +1409,7 @@ blank_text(const char *s)
 		if (isspace_((unsigned char)*s))
 			s++;
 		else if ((unsigned char)s[0] == 0xc2 &&
-		    (unsigned char)s[1] == 0xa0)
+			 (unsigned char)s[1] == 0xa0)
 			s += 2;
 		else
 			return 0;
@@ -1360,12 +1423,11 @@ blank_text(const char *s)
  * is not a link is returned itself.
  */
 static const GumboNode *
-first_sig(const GumboVector *ch, size_t from, size_t to, int *bold,
-    int depth)
+first_sig(const GumboVector *ch, size_t from, size_t to, int *bold, int depth)
 {
-	const GumboNode	*c, *r;
-	const char	*name;
-	size_t		 i;
+	const GumboNode *c, *r;
+	const char *name;
+	size_t i;
 
 	if (depth > WALK_MAX_DEPTH)
 		return NULL;
@@ -1383,9 +1445,9 @@ first_sig(const GumboVector *ch, size_t from, size_t to, int *bold,
 		    strcmp(name, "br") == 0 || strcmp(name, "wbr") == 0)
 			continue;
 		r = first_sig(&c->v.element.children, 0,
-		    c->v.element.children.length, bold, depth + 1);
+			      c->v.element.children.length, bold, depth + 1);
 		if (r == NULL)
-			continue;	/* nothing visible: an image link */
+			continue; /* nothing visible: an image link */
 		if (strcmp(name, "a") == 0)
 			return c;
 		if (strcmp(name, "b") == 0 || strcmp(name, "strong") == 0) {
@@ -1406,7 +1468,7 @@ first_sig(const GumboVector *ch, size_t from, size_t to, int *bold,
 static const char *
 web_href(const GumboNode *a, size_t *len)
 {
-	const char	*h;
+	const char *h;
 
 	if ((h = href_of(a, len)) == NULL || !safe_href(h, *len) ||
 	    lc((unsigned char)h[0]) != 'h')
@@ -1417,7 +1479,7 @@ web_href(const GumboNode *a, size_t *len)
 static char *
 dup_n(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	if ((p = malloc(n + 1)) == NULL)
 		return NULL;
@@ -1433,14 +1495,13 @@ dup_n(const char *s, size_t n)
 static const GumboNode *
 find_link(const GumboNode *n, int rm, int *err, int depth)
 {
-	const GumboVector	*ch;
-	const GumboNode		*r;
-	char			*s;
-	size_t			 i, hl;
-	int			 ok;
+	const GumboVector *ch;
+	const GumboNode *r;
+	char *s;
+	size_t i, hl;
+	int ok;
 
-	if (depth > WALK_MAX_DEPTH || n->type != GUMBO_NODE_ELEMENT ||
-	    *err)
+	if (depth > WALK_MAX_DEPTH || n->type != GUMBO_NODE_ELEMENT || *err)
 		return NULL;
 	if (strcmp(tagname(n), "a") == 0 && web_href(n, &hl) != NULL) {
 		if (!rm)
@@ -1449,8 +1510,8 @@ find_link(const GumboNode *n, int rm, int *err, int depth)
 			*err = 1;
 			return NULL;
 		}
-		ok = strlen(s) < LEAD_MAX_LEN && ci_any(s, strlen(s),
-		    readmore_kw);
+		ok = strlen(s) < LEAD_MAX_LEN &&
+		     ci_any(s, strlen(s), readmore_kw);
 		free(s);
 		return ok ? n : NULL;
 	}
@@ -1464,8 +1525,8 @@ find_link(const GumboNode *n, int rm, int *err, int depth)
 static char *
 href_dup(const GumboNode *a)
 {
-	const char	*h;
-	size_t		 hl;
+	const char *h;
+	size_t hl;
 
 	h = web_href(a, &hl);
 	return h != NULL ? dup_n(h, hl) : NULL;
@@ -1475,17 +1536,18 @@ href_dup(const GumboNode *a)
 static void
 trim_lead(char *s)
 {
-	size_t	 l = strlen(s);
+	size_t l = strlen(s);
 
 	for (;;) {
-		while (l > 0 && (isspace_((unsigned char)s[l - 1]) ||
-		    s[l - 1] == ':' || s[l - 1] == '-' || s[l - 1] == '|'))
+		while (l > 0 &&
+		       (isspace_((unsigned char)s[l - 1]) || s[l - 1] == ':' ||
+			s[l - 1] == '-' || s[l - 1] == '|'))
 			l--;
 		if (l >= 3 && (unsigned char)s[l - 3] == 0xe2 &&
 		    (unsigned char)s[l - 2] == 0x80 &&
 		    ((unsigned char)s[l - 1] == 0x93 ||
-		    (unsigned char)s[l - 1] == 0x94))
-			l -= 3;		/* en or em dash */
+		     (unsigned char)s[l - 1] == 0x94))
+			l -= 3; /* en or em dash */
 		else
 			break;
 	}
@@ -1499,15 +1561,15 @@ lead_ends(const char *p)
 	while (*p == ' ' || *p == '\t')
 		p++;
 	return *p == '\0' || *p == '\n' || *p == ':' || *p == '-' ||
-	    *p == '|' || strncmp(p, "\xe2\x80\x93", 3) == 0 ||
-	    strncmp(p, "\xe2\x80\x94", 3) == 0;
+	       *p == '|' || strncmp(p, "\xe2\x80\x93", 3) == 0 ||
+	       strncmp(p, "\xe2\x80\x94", 3) == 0;
 }
 
 static size_t
 words(const char *s)
 {
-	size_t	 w = 0;
-	int	 in = 0;
+	size_t w = 0;
+	int in = 0;
 
 	for (; *s != '\0'; s++) {
 		if (isspace_((unsigned char)*s))
@@ -1521,13 +1583,13 @@ words(const char *s)
 }
 
 struct lscan {
-	size_t	 links, social, longlinks, other;
+	size_t links, social, longlinks, other;
 };
 
 static size_t
 alnum_in(const char *s)
 {
-	size_t	 c = 0;
+	size_t c = 0;
 
 	for (; *s != '\0'; s++)
 		if ((*s >= '0' && *s <= '9') || isalpha_((unsigned char)*s))
@@ -1538,11 +1600,11 @@ alnum_in(const char *s)
 /* Count links and the letters outside them. */
 static void
 link_scan(struct flat *f, const GumboNode *n, struct lscan *s, size_t *in,
-    int depth)
+	  int depth)
 {
-	const GumboVector	*ch;
-	const char		*h;
-	size_t			 i, hl, own = 0;
+	const GumboVector *ch;
+	const char *h;
+	size_t i, hl, own = 0;
 
 	if (budget(f, depth) == -1)
 		return;
@@ -1559,7 +1621,7 @@ link_scan(struct flat *f, const GumboNode *n, struct lscan *s, size_t *in,
 	if (in == NULL && strcmp(tagname(n), "a") == 0) {
 		s->links++;
 		if ((h = href_of(n, &hl)) != NULL) {
-			char	*hd = dup_n(h, hl);
+			char *hd = dup_n(h, hl);
 
 			if (hd != NULL && ci_any(hd, hl, social_kw))
 				s->social++;
@@ -1578,9 +1640,9 @@ link_scan(struct flat *f, const GumboNode *n, struct lscan *s, size_t *in,
 static int
 unit_nav(struct flat *f, const struct unit *u)
 {
-	const GumboVector	*ch;
-	struct lscan		 s;
-	size_t			 i;
+	const GumboVector *ch;
+	struct lscan s;
+	size_t i;
 
 	memset(&s, 0, sizeof(s));
 	if (u->node != NULL)
@@ -1593,7 +1655,7 @@ unit_nav(struct flat *f, const struct unit *u)
 	if (s.links == 0 || s.other > NAV_SLACK)
 		return 0;
 	return (s.links >= NAV_MIN_LINKS && s.longlinks == 0) ||
-	    s.social == s.links;
+	       s.social == s.links;
 }
 
 /* The <li> a unit is or is directly in, or NULL. */
@@ -1611,8 +1673,8 @@ li_of(const struct unit *u)
 static int
 unit_within(const struct unit *u, const GumboNode *e)
 {
-	const GumboNode	*n = u->node != NULL ? u->node : u->par;
-	int		 depth;
+	const GumboNode *n = u->node != NULL ? u->node : u->par;
+	int depth;
 
 	for (depth = 0; n != NULL && depth <= WALK_MAX_DEPTH; depth++) {
 		if (n == e)
@@ -1626,15 +1688,15 @@ unit_within(const struct unit *u, const GumboNode *e)
 static int
 classify(struct flat *f, struct unit *u, int empty)
 {
-	const GumboVector	*ch;
-	const GumboNode		*lead, *a;
-	char			*p = NULL, *t = NULL;
-	size_t			 pl, tl, from, to;
-	int			 bold = 0, err = 0, rc = -1;
+	const GumboVector *ch;
+	const GumboNode *lead, *a;
+	char *p = NULL, *t = NULL;
+	size_t pl, tl, from, to;
+	int bold = 0, err = 0, rc = -1;
 
 	if (empty) {
-		u->kind = u->node != NULL && is_el(u->node, "hr") ? U_HR :
-		    U_SKIP;
+		u->kind =
+		    u->node != NULL && is_el(u->node, "hr") ? U_HR : U_SKIP;
 		return 0;
 	}
 	if ((p = plain_of(NULL, u, UNIT_PLAIN_MAX)) == NULL)
@@ -1664,8 +1726,7 @@ classify(struct flat *f, struct unit *u, int empty)
 	u->kind = U_TEXT;
 	if (u->level > 0) {
 		u->lead = L_HEAD;
-		u->label = ci_is(p, pl, label_kw) || ci_prefix(p, pl,
-		    tlp_kw);
+		u->label = ci_is(p, pl, label_kw) || ci_prefix(p, pl, tlp_kw);
 		if (pl > 0 && pl <= LEAD_MAX_LEN) {
 			u->title = p;
 			p = NULL;
@@ -1696,8 +1757,7 @@ classify(struct flat *f, struct unit *u, int empty)
 	tl = strlen(t);
 	rc = 0;
 	if (tl == 0 || tl > LEAD_MAX_LEN || strncmp(p, t, tl) != 0 ||
-	    ci_is(t, tl, label_kw) || ci_prefix(t, tl,
-	    tlp_kw))
+	    ci_is(t, tl, label_kw) || ci_prefix(t, tl, tlp_kw))
 		goto out;
 	if (is_el(lead, "a")) {
 		if (web_href(lead, &pl) == NULL || tl < LINK_MIN_LEN ||
@@ -1712,9 +1772,8 @@ classify(struct flat *f, struct unit *u, int empty)
 	} else if (is_el(lead, "b") || is_el(lead, "strong")) {
 		/* A lead when its text stands apart from what follows. */
 		if (tl < BOLD_MIN_LEN || words(t) < BOLD_MIN_WORDS ||
-		    !(lead_ends(p + tl) ||
-		    t[tl - 1] == '.' || t[tl - 1] == ':' || t[tl - 1] == '!' ||
-		    t[tl - 1] == '?'))
+		    !(lead_ends(p + tl) || t[tl - 1] == '.' ||
+		      t[tl - 1] == ':' || t[tl - 1] == '!' || t[tl - 1] == '?'))
 			goto out;
 		u->lead = L_BOLD;
 	} else
@@ -1732,8 +1791,8 @@ out:
 static void
 unit_to_desc(struct desc *d, const struct unit *u)
 {
-	const GumboVector	*ch;
-	size_t			 i, from, to;
+	const GumboVector *ch;
+	size_t i, from, to;
 
 	if (u->node != NULL && !inlist(tagname(u->node), cell_tags)) {
 		to_desc(d, u->node, 0);
@@ -1762,7 +1821,7 @@ starts(enum mode m, int lvl, const struct unit *u, int after_hr)
 	switch (m) {
 	case M_HEAD:
 		return u->level == lvl && !u->label && u->body &&
-		    u->title != NULL;
+		       u->title != NULL;
 	case M_LINK:
 		return u->lead == L_LINK;
 	case M_BOLD:
@@ -1788,12 +1847,12 @@ ends(enum mode m, int lvl, const struct unit *u)
 static enum mode
 choose(struct flat *f, int *lvl)
 {
-	size_t	 h[HEAD_MAX_LEVEL + 1], nlink = 0, nbold = 0, nseg = 0, i, j;
-	int	 l, L = 0, seg = 0, inlabel = 0;
+	size_t h[HEAD_MAX_LEVEL + 1], nlink = 0, nbold = 0, nseg = 0, i, j;
+	int l, L = 0, seg = 0, inlabel = 0;
 
 	memset(h, 0, sizeof(h));
 	for (i = 0; i < f->n; i++) {
-		struct unit	*u = &f->u[i];
+		struct unit *u = &f->u[i];
 
 		/* Under "Recommendations", leads are parts of one story. */
 		if (u->level > 0)
@@ -1827,8 +1886,7 @@ choose(struct flat *f, int *lvl)
 			if (f->u[j].kind != U_TEXT)
 				break;
 			if (f->u[j].kind == U_TEXT) {
-				u->body = f->u[j].level == 0 ||
-				    f->u[j].label;
+				u->body = f->u[j].level == 0 || f->u[j].label;
 				break;
 			}
 		}
@@ -1840,8 +1898,7 @@ choose(struct flat *f, int *lvl)
 			L = l;
 			break;
 		}
-	if (L > 0 && L < HEAD_MAX_LEVEL &&
-	    h[L + 1] >= SECTION_FACTOR * h[L])
+	if (L > 0 && L < HEAD_MAX_LEVEL && h[L + 1] >= SECTION_FACTOR * h[L])
 		L++;
 	*lvl = L;
 	if (L > 0)
@@ -1859,10 +1916,10 @@ choose(struct flat *f, int *lvl)
 static size_t
 assign(struct flat *f, enum mode m, int lvl, size_t *first)
 {
-	const GumboNode	*li = NULL;
-	struct unit	*u;
-	size_t		 i, nart = 0;
-	int		 cur = A_REST, after_hr = 0, snext = 0;
+	const GumboNode *li = NULL;
+	struct unit *u;
+	size_t i, nart = 0;
+	int cur = A_REST, after_hr = 0, snext = 0;
 
 	for (i = 0; i < f->n; i++) {
 		u = &f->u[i];
@@ -1921,17 +1978,17 @@ assign(struct flat *f, enum mode m, int lvl, size_t *first)
 
 /* Text of the units of art (or of rest when art is A_REST). */
 static char *
-join_text(const struct flat *f, const struct text *T, int art,
-    size_t from, size_t *outlen)
+join_text(const struct flat *f, const struct text *T, int art, size_t from,
+	  size_t *outlen)
 {
-	struct buf	 b;
-	size_t		 i;
+	struct buf b;
+	size_t i;
 
 	buf_init(&b, MAX_TEXT_SIZE);
 	if (buf_add(&b, "", 0) == -1)
 		return NULL;
 	for (i = from; i < f->n; i++) {
-		const struct unit	*u = &f->u[i];
+		const struct unit *u = &f->u[i];
 
 		if (u->art != art) {
 			if (art >= 0 && u->art >= 0)
@@ -1948,7 +2005,7 @@ join_text(const struct flat *f, const struct text *T, int art,
 			continue;
 		if ((b.len > 0 && buf_add(&b, "\n\n", 2) == -1) ||
 		    buf_add(&b, T->b.p + u->off, u->len) == -1)
-			break;	/* full: keep what fits */
+			break; /* full: keep what fits */
 	}
 	*outlen = b.len;
 	return buf_steal(&b);
@@ -1958,11 +2015,11 @@ join_text(const struct flat *f, const struct text *T, int art,
 static int
 readmore_url(const struct flat *f, int art, size_t from, char **url)
 {
-	const GumboVector	*ch;
-	const GumboNode		*a = NULL;
-	const struct unit	*u;
-	size_t			 i, k;
-	int			 err = 0;
+	const GumboVector *ch;
+	const GumboNode *a = NULL;
+	const struct unit *u;
+	size_t i, k;
+	int err = 0;
 
 	*url = NULL;
 	for (i = from; i < f->n && a == NULL && !err; i++) {
@@ -1976,8 +2033,8 @@ readmore_url(const struct flat *f, int art, size_t from, char **url)
 			a = find_link(u->node, 1, &err, 0);
 		else {
 			ch = kids(u->par);
-			for (k = u->first; k < u->first + u->n && a == NULL &&
-			    !err; k++)
+			for (k = u->first;
+			     k < u->first + u->n && a == NULL && !err; k++)
 				a = find_link(ch->data[k], 1, &err, 0);
 		}
 	}
@@ -1992,7 +2049,7 @@ readmore_url(const struct flat *f, int art, size_t from, char **url)
 static char *
 first_line(const char *s, size_t n)
 {
-	size_t	 l;
+	size_t l;
 
 	for (l = 0; l < n && s[l] != '\n'; l++)
 		;
@@ -2002,7 +2059,7 @@ first_line(const char *s, size_t n)
 static void
 flat_free(struct flat *f)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		free(f->u[i].title);
@@ -2020,14 +2077,14 @@ flat_free(struct flat *f)
 static enum status
 split_html(const GumboOutput *g, struct article_list *out)
 {
-	struct flat	 f;
-	struct text	 T;
-	struct desc	 d;
-	enum mode	 m;
-	size_t		 i, nart, off0, *first = NULL;
-	char		*s;
-	int		 lvl = 0, k;
-	enum status	 st = ST_NOMEM;
+	struct flat f;
+	struct text T;
+	struct desc d;
+	enum mode m;
+	size_t i, nart, off0, *first = NULL;
+	char *s;
+	int lvl = 0, k;
+	enum status st = ST_NOMEM;
 
 	memset(&f, 0, sizeof(f));
 	memset(&T, 0, sizeof(T));
@@ -2047,7 +2104,7 @@ split_html(const GumboOutput *g, struct article_list *out)
 	if (buf_add(&T.b, "", 0) == -1)
 		goto out;
 	for (i = 0; i < f.n; i++) {
-		struct unit	*u = &f.u[i];
+		struct unit *u = &f.u[i];
 
 		T.nl = T.b.len > 0 ? 2 : 0;
 		T.sp = 0;
@@ -2056,12 +2113,12 @@ split_html(const GumboOutput *g, struct article_list *out)
 		if (T.err)
 			goto out;
 		u->off = off0;
-		while (u->off < T.b.len && isspace_((unsigned char)
-		    T.b.p[u->off]))
+		while (u->off < T.b.len &&
+		       isspace_((unsigned char)T.b.p[u->off]))
 			u->off++;
 		u->len = T.b.len - u->off;
-		while (u->len > 0 && isspace_((unsigned char)
-		    T.b.p[u->off + u->len - 1]))
+		while (u->len > 0 &&
+		       isspace_((unsigned char)T.b.p[u->off + u->len - 1]))
 			u->len--;
 		if (u->len == 0 && T.b.p != NULL) {
 			T.b.len = off0;
@@ -2088,15 +2145,15 @@ split_html(const GumboOutput *g, struct article_list *out)
 	if ((out->v = calloc(nart, sizeof(*out->v))) == NULL)
 		goto out;
 	for (i = 0; i < nart; i++) {
-		struct article	*a = &out->v[i];
-		struct unit	*u = &f.u[first[i]];
+		struct article *a = &out->v[i];
+		struct unit *u = &f.u[first[i]];
 
 		out->n++;
 		if ((a->text = join_text(&f, &T, (int)i, first[i],
-		    &a->text_len)) == NULL)
+					 &a->text_len)) == NULL)
 			goto out;
-		s = u->title != NULL ? u->title : first_line(a->text,
-		    a->text_len);
+		s = u->title != NULL ? u->title
+				     : first_line(a->text, a->text_len);
 		if (s == NULL)
 			goto out;
 		a->title = make_title(s);
@@ -2126,8 +2183,7 @@ split_html(const GumboOutput *g, struct article_list *out)
 	for (i = 0; i < f.n; i++)
 		if (f.u[i].plain != NULL && f.u[i].art == A_DROP)
 			f.u[i].art = A_REST;
-	if ((out->rest = join_text(&f, &T, A_REST, 0, &out->rest_len)) ==
-	    NULL)
+	if ((out->rest = join_text(&f, &T, A_REST, 0, &out->rest_len)) == NULL)
 		goto out;
 	if (out->rest_len == 0) {
 		free(out->rest);
@@ -2152,19 +2208,19 @@ out:
 enum lkind { LN_BLANK, LN_SEP, LN_TEXT };
 
 struct line {
-	size_t		 off, len;	/* without the line end */
-	enum lkind	 kind;
-	char		 sep;		/* the character of a separator */
-	int		 num;		/* "N." item number, else 0 */
-	size_t		 numlen;	/* bytes of "N. " */
+	size_t off, len; /* without the line end */
+	enum lkind kind;
+	char sep;      /* the character of a separator */
+	int num;       /* "N." item number, else 0 */
+	size_t numlen; /* bytes of "N. " */
 };
 
 static void
 classify_line(const char *s, struct line *ln)
 {
-	const char	*p = s + ln->off;
-	size_t		 n = ln->len, i = 0, d;
-	int		 num = 0;
+	const char *p = s + ln->off;
+	size_t n = ln->len, i = 0, d;
+	int num = 0;
 
 	while (n > 0 && isspace_((unsigned char)p[n - 1]))
 		n--;
@@ -2187,12 +2243,13 @@ classify_line(const char *s, struct line *ln)
 	}
 	if (i > NUM_MAX_INDENT)
 		return;
-	for (d = i; d < n && d - i < NUM_MAX_DIGITS + 1 && p[d] >= '0' &&
-	    p[d] <= '9'; d++)
+	for (d = i;
+	     d < n && d - i < NUM_MAX_DIGITS + 1 && p[d] >= '0' && p[d] <= '9';
+	     d++)
 		num = num * 10 + (p[d] - '0');
 	if (d == i || d - i > NUM_MAX_DIGITS || d + 1 >= n ||
-	    (p[d] != '.' && p[d] != ')') || (p[d + 1] != ' ' &&
-	    p[d + 1] != '\t'))
+	    (p[d] != '.' && p[d] != ')') ||
+	    (p[d + 1] != ' ' && p[d + 1] != '\t'))
 		return;
 	for (d++; d < n && (p[d] == ' ' || p[d] == '\t'); d++)
 		;
@@ -2217,8 +2274,8 @@ line_footer(const char *s, const struct line *ln)
 static int
 text_url(const char *s, size_t n, const char *title_end, char **url)
 {
-	const char	*p, *e = s + n, *u;
-	size_t		 i;
+	const char *p, *e = s + n, *u;
+	size_t i;
 
 	*url = NULL;
 	/* The line after the title. */
@@ -2227,21 +2284,21 @@ text_url(const char *s, size_t n, const char *title_end, char **url)
 		p++;
 	if (p < e && *p == '<')
 		p++;
-	if (e - p > 8 && (strncmp(p, "http://", 7) == 0 ||
-	    strncmp(p, "https://", 8) == 0)) {
-		for (u = p; u < e && !isspace_((unsigned char)*u) &&
-		    *u != '>'; u++)
+	if (e - p > 8 &&
+	    (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0)) {
+		for (u = p; u < e && !isspace_((unsigned char)*u) && *u != '>';
+		     u++)
 			;
 		if ((u >= e || *u == '>' || *u == '\n' || *u == '\r') &&
 		    (size_t)(u - p) <= MAX_IOC_LEN)
 			goto found;
 	}
 	for (i = 0; i < n; i++) {
-		const char *const	*k;
+		const char *const *k;
 
 		for (k = readmore_kw; *k != NULL; k++)
-			if (strlen(*k) <= n - i && ci_has(s + i, strlen(*k),
-			    *k))
+			if (strlen(*k) <= n - i &&
+			    ci_has(s + i, strlen(*k), *k))
 				break;
 		if (*k == NULL)
 			continue;
@@ -2252,7 +2309,8 @@ text_url(const char *s, size_t n, const char *title_end, char **url)
 		if (p >= e || p >= s + i + URL_SCAN)
 			continue;
 		for (u = p; u < e && !isspace_((unsigned char)*u) &&
-		    *u != '>' && *u != ')' && *u != '"'; u++)
+			    *u != '>' && *u != ')' && *u != '"';
+		     u++)
 			;
 		if ((size_t)(u - p) <= MAX_IOC_LEN)
 			goto found;
@@ -2266,8 +2324,8 @@ found:
 static size_t
 numbered(const struct line *ln, size_t nl, size_t *st)
 {
-	size_t	 i, j, n = 0, body = 0, longl = 0;
-	int	 want = 1;
+	size_t i, j, n = 0, body = 0, longl = 0;
+	int want = 1;
 
 	for (i = 0; i < nl && n < MAX_LINES; i++) {
 		if (ln[i].num != want || (i > 0 && ln[i - 1].kind == LN_TEXT))
@@ -2287,17 +2345,16 @@ numbered(const struct line *ln, size_t nl, size_t *st)
 				break;
 			}
 	}
-	return body >= n - 1 && body >= MIN_REPEAT ? n :
-	    longl == n ? n : 0;
+	return body >= n - 1 && body >= MIN_REPEAT ? n : longl == n ? n : 0;
 }
 
 /* Starts of stories between separator lines of the commonest kind. */
 static size_t
 separated(const struct line *ln, size_t nl, size_t *st)
 {
-	static const char	 seps[] = "=-*_~#";
-	size_t			 cnt[sizeof(seps)], i, j, n = 0, best = 0;
-	char			 c;
+	static const char seps[] = "=-*_~#";
+	size_t cnt[sizeof(seps)], i, j, n = 0, best = 0;
+	char c;
 
 	memset(cnt, 0, sizeof(cnt));
 	for (i = 0; i < nl; i++)
@@ -2312,9 +2369,9 @@ separated(const struct line *ln, size_t nl, size_t *st)
 	for (i = 0; i < nl; i++) {
 		if (ln[i].kind != LN_SEP || ln[i].sep != c)
 			continue;
-		if (i > 0 && ln[i - 1].kind == LN_TEXT && (i < 2 ||
-		    ln[i - 2].kind != LN_TEXT))
-			j = i - 1;	/* an underlined title */
+		if (i > 0 && ln[i - 1].kind == LN_TEXT &&
+		    (i < 2 || ln[i - 2].kind != LN_TEXT))
+			j = i - 1; /* an underlined title */
 		else {
 			for (j = i + 1; j < nl && ln[j].kind != LN_TEXT; j++)
 				;
@@ -2335,8 +2392,9 @@ separated(const struct line *ln, size_t nl, size_t *st)
 		if (st[i] + 1 < nl && ln[st[i] + 1].kind == LN_SEP &&
 		    ln[st[i] + 1].sep == c)
 			j++;
-	if (n > 0 && j * 2 > n && !(st[n - 1] + 1 < nl &&
-	    ln[st[n - 1] + 1].kind == LN_SEP && ln[st[n - 1] + 1].sep == c)) {
+	if (n > 0 && j * 2 > n &&
+	    !(st[n - 1] + 1 < nl && ln[st[n - 1] + 1].kind == LN_SEP &&
+	      ln[st[n - 1] + 1].sep == c)) {
 		for (i = st[n - 1] + 1; i < nl && ln[i].kind != LN_TEXT; i++)
 			;
 		if (i >= nl)
@@ -2352,11 +2410,11 @@ separated(const struct line *ln, size_t nl, size_t *st)
 static enum status
 split_text(const char *s, size_t n, struct article_list *out)
 {
-	struct line	*ln = NULL;
-	struct desc	 d;
-	size_t		*st = NULL, nl = 0, ns, i, j, t, e, b, cap = 0;
-	int		 num;
-	enum status	 rc = ST_NOMEM;
+	struct line *ln = NULL;
+	struct desc d;
+	size_t *st = NULL, nl = 0, ns, i, j, t, e, b, cap = 0;
+	int num;
+	enum status rc = ST_NOMEM;
 
 	memset(&d, 0, sizeof(d));
 	for (i = 0; i < n; i++)
@@ -2387,20 +2445,21 @@ split_text(const char *s, size_t n, struct article_list *out)
 		goto out;
 	}
 	if ((out->v = calloc(ns < MAX_ARTICLES ? ns : MAX_ARTICLES,
-	    sizeof(*out->v))) == NULL)
+			     sizeof(*out->v))) == NULL)
 		goto out;
 	for (i = 0; i < ns && out->n < MAX_ARTICLES; i++) {
-		struct article	*a = &out->v[out->n];
-		const char	*tp;
-		size_t		 tl;
-		char		*title;
+		struct article *a = &out->v[out->n];
+		const char *tp;
+		size_t tl;
+		char *title;
 
 		t = st[i];
 		e = i + 1 < ns ? st[i + 1] : nl;
-		/* A footer paragraph, or in a numbered digest a rule, ends it. */
+		/* A footer paragraph, or in a numbered digest a rule, ends it.
+		 */
 		for (j = t; j < e; j++)
-			if (line_footer(s, &ln[j]) || (num && j > t &&
-			    ln[j].kind == LN_SEP))
+			if (line_footer(s, &ln[j]) ||
+			    (num && j > t && ln[j].kind == LN_SEP))
 				break;
 		if (j < e && ln[j].kind != LN_SEP) {
 			for (b = j; b > t && ln[b - 1].kind == LN_TEXT; b--)
@@ -2415,7 +2474,7 @@ split_text(const char *s, size_t n, struct article_list *out)
 		while (tl > 0 && isspace_((unsigned char)*tp))
 			tp++, tl--;
 		if (e <= t || ci_prefix(tp, tl, sponsor_kw))
-			continue;	/* boilerplate, or a sponsor */
+			continue; /* boilerplate, or a sponsor */
 		out->n++;
 		if ((title = dup_n(tp, tl)) == NULL)
 			goto out;
@@ -2428,7 +2487,7 @@ split_text(const char *s, size_t n, struct article_list *out)
 		if ((a->text = dup_n(s + ln[t].off, a->text_len)) == NULL)
 			goto out;
 		if (text_url(a->text, a->text_len, a->text + ln[t].len,
-		    &a->url) == -1)
+			     &a->url) == -1)
 			goto out;
 		buf_init(&d.b, MAX_TEXT_SIZE);
 		d.full = d.err = 0;
@@ -2467,21 +2526,20 @@ out:
 
 enum status
 html_articles(const char *subject, const char *html, size_t html_len,
-    const char *text, size_t text_len, struct article_list *out)
+	      const char *text, size_t text_len, struct article_list *out)
 {
-	struct article	*a;
-	GumboOutput	*g = NULL;
-	char		*hold = NULL;
-	struct desc	 d;
-	size_t		 n = text_len;
-	enum status	 st = ST_NOMEM;
+	struct article *a;
+	GumboOutput *g = NULL;
+	char *hold = NULL;
+	struct desc d;
+	size_t n = text_len;
+	enum status st = ST_NOMEM;
 
 	memset(out, 0, sizeof(*out));
 	memset(&d, 0, sizeof(d));
 	buf_init(&d.b, MAX_TEXT_SIZE);
-	if ((html == NULL || html_len == 0) && (text == NULL ||
-	    text_len == 0))
-		return ST_OK;	/* no body: no article */
+	if ((html == NULL || html_len == 0) && (text == NULL || text_len == 0))
+		return ST_OK; /* no body: no article */
 	if (html != NULL && html_len > 0) {
 		if ((g = parse(html, html_len, &hold)) == NULL)
 			goto out;
@@ -2490,8 +2548,7 @@ html_articles(const char *subject, const char *html, size_t html_len,
 	} else {
 		if (n > MAX_TEXT_SIZE) {
 			n = MAX_TEXT_SIZE;
-			while (n > 0 && ((unsigned char)text[n] & 0xc0) ==
-			    0x80)
+			while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 				n--;
 		}
 		if ((st = split_text(text, n, out)) != ST_OK || out->n > 0)
@@ -2506,8 +2563,8 @@ html_articles(const char *subject, const char *html, size_t html_len,
 	if ((a->title = make_title(subject)) == NULL)
 		goto out;
 	if (g != NULL) {
-		const GumboNode	*rm = NULL;
-		int		 err = 0;
+		const GumboNode *rm = NULL;
+		int err = 0;
 
 		if ((a->text = tree_text(g, &a->text_len)) == NULL)
 			goto out;
@@ -2544,7 +2601,7 @@ out:
 void
 html_articles_free(struct article_list *l)
 {
-	size_t	 i;
+	size_t i;
 
 	if (l == NULL)
 		return;

@@ -31,23 +31,23 @@
 #include "log.h"
 #include "tls.h"
 
-#define IMAP_PORT_TLS		993	/* IMAPS */
-#define IMAP_PORT_PLAIN		143	/* IMAP, STARTTLS */
-#define IMAP_DEF_TIMEOUT	60	/* seconds, when none is configured */
-#define IMAP_MAX_TIMEOUT	3600	/* seconds */
-#define IMAP_MAX_MAILBOX	1024	/* encoded mailbox name, bytes */
-#define IMAP_MAX_FLAG		256	/* a keyword, bytes */
-#define IMAP_MAX_CRED		1024	/* username or password, bytes */
-#define IMAP_MAX_AUTH_LINE	(4 * IMAP_MAX_CRED + 64) /* AUTHENTICATE */
-#define IMAP_MAX_SERVER		1024	/* host name */
-#define IMAP_MUTF7_RUN		256	/* UTF-16 units encoded in one go */
+#define IMAP_PORT_TLS 993     /* IMAPS */
+#define IMAP_PORT_PLAIN 143   /* IMAP, STARTTLS */
+#define IMAP_DEF_TIMEOUT 60   /* seconds, when none is configured */
+#define IMAP_MAX_TIMEOUT 3600 /* seconds */
+#define IMAP_MAX_MAILBOX 1024 /* encoded mailbox name, bytes */
+#define IMAP_MAX_FLAG 256     /* a keyword, bytes */
+#define IMAP_MAX_CRED 1024    /* username or password, bytes */
+#define IMAP_MAX_AUTH_LINE (4 * IMAP_MAX_CRED + 64) /* AUTHENTICATE */
+#define IMAP_MAX_SERVER 1024			    /* host name */
+#define IMAP_MUTF7_RUN 256 /* UTF-16 units encoded in one go */
 
 struct imap {
-	mailimap	*imap;
-	char		*server;	/* for messages and SNI */
-	uint32_t	 uidvalidity;
-	int		 dead;		/* connection lost or never trusted */
-	int		 preauth;	/* greeting was PREAUTH: no login */
+	mailimap *imap;
+	char *server; /* for messages and SNI */
+	uint32_t uidvalidity;
+	int dead;    /* connection lost or never trusted */
+	int preauth; /* greeting was PREAUTH: no login */
 };
 
 static const char b64_mutf7[] =
@@ -62,8 +62,8 @@ static const char b64_std[] =
 static long
 utf8_next(const unsigned char *s, size_t len, size_t *used)
 {
-	long	 cp;
-	size_t	 n, i;
+	long cp;
+	size_t n, i;
 
 	if (s[0] < 0x80) {
 		*used = 1;
@@ -99,9 +99,9 @@ utf8_next(const unsigned char *s, size_t len, size_t *used)
 static int
 mutf7_flush(struct buf *b, const uint16_t *u, size_t n)
 {
-	unsigned char	 bytes[2 * IMAP_MUTF7_RUN];
-	size_t		 nb = 0, i;
-	uint32_t	 v;
+	unsigned char bytes[2 * IMAP_MUTF7_RUN];
+	size_t nb = 0, i;
+	uint32_t v;
 
 	if (n == 0)
 		return 0;
@@ -137,10 +137,10 @@ mutf7_flush(struct buf *b, const uint16_t *u, size_t n)
 static int
 mutf7_encode(const char *name, struct buf *b)
 {
-	const unsigned char	*s = (const unsigned char *)name;
-	size_t			 len = strlen(name), used, nu = 0;
-	uint16_t		 u[IMAP_MUTF7_RUN];
-	long			 cp;
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = strlen(name), used, nu = 0;
+	uint16_t u[IMAP_MUTF7_RUN];
+	long cp;
 
 	if (buf_add(b, "", 0) == -1)
 		return -1;
@@ -153,8 +153,8 @@ mutf7_encode(const char *name, struct buf *b)
 			if (mutf7_flush(b, u, nu) == -1)
 				return -1;
 			nu = 0;
-			if (cp == '&' ? buf_adds(b, "&-") == -1 :
-			    buf_addc(b, (char)cp) == -1)
+			if (cp == '&' ? buf_adds(b, "&-") == -1
+				      : buf_addc(b, (char)cp) == -1)
 				return -1;
 			continue;
 		}
@@ -178,8 +178,8 @@ mutf7_encode(const char *name, struct buf *b)
 static int
 b64_encode(const unsigned char *p, size_t n, struct buf *b)
 {
-	uint32_t	 v;
-	size_t		 i;
+	uint32_t v;
+	size_t i;
 
 	for (i = 0; i < n; i += 3) {
 		v = (uint32_t)p[i] << 16;
@@ -190,7 +190,7 @@ b64_encode(const unsigned char *p, size_t n, struct buf *b)
 		if (buf_addc(b, b64_std[(v >> 18) & 63]) == -1 ||
 		    buf_addc(b, b64_std[(v >> 12) & 63]) == -1 ||
 		    buf_addc(b, i + 1 < n ? b64_std[(v >> 6) & 63] : '=') ==
-		    -1 ||
+			-1 ||
 		    buf_addc(b, i + 2 < n ? b64_std[v & 63] : '=') == -1)
 			return -1;
 	}
@@ -201,8 +201,8 @@ b64_encode(const unsigned char *p, size_t n, struct buf *b)
 static void
 buf_wipe(struct buf *b)
 {
-	volatile char	*p = b->p;
-	size_t		 i;
+	volatile char *p = b->p;
+	size_t i;
 
 	for (i = 0; p != NULL && i < b->cap; i++)
 		p[i] = 0;
@@ -212,17 +212,17 @@ buf_wipe(struct buf *b)
 static int
 is_ip_literal(const char *host)
 {
-	unsigned char	 a[sizeof(struct in6_addr)];
+	unsigned char a[sizeof(struct in6_addr)];
 
 	return inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
+	       inet_pton(AF_INET6, host, a) == 1;
 }
 
 /* The server's last response text, escaped, or a placeholder. */
 static const char *
 resp_text(const struct imap *im, char *out, size_t outsz)
 {
-	const char	*t = im->imap != NULL ? im->imap->imap_response : NULL;
+	const char *t = im->imap != NULL ? im->imap->imap_response : NULL;
 
 	if (t == NULL || *t == '\0')
 		return "(no text)";
@@ -253,30 +253,34 @@ conn_error(int r)
  */
 static enum status
 imap_fail(struct imap *im, int r, const char *cmd, enum status refused_st,
-    char *err, size_t errsz)
+	  char *err, size_t errsz)
 {
-	char	 esc[LOG_ESC_SIZE];
+	char esc[LOG_ESC_SIZE];
 
 	if (r == MAILIMAP_ERROR_MEMORY) {
-		snprintf(err, errsz, "server %s: %s: out of memory",
-		    im->server, cmd);
+		snprintf(err, errsz, "server %s: %s: out of memory", im->server,
+			 cmd);
 		return ST_NOMEM;
 	}
 	if (conn_error(r)) {
 		im->dead = 1;
 		if (r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ||
 		    r == MAILIMAP_ERROR_FATAL)
-			snprintf(err, errsz, "server %s: connection closed by "
-			    "the server during %s: %s", im->server, cmd,
-			    resp_text(im, esc, sizeof(esc)));
+			snprintf(err, errsz,
+				 "server %s: connection closed by "
+				 "the server during %s: %s",
+				 im->server, cmd,
+				 resp_text(im, esc, sizeof(esc)));
 		else
-			snprintf(err, errsz, "server %s: connection lost "
-			    "during %s (closed, timed out or unreadable "
-			    "reply, libetpan error %d)", im->server, cmd, r);
+			snprintf(err, errsz,
+				 "server %s: connection lost "
+				 "during %s (closed, timed out or unreadable "
+				 "reply, libetpan error %d)",
+				 im->server, cmd, r);
 		return ST_TEMP;
 	}
 	snprintf(err, errsz, "server %s: %s refused: %s", im->server, cmd,
-	    resp_text(im, esc, sizeof(esc)));
+		 resp_text(im, esc, sizeof(esc)));
 	return refused_st;
 }
 
@@ -284,7 +288,7 @@ static enum status
 imap_dead(const struct imap *im, const char *cmd, char *err, size_t errsz)
 {
 	snprintf(err, errsz, "server %s: %s: the connection was lost earlier",
-	    im->server, cmd);
+		 im->server, cmd);
 	return ST_TEMP;
 }
 
@@ -292,7 +296,7 @@ imap_dead(const struct imap *im, const char *cmd, char *err, size_t errsz)
 static void
 sni_cb(struct mailstream_ssl_context *ctx, void *arg)
 {
-	struct imap	*im = arg;
+	struct imap *im = arg;
 
 	if (!is_ip_literal(im->server))
 		mailstream_ssl_set_server_name(ctx, im->server);
@@ -301,7 +305,7 @@ sni_cb(struct mailstream_ssl_context *ctx, void *arg)
 static void
 set_sock_timeouts(int fd, int timeout)
 {
-	struct timeval	 tv;
+	struct timeval tv;
 
 	tv.tv_sec = timeout;
 	tv.tv_usec = 0;
@@ -316,20 +320,21 @@ set_sock_timeouts(int fd, int timeout)
  */
 static enum status
 verify_peer(struct imap *im, const struct imap_opts *o, mailstream *s,
-    char *err, size_t errsz)
+	    char *err, size_t errsz)
 {
-	struct tls_der	 der[TLS_MAX_CHAIN];
-	carray		*chain = NULL;
-	unsigned char	*leaf = NULL;
-	MMAPString	*str;
-	ssize_t		 leaflen;
-	size_t		 i, n;
-	enum status	 st = ST_CONFIG;
+	struct tls_der der[TLS_MAX_CHAIN];
+	carray *chain = NULL;
+	unsigned char *leaf = NULL;
+	MMAPString *str;
+	ssize_t leaflen;
+	size_t i, n;
+	enum status st = ST_CONFIG;
 
 	if (!o->verify_tls) {
 		log_warn("server %s: TLS certificate NOT VERIFIED "
-		    "(verify_tls = 0): anyone on the path can read the "
-		    "password and the mail", im->server);
+			 "(verify_tls = 0): anyone on the path can read the "
+			 "password and the mail",
+			 im->server);
 		return ST_OK;
 	}
 	/* Safe probe first: libetpan's chain call assumes a certificate. */
@@ -337,18 +342,20 @@ verify_peer(struct imap *im, const struct imap_opts *o, mailstream *s,
 	free(leaf);
 	if (leaflen <= 0) {
 		snprintf(err, errsz, "server %s: sent no certificate",
-		    im->server);
+			 im->server);
 		goto out;
 	}
 	if ((chain = mailstream_get_certificate_chain(s)) == NULL ||
 	    (n = carray_count(chain)) == 0) {
 		snprintf(err, errsz, "server %s: no certificate chain",
-		    im->server);
+			 im->server);
 		goto out;
 	}
 	if (n > TLS_MAX_CHAIN) {
-		snprintf(err, errsz, "server %s: certificate chain of %zu "
-		    "exceeds %d", im->server, n, TLS_MAX_CHAIN);
+		snprintf(err, errsz,
+			 "server %s: certificate chain of %zu "
+			 "exceeds %d",
+			 im->server, n, TLS_MAX_CHAIN);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -356,8 +363,7 @@ verify_peer(struct imap *im, const struct imap_opts *o, mailstream *s,
 		der[i].data = (const unsigned char *)str->str;
 		der[i].len = str->len;
 	}
-	if (tls_verify_chain(der, n, im->server, o->ca_file, err, errsz) ==
-	    -1)
+	if (tls_verify_chain(der, n, im->server, o->ca_file, err, errsz) == -1)
 		goto out;
 	log_debug("server %s: certificate verified", im->server);
 	st = ST_OK;
@@ -371,8 +377,8 @@ out:
 static enum status
 refresh_caps(struct imap *im, char *err, size_t errsz)
 {
-	struct mailimap_capability_data	*cap = NULL;
-	int					 r;
+	struct mailimap_capability_data *cap = NULL;
+	int r;
 
 	if ((r = mailimap_capability(im->imap, &cap)) != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "CAPABILITY", ST_TEMP, err, errsz);
@@ -383,19 +389,20 @@ refresh_caps(struct imap *im, char *err, size_t errsz)
 /* IMAPS: TLS from the first byte, verify, read the greeting. */
 static enum status
 open_tls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
-    char *err, size_t errsz)
+	 char *err, size_t errsz)
 {
-	mailstream	*s;
-	int		 r;
-	enum status	 st;
+	mailstream *s;
+	int r;
+	enum status st;
 
 	s = mailstream_ssl_open_with_callback_timeout(fd, timeout, sni_cb, im);
 	if (s == NULL) {
 		close(fd);
 		im->dead = 1;
-		snprintf(err, errsz, "server %s: TLS handshake failed "
-		    "(connection closed, timed out, or not an IMAPS port)",
-		    im->server);
+		snprintf(err, errsz,
+			 "server %s: TLS handshake failed "
+			 "(connection closed, timed out, or not an IMAPS port)",
+			 im->server);
 		return ST_TEMP;
 	}
 	if ((st = verify_peer(im, o, s, err, errsz)) != ST_OK) {
@@ -403,7 +410,7 @@ open_tls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 		im->dead = 1;
 		return st;
 	}
-	r = mailimap_connect(im->imap, s);	/* owns s from here */
+	r = mailimap_connect(im->imap, s); /* owns s from here */
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
 		return imap_fail(im, r, "greeting", ST_TEMP, err, errsz);
@@ -413,13 +420,13 @@ open_tls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 
 /* Port 143: greeting, STARTTLS when offered, then verify. */
 static enum status
-open_starttls(struct imap *im, const struct imap_opts *o, int fd,
-    int timeout, char *err, size_t errsz)
+open_starttls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
+	      char *err, size_t errsz)
 {
-	mailstream	*s;
-	mailstream_low	*low, *tlow;
-	int		 r;
-	enum status	 st;
+	mailstream *s;
+	mailstream_low *low, *tlow;
+	int r;
+	enum status st;
 
 	if ((s = mailstream_socket_open_timeout(fd, timeout)) == NULL) {
 		close(fd);
@@ -427,7 +434,7 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd,
 		snprintf(err, errsz, "server %s: out of memory", im->server);
 		return ST_NOMEM;
 	}
-	r = mailimap_connect(im->imap, s);	/* owns s from here */
+	r = mailimap_connect(im->imap, s); /* owns s from here */
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
 		return imap_fail(im, r, "greeting", ST_TEMP, err, errsz);
@@ -437,11 +444,14 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd,
 	/* PREAUTH rules out STARTTLS (RFC 3501 6.2.1). */
 	if (im->preauth || !mailimap_has_extension(im->imap, "STARTTLS")) {
 		log_warn("server %s offers no STARTTLS: the session is NOT "
-		    "encrypted", im->server);
+			 "encrypted",
+			 im->server);
 		if (!o->allow_plaintext) {
-			snprintf(err, errsz, "server %s offers no STARTTLS: "
-			    "refusing to send the password in clear (only "
-			    "with allow_plaintext)", im->server);
+			snprintf(err, errsz,
+				 "server %s offers no STARTTLS: "
+				 "refusing to send the password in clear (only "
+				 "with allow_plaintext)",
+				 im->server);
 			return ST_CONFIG;
 		}
 		return ST_OK;
@@ -451,8 +461,10 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd,
 	/* Anything buffered now was sent in clear after the OK: injected. */
 	if (s->read_buffer_len != 0) {
 		im->dead = 1;
-		snprintf(err, errsz, "server %s: data after the STARTTLS reply "
-		    "(injection?); giving up", im->server);
+		snprintf(err, errsz,
+			 "server %s: data after the STARTTLS reply "
+			 "(injection?); giving up",
+			 im->server);
 		return ST_TEMP;
 	}
 	low = mailstream_get_low(s);
@@ -460,11 +472,13 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd,
 	    mailstream_low_get_fd(low), timeout, sni_cb, im);
 	if (tlow == NULL) {
 		im->dead = 1;
-		snprintf(err, errsz, "server %s: TLS handshake after STARTTLS "
-		    "failed", im->server);
+		snprintf(err, errsz,
+			 "server %s: TLS handshake after STARTTLS "
+			 "failed",
+			 im->server);
 		return ST_TEMP;
 	}
-	mailstream_low_free(low);	/* the descriptor stays open */
+	mailstream_low_free(low); /* the descriptor stays open */
 	mailstream_set_low(s, tlow);
 	if ((st = verify_peer(im, o, s, err, errsz)) != ST_OK) {
 		im->dead = 1;
@@ -478,12 +492,13 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd,
 static int
 auth_plain(struct imap *im, const char *user, const char *pass)
 {
-	struct buf	 raw, line;
-	int		 r = MAILIMAP_ERROR_MEMORY;
+	struct buf raw, line;
+	int r = MAILIMAP_ERROR_MEMORY;
 
 	if (!mailimap_has_extension(im->imap, "SASL-IR"))
 		return mailimap_authenticate(im->imap, "PLAIN", im->server,
-		    NULL, NULL, user, user, pass, NULL);
+					     NULL, NULL, user, user, pass,
+					     NULL);
 	buf_init(&raw, 2 * IMAP_MAX_CRED + 2);
 	buf_init(&line, IMAP_MAX_AUTH_LINE);
 	/* authzid NUL authcid NUL password (RFC 4616); authzid empty */
@@ -503,38 +518,44 @@ out:
 }
 
 static enum status
-do_login(struct imap *im, const struct imap_opts *o, char *err,
-    size_t errsz)
+do_login(struct imap *im, const struct imap_opts *o, char *err, size_t errsz)
 {
-	char		 esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
-	const char	*cmd;
-	int		 plain, r;
-	enum status	 st;
+	char esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
+	const char *cmd;
+	int plain, r;
+	enum status st;
 
 	plain = o->auth != NULL && strcasecmp(o->auth, "plain") == 0;
 	cmd = plain ? "AUTHENTICATE PLAIN" : "LOGIN";
 	if (plain && !mailimap_has_authentication(im->imap, "PLAIN")) {
-		snprintf(err, errsz, "server %s does not offer AUTH=PLAIN; use "
-		    "auth = login", im->server);
+		snprintf(err, errsz,
+			 "server %s does not offer AUTH=PLAIN; use "
+			 "auth = login",
+			 im->server);
 		return ST_CONFIG;
 	}
 	if (!plain && mailimap_has_extension(im->imap, "LOGINDISABLED")) {
-		snprintf(err, errsz, "server %s: LOGIN is disabled on this "
-		    "connection (LOGINDISABLED)", im->server);
+		snprintf(err, errsz,
+			 "server %s: LOGIN is disabled on this "
+			 "connection (LOGINDISABLED)",
+			 im->server);
 		return ST_CONFIG;
 	}
 	log_debug("server %s: %s as \"%s\"", im->server, cmd,
-	    log_esc(esc, sizeof(esc), o->username, strlen(o->username)));
-	r = plain ? auth_plain(im, o->username, o->password) :
-	    mailimap_login(im->imap, o->username, o->password);
+		  log_esc(esc, sizeof(esc), o->username, strlen(o->username)));
+	r = plain ? auth_plain(im, o->username, o->password)
+		  : mailimap_login(im->imap, o->username, o->password);
 	if (r == MAILIMAP_NO_ERROR)
 		return refresh_caps(im, err, errsz);
 	st = imap_fail(im, r, cmd, ST_AUTH, err, errsz);
 	if (st == ST_AUTH)
-		snprintf(err, errsz, "server %s: login refused for user \"%s\" "
-		    "(%s): %s", im->server, log_esc(esc, sizeof(esc),
-		    o->username, strlen(o->username)), cmd,
-		    resp_text(im, esc2, sizeof(esc2)));
+		snprintf(
+		    err, errsz,
+		    "server %s: login refused for user \"%s\" "
+		    "(%s): %s",
+		    im->server,
+		    log_esc(esc, sizeof(esc), o->username, strlen(o->username)),
+		    cmd, resp_text(im, esc2, sizeof(esc2)));
 	return st;
 }
 
@@ -549,19 +570,23 @@ opts_ok(const struct imap_opts *o, char *err, size_t errsz)
 	if (o->username == NULL || o->password == NULL ||
 	    strlen(o->username) > IMAP_MAX_CRED ||
 	    strlen(o->password) > IMAP_MAX_CRED) {
-		snprintf(err, errsz, "server %s: username and password "
-		    "needed (at most %d bytes each)", o->server, IMAP_MAX_CRED);
+		snprintf(err, errsz,
+			 "server %s: username and password "
+			 "needed (at most %d bytes each)",
+			 o->server, IMAP_MAX_CRED);
 		return 0;
 	}
 	if (o->auth != NULL && strcasecmp(o->auth, "login") != 0 &&
 	    strcasecmp(o->auth, "plain") != 0) {
-		snprintf(err, errsz, "server %s: unknown auth \"%s\" (login "
-		    "or plain)", o->server, o->auth);
+		snprintf(err, errsz,
+			 "server %s: unknown auth \"%s\" (login "
+			 "or plain)",
+			 o->server, o->auth);
 		return 0;
 	}
 	if (o->port < 0 || o->port > 65535) {
 		snprintf(err, errsz, "server %s: bad port %d", o->server,
-		    o->port);
+			 o->port);
 		return 0;
 	}
 	return 1;
@@ -569,29 +594,30 @@ opts_ok(const struct imap_opts *o, char *err, size_t errsz)
 
 /* Encode a UTF-8 folder name for the wire into b, or ST_CONFIG. */
 static enum status
-folder_name(const char *server, const char *folder, struct buf *b,
-    char *err, size_t errsz)
+folder_name(const char *server, const char *folder, struct buf *b, char *err,
+	    size_t errsz)
 {
-	char	 esc[LOG_ESC_SIZE];
+	char esc[LOG_ESC_SIZE];
 
 	if (*folder != '\0' && mutf7_encode(folder, b) == 0)
 		return ST_OK;
-	snprintf(err, errsz, "server %s: folder \"%s\": empty, not UTF-8 or "
-	    "longer than %d bytes encoded", server, log_esc(esc, sizeof(esc),
-	    folder, strlen(folder)), IMAP_MAX_MAILBOX);
+	snprintf(err, errsz,
+		 "server %s: folder \"%s\": empty, not UTF-8 or "
+		 "longer than %d bytes encoded",
+		 server, log_esc(esc, sizeof(esc), folder, strlen(folder)),
+		 IMAP_MAX_MAILBOX);
 	return ST_CONFIG;
 }
 
 enum status
-imap_open(const struct imap_opts *o, struct imap **out, char *err,
-    size_t errsz)
+imap_open(const struct imap_opts *o, struct imap **out, char *err, size_t errsz)
 {
-	struct imap	*im = NULL;
-	struct buf	 mbox;
-	const char	*folder;
-	char		 esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
-	int		 fd = -1, port, timeout, r;
-	enum status	 st = ST_CONFIG;
+	struct imap *im = NULL;
+	struct buf mbox;
+	const char *folder;
+	char esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
+	int fd = -1, port, timeout, r;
+	enum status st = ST_CONFIG;
 
 	*out = NULL;
 	buf_init(&mbox, IMAP_MAX_MAILBOX);
@@ -607,13 +633,15 @@ imap_open(const struct imap_opts *o, struct imap **out, char *err,
 		goto out;
 	}
 	log_add_secret(o->password);
-	port = o->port != 0 ? o->port : o->starttls ? IMAP_PORT_PLAIN :
-	    IMAP_PORT_TLS;
-	timeout = o->timeout <= 0 ? IMAP_DEF_TIMEOUT :
-	    o->timeout > IMAP_MAX_TIMEOUT ? IMAP_MAX_TIMEOUT : o->timeout;
+	port = o->port != 0  ? o->port
+	       : o->starttls ? IMAP_PORT_PLAIN
+			     : IMAP_PORT_TLS;
+	timeout = o->timeout <= 0		  ? IMAP_DEF_TIMEOUT
+		  : o->timeout > IMAP_MAX_TIMEOUT ? IMAP_MAX_TIMEOUT
+						  : o->timeout;
 
-	if ((st = socks_connect(&o->proxy, o->server, port, timeout, &fd,
-	    err, errsz)) != ST_OK)
+	if ((st = socks_connect(&o->proxy, o->server, port, timeout, &fd, err,
+				errsz)) != ST_OK)
 		goto out;
 	set_sock_timeouts(fd, timeout);
 	if ((im->imap = mailimap_new(0, NULL)) == NULL) {
@@ -623,25 +651,28 @@ imap_open(const struct imap_opts *o, struct imap **out, char *err,
 	}
 	mailimap_set_timeout(im->imap, timeout);
 	log_debug("server %s: connected to port %d, %s", im->server, port,
-	    o->starttls ? "STARTTLS" : "IMAPS");
-	st = o->starttls ? open_starttls(im, o, fd, timeout, err, errsz) :
-	    open_tls(im, o, fd, timeout, err, errsz);
-	fd = -1;	/* closed or owned by the session now */
+		  o->starttls ? "STARTTLS" : "IMAPS");
+	st = o->starttls ? open_starttls(im, o, fd, timeout, err, errsz)
+			 : open_tls(im, o, fd, timeout, err, errsz);
+	fd = -1; /* closed or owned by the session now */
 	if (st != ST_OK)
 		goto out;
 	if (im->preauth)
 		log_info("server %s: pre-authenticated (PREAUTH), no login",
-		    im->server);
+			 im->server);
 	else if ((st = do_login(im, o, err, errsz)) != ST_OK)
 		goto out;
 
 	if ((r = mailimap_select(im->imap, mbox.p)) != MAILIMAP_NO_ERROR) {
 		st = imap_fail(im, r, "SELECT", ST_CONFIG, err, errsz);
 		if (st == ST_CONFIG)
-			snprintf(err, errsz, "server %s: folder \"%s\" cannot "
-			    "be selected: %s", im->server, log_esc(esc,
-			    sizeof(esc), folder, strlen(folder)), resp_text(im,
-			    esc2, sizeof(esc2)));
+			snprintf(
+			    err, errsz,
+			    "server %s: folder \"%s\" cannot "
+			    "be selected: %s",
+			    im->server,
+			    log_esc(esc, sizeof(esc), folder, strlen(folder)),
+			    resp_text(im, esc2, sizeof(esc2)));
 		goto out;
 	}
 	if (im->imap->imap_selection_info != NULL)
@@ -649,11 +680,11 @@ imap_open(const struct imap_opts *o, struct imap **out, char *err,
 		    im->imap->imap_selection_info->sel_uidvalidity;
 	if (im->uidvalidity == 0)
 		log_warn("server %s: folder \"%s\" has no UIDVALIDITY",
-		    im->server, log_esc(esc, sizeof(esc), folder,
-		    strlen(folder)));
+			 im->server,
+			 log_esc(esc, sizeof(esc), folder, strlen(folder)));
 	log_debug("server %s: selected \"%s\", UIDVALIDITY %u", im->server,
-	    log_esc(esc, sizeof(esc), folder, strlen(folder)),
-	    (unsigned int)im->uidvalidity);
+		  log_esc(esc, sizeof(esc), folder, strlen(folder)),
+		  (unsigned int)im->uidvalidity);
 	st = ST_OK;
 out:
 	if (fd != -1)
@@ -675,7 +706,7 @@ imap_uidvalidity(const struct imap *im)
 static int
 cmp_u32(const void *a, const void *b)
 {
-	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -684,9 +715,10 @@ cmp_u32(const void *a, const void *b)
 static struct mailimap_search_key *
 simple_key(int type)
 {
-	return mailimap_search_key_new(type, NULL, NULL, NULL, NULL, NULL,
-	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-	    NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	return mailimap_search_key_new(type, NULL, NULL, NULL, NULL, NULL, NULL,
+				       NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+				       NULL, 0, NULL, NULL, NULL, NULL, NULL,
+				       NULL, 0, NULL, NULL, NULL);
 }
 
 /*
@@ -694,16 +726,16 @@ simple_key(int type)
  * out (e.g. copied away on a server without UIDPLUS) and is not read.
  */
 enum status
-imap_unseen(struct imap *im, size_t max, uint32_t **uids, size_t *n,
-    char *err, size_t errsz)
+imap_unseen(struct imap *im, size_t max, uint32_t **uids, size_t *n, char *err,
+	    size_t errsz)
 {
-	struct mailimap_search_key	*key = NULL, *k;
-	clist				*res = NULL;
-	clistiter			*it;
-	uint32_t			*v = NULL;
-	size_t				 cnt = 0, i, j;
-	int				 r;
-	enum status			 st = ST_NOMEM;
+	struct mailimap_search_key *key = NULL, *k;
+	clist *res = NULL;
+	clistiter *it;
+	uint32_t *v = NULL;
+	size_t cnt = 0, i, j;
+	int r;
+	enum status st = ST_NOMEM;
 
 	*uids = NULL;
 	*n = 0;
@@ -725,27 +757,26 @@ imap_unseen(struct imap *im, size_t max, uint32_t **uids, size_t *n,
 	}
 	r = mailimap_uid_search(im->imap, NULL, key, &res);
 	if (r != MAILIMAP_NO_ERROR) {
-		st = imap_fail(im, r, "UID SEARCH UNSEEN", ST_TEMP, err,
-		    errsz);
+		st = imap_fail(im, r, "UID SEARCH UNSEEN", ST_TEMP, err, errsz);
 		goto out;
 	}
 	cnt = clist_count(res);
 	if (cnt > 0 && (v = calloc(cnt, sizeof(*v))) == NULL)
 		goto nomem;
 	i = 0;
-	for (it = clist_begin(res); it != NULL && i < cnt;
-	    it = clist_next(it))
+	for (it = clist_begin(res); it != NULL && i < cnt; it = clist_next(it))
 		if (clist_content(it) != NULL)
 			v[i++] = *(uint32_t *)clist_content(it);
 	cnt = i;
 	if (cnt > 0)
 		qsort(v, cnt, sizeof(*v), cmp_u32);
-	for (i = j = 0; i < cnt; i++)	/* drop duplicates and zero */
+	for (i = j = 0; i < cnt; i++) /* drop duplicates and zero */
 		if (v[i] != 0 && (j == 0 || v[j - 1] != v[i]))
 			v[j++] = v[i];
 	if (j > max) {
 		log_info("server %s: %zu unread messages, taking the oldest "
-		    "%zu this run", im->server, j, max);
+			 "%zu this run",
+			 im->server, j, max);
 		j = max;
 	}
 	if (j == 0) {
@@ -759,7 +790,7 @@ imap_unseen(struct imap *im, size_t max, uint32_t **uids, size_t *n,
 	goto out;
 nomem:
 	snprintf(err, errsz, "server %s: UID SEARCH: out of memory",
-	    im->server);
+		 im->server);
 	st = ST_NOMEM;
 out:
 	free(v);
@@ -773,8 +804,8 @@ out:
 static long long
 days_from_civil(long long y, unsigned m, unsigned d)
 {
-	long long	 era;
-	unsigned	 yoe, doy, doe;
+	long long era;
+	unsigned yoe, doy, doe;
 
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
@@ -788,41 +819,42 @@ days_from_civil(long long y, unsigned m, unsigned d)
 static time_t
 imap_date(const struct mailimap_date_time *dt)
 {
-	long long	 t, zone;
+	long long t, zone;
 
 	if (dt->dt_month < 1 || dt->dt_month > 12 || dt->dt_day < 1 ||
 	    dt->dt_day > 31 || dt->dt_year < 1970 || dt->dt_year > 9999 ||
 	    dt->dt_hour < 0 || dt->dt_hour > 23 || dt->dt_min < 0 ||
 	    dt->dt_min > 59 || dt->dt_sec < 0 || dt->dt_sec > 60)
 		return -1;
-	zone = dt->dt_zone;	/* e.g. -0130 as -130 */
+	zone = dt->dt_zone; /* e.g. -0130 as -130 */
 	zone = (zone / 100) * 3600 + (zone % 100) * 60;
 	t = days_from_civil(dt->dt_year, (unsigned)dt->dt_month,
-	    (unsigned)dt->dt_day) * 86400 + dt->dt_hour * 3600 +
-	    dt->dt_min * 60 + dt->dt_sec - zone;
+			    (unsigned)dt->dt_day) *
+		86400 +
+	    dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec - zone;
 	return (time_t)t;
 }
 
 /* What one UID FETCH returned for our UID. */
 struct fetched {
-	int		 found;
-	uint32_t	 size;
-	int		 has_size;
-	const char	*body;
-	size_t		 bodylen;
-	int		 has_body;
-	time_t		 date;
+	int found;
+	uint32_t size;
+	int has_size;
+	const char *body;
+	size_t bodylen;
+	int has_body;
+	time_t date;
 };
 
 static void
 scan_fetch(clist *res, uint32_t uid, struct fetched *f)
 {
-	struct mailimap_msg_att		*ma;
-	struct mailimap_msg_att_item	*it;
-	struct mailimap_msg_att_static	*sa;
+	struct mailimap_msg_att *ma;
+	struct mailimap_msg_att_item *it;
+	struct mailimap_msg_att_static *sa;
 	struct mailimap_msg_att_body_section *bs;
-	struct fetched			 one;
-	clistiter			*c, *d;
+	struct fetched one;
+	clistiter *c, *d;
 
 	memset(f, 0, sizeof(*f));
 	f->date = -1;
@@ -831,7 +863,7 @@ scan_fetch(clist *res, uint32_t uid, struct fetched *f)
 		memset(&one, 0, sizeof(one));
 		one.date = -1;
 		for (d = clist_begin(ma->att_list); d != NULL;
-		    d = clist_next(d)) {
+		     d = clist_next(d)) {
 			it = clist_content(d);
 			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 				continue;
@@ -869,10 +901,10 @@ scan_fetch(clist *res, uint32_t uid, struct fetched *f)
 /* UID FETCH uid with the attributes in ft (consumed). */
 static int
 uid_fetch(struct imap *im, uint32_t uid, struct mailimap_fetch_type *ft,
-    clist **res)
+	  clist **res)
 {
-	struct mailimap_set	*set;
-	int			 r;
+	struct mailimap_set *set;
+	int r;
 
 	*res = NULL;
 	if ((set = mailimap_set_new_single(uid)) == NULL) {
@@ -888,9 +920,9 @@ uid_fetch(struct imap *im, uint32_t uid, struct mailimap_fetch_type *ft,
 static struct mailimap_fetch_type *
 fetch_type(int body)
 {
-	struct mailimap_fetch_type	*ft;
-	struct mailimap_fetch_att	*fa;
-	struct mailimap_section		*sec;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *fa;
+	struct mailimap_section *sec;
 
 	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
 		return NULL;
@@ -927,15 +959,15 @@ fail:
 }
 
 enum status
-imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
-    size_t *len, time_t *internaldate, char *err, size_t errsz)
+imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
+	   time_t *internaldate, char *err, size_t errsz)
 {
-	struct mailimap_fetch_type	*ft;
-	struct fetched			 f;
-	clist				*res = NULL;
-	char				 cmd[64];
-	int				 r;
-	enum status			 st = ST_NOMEM;
+	struct mailimap_fetch_type *ft;
+	struct fetched f;
+	clist *res = NULL;
+	char cmd[64];
+	int r;
+	enum status st = ST_NOMEM;
 
 	*raw = NULL;
 	*len = 0;
@@ -946,7 +978,7 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
 
 	/* The size first: libetpan would read any literal into memory. */
 	snprintf(cmd, sizeof(cmd), "UID FETCH %u (RFC822.SIZE)",
-	    (unsigned int)uid);
+		 (unsigned int)uid);
 	if ((ft = fetch_type(0)) == NULL)
 		goto nomem;
 	if ((r = uid_fetch(im, uid, ft, &res)) != MAILIMAP_NO_ERROR) {
@@ -955,15 +987,19 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
 	}
 	scan_fetch(res, uid, &f);
 	if (!f.found) {
-		snprintf(err, errsz, "server %s: message UID %u no longer "
-		    "exists", im->server, (unsigned int)uid);
+		snprintf(err, errsz,
+			 "server %s: message UID %u no longer "
+			 "exists",
+			 im->server, (unsigned int)uid);
 		st = ST_TEMP;
 		goto out;
 	}
 	if (f.has_size && f.size > max) {
-		snprintf(err, errsz, "server %s: message UID %u is %u bytes, "
-		    "over the limit of %zu", im->server, (unsigned int)uid,
-		    (unsigned int)f.size, max);
+		snprintf(err, errsz,
+			 "server %s: message UID %u is %u bytes, "
+			 "over the limit of %zu",
+			 im->server, (unsigned int)uid, (unsigned int)f.size,
+			 max);
 		st = ST_MSG_BAD;
 		goto out;
 	}
@@ -971,7 +1007,7 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
 	res = NULL;
 
 	snprintf(cmd, sizeof(cmd), "UID FETCH %u (BODY.PEEK[] INTERNALDATE)",
-	    (unsigned int)uid);
+		 (unsigned int)uid);
 	if ((ft = fetch_type(1)) == NULL)
 		goto nomem;
 	if ((r = uid_fetch(im, uid, ft, &res)) != MAILIMAP_NO_ERROR) {
@@ -981,14 +1017,15 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
 	scan_fetch(res, uid, &f);
 	if (!f.found || !f.has_body) {
 		snprintf(err, errsz, "server %s: %s: no body for that UID",
-		    im->server, cmd);
+			 im->server, cmd);
 		st = f.found ? ST_MSG_BAD : ST_TEMP;
 		goto out;
 	}
 	if (f.bodylen > max) {
-		snprintf(err, errsz, "server %s: message UID %u is %zu bytes, "
-		    "over the limit of %zu", im->server, (unsigned int)uid,
-		    f.bodylen, max);
+		snprintf(err, errsz,
+			 "server %s: message UID %u is %zu bytes, "
+			 "over the limit of %zu",
+			 im->server, (unsigned int)uid, f.bodylen, max);
 		st = ST_MSG_BAD;
 		goto out;
 	}
@@ -1001,12 +1038,11 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
 	if (internaldate != NULL)
 		*internaldate = f.date;
 	log_debug("server %s: fetched UID %u, %zu bytes", im->server,
-	    (unsigned int)uid, f.bodylen);
+		  (unsigned int)uid, f.bodylen);
 	st = ST_OK;
 	goto out;
 nomem:
-	snprintf(err, errsz, "server %s: UID FETCH: out of memory",
-	    im->server);
+	snprintf(err, errsz, "server %s: UID FETCH: out of memory", im->server);
 	st = ST_NOMEM;
 out:
 	if (res != NULL)
@@ -1018,9 +1054,9 @@ out:
 static struct mailimap_flag *
 make_flag(const char *flag)
 {
-	static const char	 specials[] = "(){%*\"\\]";
-	char			*kw;
-	const char		*p;
+	static const char specials[] = "(){%*\"\\]";
+	char *kw;
+	const char *p;
 
 	if (strcasecmp(flag, "\\Seen") == 0)
 		return mailimap_flag_new_seen();
@@ -1034,33 +1070,34 @@ make_flag(const char *flag)
 		return mailimap_flag_new_draft();
 	if (*flag == '\0' || strlen(flag) > IMAP_MAX_FLAG)
 		return NULL;
-	for (p = flag; *p != '\0'; p++)	/* atom (RFC 3501 flag-keyword) */
+	for (p = flag; *p != '\0'; p++) /* atom (RFC 3501 flag-keyword) */
 		if (*p <= 0x20 || *p >= 0x7f || strchr(specials, *p) != NULL)
 			return NULL;
 	if ((kw = strdup(flag)) == NULL)
 		return NULL;
-	return mailimap_flag_new_flag_keyword(kw);	/* owns kw */
+	return mailimap_flag_new_flag_keyword(kw); /* owns kw */
 }
 
 /* UID STORE uid +FLAGS.SILENT (flag). */
 static enum status
 store_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
-    size_t errsz)
+	   size_t errsz)
 {
-	struct mailimap_flag_list	*fl = NULL;
-	struct mailimap_store_att_flags	*sf = NULL;
-	struct mailimap_set		*set = NULL;
-	struct mailimap_flag		*f;
-	char				 cmd[64 + LOG_ESC_SIZE];
-	char				 esc[LOG_ESC_SIZE];
-	int				 r;
-	enum status			 st = ST_NOMEM;
+	struct mailimap_flag_list *fl = NULL;
+	struct mailimap_store_att_flags *sf = NULL;
+	struct mailimap_set *set = NULL;
+	struct mailimap_flag *f;
+	char cmd[64 + LOG_ESC_SIZE];
+	char esc[LOG_ESC_SIZE];
+	int r;
+	enum status st = ST_NOMEM;
 
 	snprintf(cmd, sizeof(cmd), "UID STORE %u +FLAGS.SILENT (%s)",
-	    (unsigned int)uid, log_esc(esc, sizeof(esc), flag, strlen(flag)));
+		 (unsigned int)uid,
+		 log_esc(esc, sizeof(esc), flag, strlen(flag)));
 	if ((f = make_flag(flag)) == NULL) {
 		snprintf(err, errsz, "server %s: %s: not a valid flag",
-		    im->server, cmd);
+			 im->server, cmd);
 		return ST_CONFIG;
 	}
 	if ((fl = mailimap_flag_list_new_empty()) == NULL) {
@@ -1073,7 +1110,7 @@ store_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
 	}
 	if ((sf = mailimap_store_att_flags_new_add_flags_silent(fl)) == NULL)
 		goto nomem;
-	fl = NULL;	/* owned by sf */
+	fl = NULL; /* owned by sf */
 	if ((set = mailimap_set_new_single(uid)) == NULL)
 		goto nomem;
 	if ((r = mailimap_uid_store(im->imap, set, sf)) != MAILIMAP_NO_ERROR) {
@@ -1098,7 +1135,7 @@ out:
 
 enum status
 imap_add_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
-    size_t errsz)
+	      size_t errsz)
 {
 	if (im->dead)
 		return imap_dead(im, "UID STORE", err, errsz);
@@ -1107,38 +1144,41 @@ imap_add_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
 
 enum status
 imap_move(struct imap *im, uint32_t uid, const char *folder, char *err,
-    size_t errsz)
+	  size_t errsz)
 {
-	struct mailimap_set	*set = NULL;
-	struct buf		 mbox;
-	char			 cmd[64 + LOG_ESC_SIZE], esc[LOG_ESC_SIZE];
-	int			 r, move;
-	enum status		 st;
+	struct mailimap_set *set = NULL;
+	struct buf mbox;
+	char cmd[64 + LOG_ESC_SIZE], esc[LOG_ESC_SIZE];
+	int r, move;
+	enum status st;
 
 	buf_init(&mbox, IMAP_MAX_MAILBOX);
 	if (im->dead) {
 		st = imap_dead(im, "UID MOVE", err, errsz);
 		goto out;
 	}
-	if ((st = folder_name(im->server, folder, &mbox, err, errsz)) !=
-	    ST_OK)
+	if ((st = folder_name(im->server, folder, &mbox, err, errsz)) != ST_OK)
 		goto out;
 	move = mailimap_has_extension(im->imap, "MOVE");
 	snprintf(cmd, sizeof(cmd), "UID %s %u \"%s\"", move ? "MOVE" : "COPY",
-	    (unsigned int)uid, log_esc(esc, sizeof(esc), folder,
-	    strlen(folder)));
+		 (unsigned int)uid,
+		 log_esc(esc, sizeof(esc), folder, strlen(folder)));
 	if ((set = mailimap_set_new_single(uid)) == NULL) {
 		snprintf(err, errsz, "server %s: out of memory", im->server);
 		st = ST_NOMEM;
 		goto out;
 	}
-	r = move ? mailimap_uid_move(im->imap, set, mbox.p) :
-	    mailimap_uid_copy(im->imap, set, mbox.p);
+	r = move ? mailimap_uid_move(im->imap, set, mbox.p)
+		 : mailimap_uid_copy(im->imap, set, mbox.p);
 	if (r != MAILIMAP_NO_ERROR) {
 		/* [TRYCREATE]: the folder does not exist. */
-		st = imap_fail(im, r, cmd, im->imap->imap_response_info !=
-		    NULL && im->imap->imap_response_info->rsp_trycreate ?
-		    ST_CONFIG : ST_TEMP, err, errsz);
+		st = imap_fail(
+		    im, r, cmd,
+		    im->imap->imap_response_info != NULL &&
+			    im->imap->imap_response_info->rsp_trycreate
+			? ST_CONFIG
+			: ST_TEMP,
+		    err, errsz);
 		goto out;
 	}
 	if (!move) {
@@ -1146,10 +1186,11 @@ imap_move(struct imap *im, uint32_t uid, const char *folder, char *err,
 		    ST_OK)
 			goto out;
 		if (!mailimap_has_extension(im->imap, "UIDPLUS")) {
-			log_warn("server %s has neither MOVE nor UIDPLUS: UID "
+			log_warn(
+			    "server %s has neither MOVE nor UIDPLUS: UID "
 			    "%u copied to \"%s\" and marked \\Deleted, left "
-			    "for the server to expunge", im->server,
-			    (unsigned int)uid, esc);
+			    "for the server to expunge",
+			    im->server, (unsigned int)uid, esc);
 			st = ST_OK;
 			goto out;
 		}
@@ -1157,7 +1198,7 @@ imap_move(struct imap *im, uint32_t uid, const char *folder, char *err,
 		if ((r = mailimap_uid_expunge(im->imap, set)) !=
 		    MAILIMAP_NO_ERROR) {
 			st = imap_fail(im, r, "UID EXPUNGE", ST_TEMP, err,
-			    errsz);
+				       errsz);
 			goto out;
 		}
 	}

@@ -38,19 +38,21 @@
 #include "bounds.h"
 #include "ioc.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
-#define HOST_MAX	253	/* RFC 1035 name, without the trailing dot */
-#define LABEL_MAX	63
-#define LOCAL_MAX	64	/* RFC 5321 local part */
-#define IP6_TEXT_MAX	45	/* INET6_ADDRSTRLEN - 1 */
-#define MATCH_LIMIT	1000000	/* per start position; never reached in practice */
-#define DEPTH_LIMIT	1000	/* interpreter only; set for completeness */
-#define HEAP_LIMIT	(8u * 1024)	/* KiB, likewise */
-#define JIT_STACK_MIN	(32u * 1024)
-#define JIT_STACK_MAX	(512u * 1024)
-#define MATCH_ERRORS	64	/* limit errors tolerated in one text */
-#define IDN_MAX		4096	/* libidn2 conversions in one text */
+#define HOST_MAX 253 /* RFC 1035 name, without the trailing dot */
+#define LABEL_MAX 63
+#define LOCAL_MAX 64	/* RFC 5321 local part */
+#define IP6_TEXT_MAX 45 /* INET6_ADDRSTRLEN - 1 */
+#define MATCH_LIMIT                                                            \
+	1000000		 /* per start position; never reached in practice      \
+			  */
+#define DEPTH_LIMIT 1000 /* interpreter only; set for completeness */
+#define HEAP_LIMIT (8u * 1024) /* KiB, likewise */
+#define JIT_STACK_MIN (32u * 1024)
+#define JIT_STACK_MAX (512u * 1024)
+#define MATCH_ERRORS 64 /* limit errors tolerated in one text */
+#define IDN_MAX 4096	/* libidn2 conversions in one text */
 
 /*
  * Pattern pieces.  Character classes are spelt out instead of using (?i):
@@ -62,73 +64,79 @@
  * libidn2).  Scripts written without spaces (Han, kana, Thai...) are left
  * out: there a host name is often glued to the prose around it.
  */
-#define P_ULET	"\\p{Latin}\\p{Greek}\\p{Cyrillic}\\p{Armenian}\\p{Hebrew}" \
-		"\\p{Arabic}\\p{Georgian}\\p{Devanagari}"
-#define P_LABEL	"[A-Za-z0-9" P_ULET "][A-Za-z0-9\\-" P_ULET "\\p{M}]*+"
-#define P_BRDOT	"\\[\\.\\]|\\(\\.\\)|\\{\\.\\}|\\[[Dd][Oo][Tt]\\]|" \
-		"\\([Dd][Oo][Tt]\\)|\\{[Dd][Oo][Tt]\\}"
+#define P_ULET                                                                 \
+	"\\p{Latin}\\p{Greek}\\p{Cyrillic}\\p{Armenian}\\p{Hebrew}"            \
+	"\\p{Arabic}\\p{Georgian}\\p{Devanagari}"
+#define P_LABEL "[A-Za-z0-9" P_ULET "][A-Za-z0-9\\-" P_ULET "\\p{M}]*+"
+#define P_BRDOT                                                                \
+	"\\[\\.\\]|\\(\\.\\)|\\{\\.\\}|\\[[Dd][Oo][Tt]\\]|"                    \
+	"\\([Dd][Oo][Tt]\\)|\\{[Dd][Oo][Tt]\\}"
 /* A dot: plain, bracketed (optionally spaced) or sloppy; see dot_len(). */
-#define P_DOT	"(?:\\x20?(?:" P_BRDOT ")\\x20?|\\.\\]|\\[\\.|\\\\\\.|" \
-		"\\x20[Dd][Oo][Tt]\\x20|\\.)"
+#define P_DOT                                                                  \
+	"(?:\\x20?(?:" P_BRDOT ")\\x20?|\\.\\]|\\[\\.|\\\\\\.|"                \
+	"\\x20[Dd][Oo][Tt]\\x20|\\.)"
 /* The same without spaces, for email local parts. */
-#define P_DOTT	"(?:" P_BRDOT "|\\.\\]|\\[\\.|\\\\\\.|\\.)"
-#define P_AT	"(?:@|\\x20?(?:\\[[Aa][Tt]\\]|\\([Aa][Tt]\\)|\\{[Aa][Tt]\\}|" \
-		"\\[@\\]|\\(@\\)|\\{@\\})\\x20?)"
-#define P_LC	"[A-Za-z0-9_%+\\-]"
+#define P_DOTT "(?:" P_BRDOT "|\\.\\]|\\[\\.|\\\\\\.|\\.)"
+#define P_AT                                                                   \
+	"(?:@|\\x20?(?:\\[[Aa][Tt]\\]|\\([Aa][Tt]\\)|\\{[Aa][Tt]\\}|"          \
+	"\\[@\\]|\\(@\\)|\\{@\\})\\x20?)"
+#define P_LC "[A-Za-z0-9_%+\\-]"
 /* Windows registry hives, long and short names. */
-#define P_HIVE	"HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|" \
-		"HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC"
+#define P_HIVE                                                                 \
+	"HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|"              \
+	"HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC"
 /* One key name: words, with up to three single spaces inside ("Windows NT"). */
-#define P_RKW	"[^\\\\\\s\"'<>|]++"
-#define P_RKSEG	P_RKW "(?:\\x20(?=" P_RKW "\\\\)" P_RKW "){0,3}+"
+#define P_RKW "[^\\\\\\s\"'<>|]++"
+#define P_RKSEG P_RKW "(?:\\x20(?=" P_RKW "\\\\)" P_RKW "){0,3}+"
 /* File extensions that make a dotted name a file name (see on_file()). */
-#define P_EXT	"(?i:exe|dll|scr|cpl|sys|msi|jar|jse?|vb[se]|wsf|ps1|psm1|bat|" \
-		"cmd|lnk|hta|pif|docm|dotm|docx?|xlsm|xlsb|xlsx?|pptm|rtf|iso|" \
-		"img|vhdx?|zip|rar|7z|cab|pdf|apk|dmg)"
-/* URL path characters: printable ASCII but space " < >, plus letters and digits. */
-#define P_PATHC	"[!#-;=?-~\\p{L}\\p{N}]"
+#define P_EXT                                                                  \
+	"(?i:exe|dll|scr|cpl|sys|msi|jar|jse?|vb[se]|wsf|ps1|psm1|bat|"        \
+	"cmd|lnk|hta|pif|docm|dotm|docx?|xlsm|xlsb|xlsx?|pptm|rtf|iso|"        \
+	"img|vhdx?|zip|rar|7z|cab|pdf|apk|dmg)"
+/* URL path characters: printable ASCII but space " < >, plus letters and
+ * digits. */
+#define P_PATHC "[!#-;=?-~\\p{L}\\p{N}]"
 
 static const char pattern[] =
-	/*
-	 * No candidate starts after a letter or digit; testing that first
-	 * makes positions inside words cheap.
-	 */
-	"(?<![A-Za-z0-9" P_ULET "\\p{M}])(?:"
-	/* URL: scheme (defanged too), separator, userinfo, host, port, path. */
-	"(?<url>"
-	"(?<usc>[Hh][TtXx][TtXx][Pp][Ss]?|[Ff][TtXx][Pp])"
-	"(?:://|\\[:\\]//|\\[://\\])"
-	"(?:(?<uui>[A-Za-z0-9._~%!$&'()*+,;=:\\-]{1,256}+)@)?"
-	"(?<uho>\\[[0-9A-Fa-f:.]{2,45}+\\]|" P_LABEL "(?&dl){0,127}+)"
-	"(?:(?::|\\[:\\])(?<upo>[0-9]{1,5}+))?"
-	"(?<upa>(?:[/?#]|\\[/\\])" P_PATHC "*+)?)"
-	/* Email address, defanged "at" and dots allowed. */
-	"|(?<em>(?<![A-Za-z0-9_%+.@\\]\\)\\}\\-])"
-	"(?<eml>" P_LC "++(?&dlt){0,63}+)" P_AT
-	"(?<emd>" P_LABEL "(?&dl){1,127}+))"
-	/* CVE identifier. */
-	"|(?<cve>[Cc][Vv][Ee]-(?:19|20)[0-9]{2}-[0-9]{4,7}+"
-	"(?![A-Za-z0-9]))"
-	/* Registry key: a hive and at least one key name. */
-	"|(?<rk>(?<![_\\\\])(?:" P_HIVE "):?+(?:\\\\{1,2}+" P_RKSEG ")++)"
-	/* Autonomous system number: "AS13335", "ASN 13335", "ASN:13335". */
-	"|(?<asn>(?:AS|[Aa][Ss][Nn](?:\\x20?+:?+\\x20?+))(?<asnn>[0-9]{1,10}+)"
-	"(?![A-Za-z0-9_\\-]|\\.[0-9]))"
-	/* File name: a name (no host defangs) ending in a known extension. */
-	"|(?<fn>(?<![A-Za-z0-9_.\\-])[A-Za-z0-9_\\-]++(?:\\.[A-Za-z0-9_\\-]++)*?"
-	"\\." P_EXT "(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9]))"
-	/* Dotted token: a host name, an IPv4 address, or a file name. */
-	"|(?<tok>(?<![A-Za-z0-9_.@\\]\\)\\}\\-])" P_LABEL "(?&dl){1,127}+)"
-	/* Hex run: a hash when its length is right. */
-	"|(?<hx>[0-9A-Fa-f]{32,128}+(?![A-Za-z0-9]))"
-	/* Bitcoin address: base58 P2PKH/P2SH, bech32 segwit. */
-	"|(?<btc>[13][1-9A-HJ-NP-Za-km-z]{24,34}+(?![A-Za-z0-9])"
-	"|(?:bc|BC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}+(?![A-Za-z0-9]))"
-	/* IPv6 candidate. */
-	"|(?<ip6>(?<![A-Za-z0-9:._\\-])[0-9A-Fa-f]{0,4}+:[0-9A-Fa-f:.]*+"
-	"(?![G-Zg-z_\\-])))"
-	/* Subroutines: a dot and a label; a tight dot and local-part run. */
-	"(?(DEFINE)(?<dl>" P_DOT P_LABEL ")(?<dlt>" P_DOTT P_LC "++))";
+    /*
+     * No candidate starts after a letter or digit; testing that first
+     * makes positions inside words cheap.
+     */
+    "(?<![A-Za-z0-9" P_ULET "\\p{M}])(?:"
+    /* URL: scheme (defanged too), separator, userinfo, host, port, path. */
+    "(?<url>"
+    "(?<usc>[Hh][TtXx][TtXx][Pp][Ss]?|[Ff][TtXx][Pp])"
+    "(?:://|\\[:\\]//|\\[://\\])"
+    "(?:(?<uui>[A-Za-z0-9._~%!$&'()*+,;=:\\-]{1,256}+)@)?"
+    "(?<uho>\\[[0-9A-Fa-f:.]{2,45}+\\]|" P_LABEL "(?&dl){0,127}+)"
+    "(?:(?::|\\[:\\])(?<upo>[0-9]{1,5}+))?"
+    "(?<upa>(?:[/?#]|\\[/\\])" P_PATHC "*+)?)"
+    /* Email address, defanged "at" and dots allowed. */
+    "|(?<em>(?<![A-Za-z0-9_%+.@\\]\\)\\}\\-])"
+    "(?<eml>" P_LC "++(?&dlt){0,63}+)" P_AT "(?<emd>" P_LABEL "(?&dl){1,127}+))"
+    /* CVE identifier. */
+    "|(?<cve>[Cc][Vv][Ee]-(?:19|20)[0-9]{2}-[0-9]{4,7}+"
+    "(?![A-Za-z0-9]))"
+    /* Registry key: a hive and at least one key name. */
+    "|(?<rk>(?<![_\\\\])(?:" P_HIVE "):?+(?:\\\\{1,2}+" P_RKSEG ")++)"
+    /* Autonomous system number: "AS13335", "ASN 13335", "ASN:13335". */
+    "|(?<asn>(?:AS|[Aa][Ss][Nn](?:\\x20?+:?+\\x20?+))(?<asnn>[0-9]{1,10}+)"
+    "(?![A-Za-z0-9_\\-]|\\.[0-9]))"
+    /* File name: a name (no host defangs) ending in a known extension. */
+    "|(?<fn>(?<![A-Za-z0-9_.\\-])[A-Za-z0-9_\\-]++(?:\\.[A-Za-z0-9_\\-]++)*?"
+    "\\." P_EXT "(?![A-Za-z0-9_\\-]|\\.[A-Za-z0-9]))"
+    /* Dotted token: a host name, an IPv4 address, or a file name. */
+    "|(?<tok>(?<![A-Za-z0-9_.@\\]\\)\\}\\-])" P_LABEL "(?&dl){1,127}+)"
+    /* Hex run: a hash when its length is right. */
+    "|(?<hx>[0-9A-Fa-f]{32,128}+(?![A-Za-z0-9]))"
+    /* Bitcoin address: base58 P2PKH/P2SH, bech32 segwit. */
+    "|(?<btc>[13][1-9A-HJ-NP-Za-km-z]{24,34}+(?![A-Za-z0-9])"
+    "|(?:bc|BC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}+(?![A-Za-z0-9]))"
+    /* IPv6 candidate. */
+    "|(?<ip6>(?<![A-Za-z0-9:._\\-])[0-9A-Fa-f]{0,4}+:[0-9A-Fa-f:.]*+"
+    "(?![G-Zg-z_\\-])))"
+    /* Subroutines: a dot and a label; a tight dot and local-part run. */
+    "(?(DEFINE)(?<dl>" P_DOT P_LABEL ")(?<dlt>" P_DOTT P_LC "++))";
 
 /*
  * Top-level domains that are also common file extensions.  A plain (not
@@ -139,89 +147,87 @@ static const char pattern[] =
  * always host names.
  */
 static const char *const file_tlds[] = {
-	"ac", "ai", "am", "app", "bz", "cab", "cc", "do", "in", "md", "mk",
-	"ml", "mo", "mov", "ms", "one", "pl", "pm", "ps", "py", "rs", "sh",
-	"so", "ws", "zip"
-};
+    "ac", "ai", "am", "app", "bz",  "cab", "cc",  "do", "in",
+    "md", "mk", "ml", "mo",  "mov", "ms",  "one", "pl", "pm",
+    "ps", "py", "rs", "sh",  "so",  "ws",  "zip"};
 
 static const char *const type_names[IOC_NTYPES] = {
-	[IOC_IPV4] = "IP Address",
-	[IOC_IPV6] = "IPv6 Address",
-	[IOC_CIDR] = "CIDR Block",
-	[IOC_FQDN] = "FQDN",
-	[IOC_URL] = "URL",
-	[IOC_EMAIL] = "Email Address",
-	[IOC_MD5] = "MD5",
-	[IOC_SHA1] = "SHA-1",
-	[IOC_SHA256] = "SHA-256",
-	[IOC_SHA512] = "SHA-512",
-	[IOC_CVE] = "CVE",
-	[IOC_FILENAME] = "Filename",
-	[IOC_REGKEY] = "Registry Key",
-	[IOC_BTC] = "Bitcoin Address",
-	[IOC_ASN] = "ASN"
-};
+    [IOC_IPV4] = "IP Address",
+    [IOC_IPV6] = "IPv6 Address",
+    [IOC_CIDR] = "CIDR Block",
+    [IOC_FQDN] = "FQDN",
+    [IOC_URL] = "URL",
+    [IOC_EMAIL] = "Email Address",
+    [IOC_MD5] = "MD5",
+    [IOC_SHA1] = "SHA-1",
+    [IOC_SHA256] = "SHA-256",
+    [IOC_SHA512] = "SHA-512",
+    [IOC_CVE] = "CVE",
+    [IOC_FILENAME] = "Filename",
+    [IOC_REGKEY] = "Registry Key",
+    [IOC_BTC] = "Bitcoin Address",
+    [IOC_ASN] = "ASN"};
 
 /* Open-addressing hash table slots; idx1 is the entry index + 1, 0 = empty. */
 struct hslot {
-	uint64_t	 h;
-	size_t		 idx1;
+	uint64_t h;
+	size_t idx1;
 };
 
 struct htab {
-	struct hslot	*s;
-	size_t		 nslot;		/* 0 or a power of two */
+	struct hslot *s;
+	size_t nslot; /* 0 or a power of two */
 };
 
 /* Case-insensitive string set (exclusions). */
 struct strset {
-	char		**keys;
-	size_t		 n;
-	size_t		 cap;
-	struct htab	 tab;
+	char **keys;
+	size_t n;
+	size_t cap;
+	struct htab tab;
 };
 
 /* Bounded output for one normalised value. */
 struct wr {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;	/* bytes usable, not counting the NUL */
-	int	 over;
+	char *p;
+	size_t len;
+	size_t cap; /* bytes usable, not counting the NUL */
+	int over;
 };
 
 /* Shape of a host parsed by parse_host(). */
 struct hostinfo {
-	size_t	 len;
-	int	 nlabels;
-	int	 defanged;
-	int	 worddot;	/* a " dot " word was taken as a dot */
-	size_t	 wd_start;	/* input offset of the first one */
-	size_t	 wd_next;	/* input offset just after it */
-	int	 numeric;	/* every label is all digits */
-	size_t	 first_end;	/* length of the first label */
-	size_t	 last_off;	/* offset of the last label in the output */
-	int	 last_upper;	/* last label has an upper-case letter */
-	int	 lower;		/* another label has a lower-case letter */
+	size_t len;
+	int nlabels;
+	int defanged;
+	int worddot;	  /* a " dot " word was taken as a dot */
+	size_t wd_start;  /* input offset of the first one */
+	size_t wd_next;	  /* input offset just after it */
+	int numeric;	  /* every label is all digits */
+	size_t first_end; /* length of the first label */
+	size_t last_off;  /* offset of the last label in the output */
+	int last_upper;	  /* last label has an upper-case letter */
+	int lower;	  /* another label has a lower-case letter */
 };
 
 struct ioc_ctx {
-	pcre2_code		*re;
-	pcre2_match_data	*md;
-	pcre2_match_context	*mctx;
-	pcre2_jit_stack		*jstack;
-	const psl_ctx_t		*psl;
-	uint32_t		 g_url, g_usc, g_uui, g_uho, g_upo, g_upa;
-	uint32_t		 g_em, g_eml, g_emd, g_cve, g_tok, g_hx, g_ip6;
-	uint32_t		 g_rk, g_asn, g_asnn, g_fn, g_btc;
-	const char		*ver_text;	/* text of ver_end */
-	size_t			 ver_end;	/* end of the last version */
-	size_t			 idn_calls;	/* in this ioc_extract() */
-	ioc_debug_fn		 dbg;
-	void			*dbg_arg;
-	char			 dbuf[256];
-	struct strset		 excl;
-	char			 host[HOST_MAX + 1];
-	char			 val[MAX_IOC_LEN + 1];
+	pcre2_code *re;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jstack;
+	const psl_ctx_t *psl;
+	uint32_t g_url, g_usc, g_uui, g_uho, g_upo, g_upa;
+	uint32_t g_em, g_eml, g_emd, g_cve, g_tok, g_hx, g_ip6;
+	uint32_t g_rk, g_asn, g_asnn, g_fn, g_btc;
+	const char *ver_text; /* text of ver_end */
+	size_t ver_end;	      /* end of the last version */
+	size_t idn_calls;     /* in this ioc_extract() */
+	ioc_debug_fn dbg;
+	void *dbg_arg;
+	char dbuf[256];
+	struct strset excl;
+	char host[HOST_MAX + 1];
+	char val[MAX_IOC_LEN + 1];
 };
 
 static int
@@ -264,7 +270,7 @@ is_local(int c)
 static int
 has_word(const char *p, const char *end, const char *word)
 {
-	size_t	 n = strlen(word), i;
+	size_t n = strlen(word), i;
 
 	if ((size_t)(end - p) < n)
 		return 0;
@@ -293,7 +299,7 @@ why(struct ioc_ctx *ctx, const char *p, size_t n, const char *reason)
 static uint64_t
 hash_str(unsigned int tag, const char *s, int fold)
 {
-	uint64_t	 h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL;
 
 	h = (h ^ tag) * 0x100000001b3ULL;
 	for (; *s != '\0'; s++)
@@ -311,14 +317,14 @@ ci_equal(const char *a, const char *b)
 	return *a == *b;
 }
 
-typedef int	(*eq_fn)(const void *, size_t, const void *);
+typedef int (*eq_fn)(const void *, size_t, const void *);
 
 /* Slot holding the key, or the empty slot where it would go. */
 static size_t
 htab_find(const struct htab *t, uint64_t h, eq_fn eq, const void *base,
-    const void *key)
+	  const void *key)
 {
-	size_t	 mask = t->nslot - 1, i = (size_t)h & mask;
+	size_t mask = t->nslot - 1, i = (size_t)h & mask;
 
 	while (t->s[i].idx1 != 0) {
 		if (t->s[i].h == h && eq(base, t->s[i].idx1 - 1, key))
@@ -332,8 +338,8 @@ htab_find(const struct htab *t, uint64_t h, eq_fn eq, const void *base,
 static int
 htab_reserve(struct htab *t, size_t n)
 {
-	struct hslot	*ns;
-	size_t		 nn, i, j, mask;
+	struct hslot *ns;
+	size_t nn, i, j, mask;
 
 	if (n <= t->nslot / 2)
 		return 0;
@@ -364,7 +370,7 @@ htab_reserve(struct htab *t, size_t n)
 static int
 set_eq(const void *base, size_t idx, const void *key)
 {
-	const struct ioc	*v = base, *k = key;
+	const struct ioc *v = base, *k = key;
 
 	return v[idx].type == k->type && strcmp(v[idx].value, k->value) == 0;
 }
@@ -372,7 +378,7 @@ set_eq(const void *base, size_t idx, const void *key)
 static int
 strset_eq(const void *base, size_t idx, const void *key)
 {
-	char *const	*v = base;
+	char *const *v = base;
 
 	return ci_equal(v[idx], key);
 }
@@ -380,7 +386,7 @@ strset_eq(const void *base, size_t idx, const void *key)
 static int
 strset_has(const struct strset *ss, const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	if (ss->n == 0)
 		return 0;
@@ -392,8 +398,8 @@ strset_has(const struct strset *ss, const char *s)
 static int
 strset_add(struct strset *ss, const char *s, size_t len)
 {
-	char	**nk, *dup;
-	size_t	 i, ncap;
+	char **nk, *dup;
+	size_t i, ncap;
 	uint64_t h;
 
 	if ((dup = malloc(len + 1)) == NULL)
@@ -429,7 +435,7 @@ strset_add(struct strset *ss, const char *s, size_t len)
 static void
 strset_free(struct strset *ss)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < ss->n; i++)
 		free(ss->keys[i]);
@@ -449,8 +455,8 @@ ioc_set_init(struct ioc_set *set)
 void
 ioc_set_free(struct ioc_set *set)
 {
-	struct htab	*t;
-	size_t		 i;
+	struct htab *t;
+	size_t i;
 
 	if (set == NULL)
 		return;
@@ -467,28 +473,28 @@ ioc_set_free(struct ioc_set *set)
 int
 ioc_set_has(const struct ioc_set *set, enum ioc_type type, const char *value)
 {
-	const struct htab	*t;
-	struct ioc		 key;
-	size_t			 i;
+	const struct htab *t;
+	struct ioc key;
+	size_t i;
 
 	if (set == NULL || value == NULL || (t = set->index) == NULL ||
 	    t->nslot == 0)
 		return 0;
 	key.type = type;
 	key.value = (char *)(uintptr_t)value;
-	i = htab_find(t, hash_str((unsigned int)type, value, 0), set_eq,
-	    set->v, &key);
+	i = htab_find(t, hash_str((unsigned int)type, value, 0), set_eq, set->v,
+		      &key);
 	return t->s[i].idx1 != 0;
 }
 
 int
 ioc_set_add(struct ioc_set *set, enum ioc_type type, const char *value)
 {
-	struct htab	*t;
-	struct ioc	*nv, key;
-	size_t		 len, i, ncap;
-	uint64_t	 h;
-	char		*dup;
+	struct htab *t;
+	struct ioc *nv, key;
+	size_t len, i, ncap;
+	uint64_t h;
+	char *dup;
 
 	if (set == NULL || value == NULL || (int)type < 0 || type >= IOC_NTYPES)
 		return -1;
@@ -584,11 +590,10 @@ wr_add(struct wr *w, const char *s, size_t n)
 static size_t
 dot_len(const char *p, const char *end, int spaced, int *defanged)
 {
-	static const char *const br[] = {
-		"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"
-	};
-	const char	*q = p;
-	size_t		 i;
+	static const char *const br[] = {"[.]",	  "(.)",   "{.}",
+					 "[dot]", "(dot)", "{dot}"};
+	const char *q = p;
+	size_t i;
 
 	if (spaced && q < end && *q == ' ')
 		q++;
@@ -603,13 +608,14 @@ dot_len(const char *p, const char *end, int spaced, int *defanged)
 		return (size_t)(q - p);
 	}
 	if (spaced && q != p && has_word(q, end, "dot ")) {
-		*defanged = 2;	/* a word: see word_dot_ok() */
+		*defanged = 2; /* a word: see word_dot_ok() */
 		return 5;
 	}
 	if (q != p)
 		return 0;
-	if (end - p >= 2 && ((p[0] == '.' && p[1] == ']') ||
-	    (p[0] == '[' && p[1] == '.') || (p[0] == '\\' && p[1] == '.'))) {
+	if (end - p >= 2 &&
+	    ((p[0] == '.' && p[1] == ']') || (p[0] == '[' && p[1] == '.') ||
+	     (p[0] == '\\' && p[1] == '.'))) {
 		*defanged = 1;
 		return 2;
 	}
@@ -625,12 +631,12 @@ dot_len(const char *p, const char *end, int spaced, int *defanged)
  */
 static int
 parse_host(const char *p, const char *end, char *buf, size_t bufsz,
-    struct hostinfo *hi)
+	   struct hostinfo *hi)
 {
-	struct wr	 w;
-	const char	*ls, *start = p;
-	size_t		 n, ll, i;
-	int		 upper, lower, d;
+	struct wr w;
+	const char *ls, *start = p;
+	size_t n, ll, i;
+	int upper, lower, d;
 
 	memset(hi, 0, sizeof(*hi));
 	hi->numeric = 1;
@@ -685,21 +691,22 @@ parse_host(const char *p, const char *end, char *buf, size_t bufsz,
  * first, and at most IDN_MAX conversions are made per ioc_extract() call.
  */
 static int
-parse_host_idn(struct ioc_ctx *ctx, const char *p, const char *end,
-    char *buf, size_t bufsz, struct hostinfo *hi)
+parse_host_idn(struct ioc_ctx *ctx, const char *p, const char *end, char *buf,
+	       size_t bufsz, struct hostinfo *hi)
 {
-	char		 u[HOST_MAX * 4 + 1], tld[LABEL_MAX + 1];
-	char		*a = NULL;
-	const char	*q;
-	size_t		 o = 0, n, tl;
-	int		 d, defanged = 0, rc, ascii_tld = 1;
+	char u[HOST_MAX * 4 + 1], tld[LABEL_MAX + 1];
+	char *a = NULL;
+	const char *q;
+	size_t o = 0, n, tl;
+	int d, defanged = 0, rc, ascii_tld = 1;
 
 	for (q = p; q < end && (unsigned char)*q < 0x80; q++)
 		;
 	if (q == end)
 		return parse_host(p, end, buf, bufsz, hi);
 	for (q = end; q > p && (is_ldh((unsigned char)q[-1]) ||
-	    (unsigned char)q[-1] >= 0x80); q--)
+				(unsigned char)q[-1] >= 0x80);
+	     q--)
 		ascii_tld &= (unsigned char)q[-1] < 0x80;
 	tl = (size_t)(end - q);
 	if (tl == 0 || tl > LABEL_MAX)
@@ -709,7 +716,8 @@ parse_host_idn(struct ioc_ctx *ctx, const char *p, const char *end,
 			tld[n] = (char)lc((unsigned char)q[n]);
 		tld[tl] = '\0';
 		if (psl_is_public_suffix2(ctx->psl, tld,
-		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 1)
+					  PSL_TYPE_ANY |
+					      PSL_TYPE_NO_STAR_RULE) != 1)
 			return -1;
 	}
 	if (ctx->idn_calls >= IDN_MAX)
@@ -746,7 +754,7 @@ parse_host_idn(struct ioc_ctx *ctx, const char *p, const char *end,
 static int
 ipv4_ok(const char *s)
 {
-	int	 parts = 0, v, nd;
+	int parts = 0, v, nd;
 
 	for (;;) {
 		v = nd = 0;
@@ -779,7 +787,7 @@ fqdn_ok(const struct ioc_ctx *ctx, const char *h, const struct hostinfo *hi)
 	if (hi->nlabels < 2 || hi->len > HOST_MAX || hi->numeric)
 		return 0;
 	if (psl_is_public_suffix2(ctx->psl, h + hi->last_off,
-	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 1)
+				  PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 1)
 		return 0;
 	return psl_registrable_domain(ctx->psl, h) != NULL;
 }
@@ -794,8 +802,8 @@ fqdn_ok(const struct ioc_ctx *ctx, const char *h, const struct hostinfo *hi)
 static int
 file_like(const char *h, const struct hostinfo *hi)
 {
-	const char	*tld = h + hi->last_off;
-	size_t		 i;
+	const char *tld = h + hi->last_off;
+	size_t i;
 
 	if (hi->defanged)
 		return 0;
@@ -812,9 +820,9 @@ file_like(const char *h, const struct hostinfo *hi)
 /* Is value (with host, a domain or NULL) on the exclusion list? */
 static int
 excluded(const struct ioc_ctx *ctx, const char *value, const char *host,
-    int walk)
+	 int walk)
 {
-	const char	*h;
+	const char *h;
 
 	if (ctx->excl.n == 0)
 		return 0;
@@ -824,7 +832,7 @@ excluded(const struct ioc_ctx *ctx, const char *value, const char *host,
 		return 0;
 	if (!walk)
 		return strset_has(&ctx->excl, host);
-	for (h = host; h != NULL && *h != '\0'; ) {
+	for (h = host; h != NULL && *h != '\0';) {
 		if (strset_has(&ctx->excl, h))
 			return 1;
 		if ((h = strchr(h, '.')) != NULL)
@@ -839,7 +847,7 @@ excluded(const struct ioc_ctx *ctx, const char *value, const char *host,
  */
 static enum status
 emit(struct ioc_ctx *ctx, struct ioc_set *out, enum ioc_type type,
-    const char *value, const char *host, int walk)
+     const char *value, const char *host, int walk)
 {
 	if (excluded(ctx, value, host, walk))
 		return ST_OK;
@@ -850,10 +858,10 @@ emit(struct ioc_ctx *ctx, struct ioc_set *out, enum ioc_type type,
 static enum status
 on_hex(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 {
-	enum ioc_type	 type;
-	size_t		 i;
-	int		 same = 1, digits = 1, letters = 1;
-	char		 v[129];
+	enum ioc_type type;
+	size_t i;
+	int same = 1, digits = 1, letters = 1;
+	char v[129];
 
 	switch (n) {
 	case 32:
@@ -889,8 +897,10 @@ on_hex(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 	 * or words; a real digest has less than a 1e-6 chance of any of it.
 	 */
 	if (same || digits || letters) {
-		why(ctx, p, n, same ? "repeated character" : digits ?
-		    "all digits" : "all letters");
+		why(ctx, p, n,
+		    same     ? "repeated character"
+		    : digits ? "all digits"
+			     : "all letters");
 		return ST_OK;
 	}
 	return emit(ctx, out, type, v, NULL, 0);
@@ -899,17 +909,17 @@ on_hex(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 /* Hash-looking labels of a rejected token: "<md5>.exe", "sample.<sha256>". */
 static enum status
 token_hashes(struct ioc_ctx *ctx, struct ioc_set *out, const char *p,
-    const char *end)
+	     const char *end)
 {
-	const char	*s;
-	enum status	 st;
+	const char *s;
+	enum status st;
 
 	while (p < end) {
 		s = p;
 		while (p < end && is_alnum((unsigned char)*p))
 			p++;
-		if (p - s >= 32 && (st = on_hex(ctx, out, s,
-		    (size_t)(p - s))) != ST_OK)
+		if (p - s >= 32 &&
+		    (st = on_hex(ctx, out, s, (size_t)(p - s))) != ST_OK)
 			return st;
 		while (p < end && !is_alnum((unsigned char)*p))
 			p++;
@@ -921,7 +931,7 @@ token_hashes(struct ioc_ctx *ctx, struct ioc_set *out, const char *p,
 static size_t
 cidr_suffix(const char *p, const char *end, int max, int *bits)
 {
-	int	 v = 0, nd = 0;
+	int v = 0, nd = 0;
 
 	if (p >= end || *p != '/')
 		return 0;
@@ -932,8 +942,9 @@ cidr_suffix(const char *p, const char *end, int max, int *bits)
 	}
 	if (nd == 0 || v > max)
 		return 0;
-	if (p < end && (is_alnum((unsigned char)*p) || *p == '/' ||
-	    (*p == '.' && end - p >= 2 && is_digit((unsigned char)p[1]))))
+	if (p < end &&
+	    (is_alnum((unsigned char)*p) || *p == '/' ||
+	     (*p == '.' && end - p >= 2 && is_digit((unsigned char)p[1]))))
 		return 0;
 	*bits = v;
 	return (size_t)nd + 1;
@@ -947,14 +958,13 @@ static int
 word_dot_ok(const char *h)
 {
 	static const char *const stop[] = {
-		"a", "am", "an", "and", "are", "as", "at", "be", "by", "do",
-		"for", "go", "he", "her", "his", "i", "if", "in", "is", "it",
-		"its", "me", "my", "no", "not", "of", "on", "or", "our", "so",
-		"that", "the", "their", "this", "to", "up", "us", "was", "we",
-		"with", "you", "your", "dot"
-	};
-	const char	*e;
-	size_t		 n, i;
+	    "a",  "am",	 "an",	"and",	"are", "as",	"at",	"be", "by",
+	    "do", "for", "go",	"he",	"her", "his",	"i",	"if", "in",
+	    "is", "it",	 "its", "me",	"my",  "no",	"not",	"of", "on",
+	    "or", "our", "so",	"that", "the", "their", "this", "to", "up",
+	    "us", "was", "we",	"with", "you", "your",	"dot"};
+	const char *e;
+	size_t n, i;
 
 	for (; *h != '\0'; h = *e == '.' ? e + 1 : e) {
 		e = strchr(h, '.');
@@ -973,9 +983,8 @@ static int
 version_before(const char *text, size_t so)
 {
 	static const char *const words[] = {
-		"version", "ver", "ver.", "v.", "build", "release", "firmware"
-	};
-	size_t	 i, n, b = so;
+	    "version", "ver", "ver.", "v.", "build", "release", "firmware"};
+	size_t i, n, b = so;
 
 	if (b > 0 && text[b - 1] == ' ')
 		b--;
@@ -996,10 +1005,9 @@ version_before(const char *text, size_t so)
 static int
 version_chain(const struct ioc_ctx *ctx, const char *text, size_t so)
 {
-	static const char *const joins[] = {
-		" to ", " and ", " or ", " -> ", " - ", ", ", " => ", " / "
-	};
-	size_t	 i, gap;
+	static const char *const joins[] = {" to ", " and ", " or ", " -> ",
+					    " - ",  ", ",    " => ", " / "};
+	size_t i, gap;
 
 	if (ctx->ver_text != text || ctx->ver_end > so)
 		return 0;
@@ -1013,20 +1021,21 @@ version_chain(const struct ioc_ctx *ctx, const char *text, size_t so)
 
 /* A dotted token: IPv4 (or CIDR), FQDN, or neither. */
 static enum status
-on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    size_t len, size_t so, size_t *next)
+on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text, size_t len,
+	 size_t so, size_t *next)
 {
-	struct hostinfo	 hi;
-	const char	*p = text + so, *end = text + *next;
-	size_t		 cl, sub;
-	int		 bits;
+	struct hostinfo hi;
+	const char *p = text + so, *end = text + *next;
+	size_t cl, sub;
+	int bits;
 
 	/* "1.2.3.4_x", "name.com_old": part of an identifier. */
 	if (*next < len && text[*next] == '_') {
 		why(ctx, p, (size_t)(end - p), "part of an identifier");
 		return ST_OK;
 	}
-	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1) {
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) ==
+	    -1) {
 		why(ctx, p, (size_t)(end - p), "not a host name");
 		return token_hashes(ctx, out, p, end);
 	}
@@ -1038,13 +1047,14 @@ on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		why(ctx, p, (size_t)(end - p), "\"dot\" between words");
 		sub = so + hi.wd_start;
 		*next = so + hi.wd_next;
-		return hi.wd_start > 0 ? on_token(ctx, out, text, len, so,
-		    &sub) : ST_OK;
+		return hi.wd_start > 0 ? on_token(ctx, out, text, len, so, &sub)
+				       : ST_OK;
 	}
 	if (hi.numeric) {
 		if (!ipv4_ok(ctx->host)) {
-			why(ctx, p, (size_t)(end - p), hi.nlabels > 4 ?
-			    "OID or version string" : "not an IPv4 address");
+			why(ctx, p, (size_t)(end - p),
+			    hi.nlabels > 4 ? "OID or version string"
+					   : "not an IPv4 address");
 			if (hi.nlabels >= 4) {
 				ctx->ver_end = *next;
 				ctx->ver_text = text;
@@ -1078,19 +1088,21 @@ on_token(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 /* An email address: lower-case local part and domain. */
 static enum status
 on_email(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    const PCRE2_SIZE *ov)
+	 const PCRE2_SIZE *ov)
 {
-	struct hostinfo	 hi;
-	struct wr	 w;
-	const char	*p, *end;
-	size_t		 n;
-	int		 def = 0;
+	struct hostinfo hi;
+	struct wr w;
+	const char *p, *end;
+	size_t n;
+	int def = 0;
 
 	p = text + ov[2 * ctx->g_emd];
 	end = text + ov[2 * ctx->g_emd + 1];
-	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1 ||
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) ==
+		-1 ||
 	    !fqdn_ok(ctx, ctx->host, &hi)) {
-		why(ctx, text + ov[0], ov[1] - ov[0], "email domain not public");
+		why(ctx, text + ov[0], ov[1] - ov[0],
+		    "email domain not public");
 		return ST_OK;
 	}
 	wr_init(&w, ctx->val, sizeof(ctx->val));
@@ -1121,10 +1133,10 @@ on_email(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 static int
 url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 {
-	struct hostinfo	 hi;
-	struct in6_addr	 a6;
-	char		 tmp[IP6_TEXT_MAX + 1];
-	size_t		 n, i;
+	struct hostinfo hi;
+	struct in6_addr a6;
+	char tmp[IP6_TEXT_MAX + 1];
+	size_t n, i;
 
 	*walk = 0;
 	if (*p == '[') {
@@ -1142,7 +1154,8 @@ url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 		ctx->host[n + 2] = '\0';
 		return 0;
 	}
-	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) == -1)
+	if (parse_host_idn(ctx, p, end, ctx->host, sizeof(ctx->host), &hi) ==
+	    -1)
 		return -1;
 	if (hi.numeric)
 		return ipv4_ok(ctx->host) ? 0 : -1;
@@ -1150,9 +1163,9 @@ url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 	return fqdn_ok(ctx, ctx->host, &hi) ? 0 : -1;
 }
 
-static int	wrapper_target(const char *, const char *, char *, size_t);
+static int wrapper_target(const char *, const char *, char *, size_t);
 static enum status on_inner(struct ioc_ctx *, struct ioc_set *, const char *,
-		    int);
+			    int);
 
 /*
  * A URL: refanged scheme, lower-case host, path kept as written but for
@@ -1162,17 +1175,17 @@ static enum status on_inner(struct ioc_ctx *, struct ioc_set *, const char *,
  */
 static enum status
 on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    const PCRE2_SIZE *ov, int depth)
+       const PCRE2_SIZE *ov, int depth)
 {
-	char		 inner[MAX_IOC_LEN + 1];
-	struct wr	 w;
-	const char	*p, *end, *sc;
-	size_t		 pstart, n, ro, rc, so, sq;
-	long		 port;
-	int		 walk, c;
+	char inner[MAX_IOC_LEN + 1];
+	struct wr w;
+	const char *p, *end, *sc;
+	size_t pstart, n, ro, rc, so, sq;
+	long port;
+	int walk, c;
 
 	if (url_host(ctx, text + ov[2 * ctx->g_uho],
-	    text + ov[2 * ctx->g_uho + 1], &walk) == -1) {
+		     text + ov[2 * ctx->g_uho + 1], &walk) == -1) {
 		why(ctx, text + ov[0], ov[1] - ov[0], "URL host not public");
 		return ST_OK;
 	}
@@ -1186,7 +1199,7 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 	wr_add(&w, "://", 3);
 	if (ov[2 * ctx->g_uui] != PCRE2_UNSET) {
 		wr_add(&w, text + ov[2 * ctx->g_uui],
-		    ov[2 * ctx->g_uui + 1] - ov[2 * ctx->g_uui]);
+		       ov[2 * ctx->g_uui + 1] - ov[2 * ctx->g_uui]);
 		wr_addc(&w, '@');
 	}
 	wr_add(&w, ctx->host, strlen(ctx->host));
@@ -1201,7 +1214,7 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		}
 		wr_addc(&w, ':');
 		wr_add(&w, text + ov[2 * ctx->g_upo],
-		    ov[2 * ctx->g_upo + 1] - ov[2 * ctx->g_upo]);
+		       ov[2 * ctx->g_upo + 1] - ov[2 * ctx->g_upo]);
 	}
 	pstart = w.len;
 	if (ov[2 * ctx->g_upa] != PCRE2_UNSET) {
@@ -1253,8 +1266,8 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 			break;
 		w.p[--w.len] = '\0';
 	}
-	switch (depth < 3 ? wrapper_target(ctx->host, w.p, inner,
-	    sizeof(inner)) : 0) {
+	switch (depth < 3 ? wrapper_target(ctx->host, w.p, inner, sizeof(inner))
+			  : 0) {
 	case 1:
 		return on_inner(ctx, out, inner, depth + 1);
 	case -1:
@@ -1268,14 +1281,14 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 static enum status
 on_cve(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 {
-	char	 v[32];
-	size_t	 i;
+	char v[32];
+	size_t i;
 
 	if (n >= sizeof(v))
 		return ST_OK;
 	for (i = 0; i < n; i++)
-		v[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A' :
-		    p[i]);
+		v[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A'
+							 : p[i]);
 	v[n] = '\0';
 	return emit(ctx, out, IOC_CVE, v, NULL, 0);
 }
@@ -1287,14 +1300,14 @@ on_cve(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
  * "ab:1.2.3.4" still yields the IPv4 address.
  */
 static enum status
-on_ip6(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    size_t len, size_t so, size_t *next)
+on_ip6(struct ioc_ctx *ctx, struct ioc_set *out, const char *text, size_t len,
+       size_t so, size_t *next)
 {
-	struct in6_addr	 a;
-	const char	*p = text + so, *end = text + *next, *colon;
-	char		 tmp[IP6_TEXT_MAX + 1], canon[INET6_ADDRSTRLEN];
-	size_t		 n, i, cl;
-	int		 groups = 0, ingroup = 0, dots = 0, bits;
+	struct in6_addr a;
+	const char *p = text + so, *end = text + *next, *colon;
+	char tmp[IP6_TEXT_MAX + 1], canon[INET6_ADDRSTRLEN];
+	size_t n, i, cl;
+	int groups = 0, ingroup = 0, dots = 0, bits;
 
 	colon = memchr(p, ':', (size_t)(end - p));
 	while (end > p && end[-1] == '.')
@@ -1312,7 +1325,7 @@ on_ip6(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 		}
 	}
 	if (dots > 0)
-		groups--;	/* a dotted quad is two groups, counted as four */
+		groups--; /* a dotted quad is two groups, counted as four */
 	memcpy(tmp, p, n);
 	tmp[n] = '\0';
 	if (groups < 3 || inet_pton(AF_INET6, tmp, &a) != 1 ||
@@ -1335,7 +1348,7 @@ reject:
 static int
 is_hash_run(const char *p, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	if (n != 32 && n != 40 && n != 64 && n != 128)
 		return 0;
@@ -1353,11 +1366,11 @@ static int
 js_library(const char *p, size_t n)
 {
 	static const char *const libs[] = {
-		"node", "vue", "react", "next", "nuxt", "three", "chart", "d3",
-		"angular", "ember", "backbone", "express", "deno", "p5",
-		"socket", "ext", "moment", "require", "knockout", "svelte"
-	};
-	size_t	 i;
+	    "node",	"vue",	   "react",   "next",	  "nuxt",
+	    "three",	"chart",   "d3",      "angular",  "ember",
+	    "backbone", "express", "deno",    "p5",	  "socket",
+	    "ext",	"moment",  "require", "knockout", "svelte"};
+	size_t i;
 
 	for (i = 0; i < nitems(libs); i++)
 		if (strlen(libs[i]) == n && has_word(p, p + n, libs[i]))
@@ -1376,15 +1389,15 @@ static int
 system_binary(const char *p, size_t n)
 {
 	static const char *const bins[] = {
-		"msiexec", "rundll32", "regsvr32", "powershell", "pwsh", "cmd",
-		"mshta", "wscript", "cscript", "certutil", "bitsadmin",
-		"svchost", "explorer", "lsass", "winlogon", "schtasks", "wmic",
-		"conhost", "taskhost", "services", "csrss", "smss", "notepad",
-		"regedit", "msbuild", "installutil", "regasm", "odbcconf",
-		"kernel32", "ntdll", "user32", "advapi32", "ws2_32", "wininet",
-		"shell32", "ole32", "msvcrt", "excel", "winword", "outlook"
-	};
-	size_t	 i;
+	    "msiexec",	   "rundll32", "regsvr32", "powershell", "pwsh",
+	    "cmd",	   "mshta",    "wscript",  "cscript",	 "certutil",
+	    "bitsadmin",   "svchost",  "explorer", "lsass",	 "winlogon",
+	    "schtasks",	   "wmic",     "conhost",  "taskhost",	 "services",
+	    "csrss",	   "smss",     "notepad",  "regedit",	 "msbuild",
+	    "installutil", "regasm",   "odbcconf", "kernel32",	 "ntdll",
+	    "user32",	   "advapi32", "ws2_32",   "wininet",	 "shell32",
+	    "ole32",	   "msvcrt",   "excel",	   "winword",	 "outlook"};
+	size_t i;
 
 	for (i = 0; i < nitems(bins); i++)
 		if (strlen(bins[i]) == n && has_word(p, p + n, bins[i]))
@@ -1401,7 +1414,7 @@ system_binary(const char *p, size_t n)
 static int
 distinctive(const char *p, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (is_digit((unsigned char)p[i]) || p[i] == '_' ||
@@ -1419,12 +1432,12 @@ distinctive(const char *p, size_t n)
  * are reported too.
  */
 static enum status
-on_file(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    size_t len, size_t so, size_t *next)
+on_file(struct ioc_ctx *ctx, struct ioc_set *out, const char *text, size_t len,
+	size_t so, size_t *next)
 {
-	const char	*p = text + so, *end = text + *next, *dot;
-	size_t		 n = *next - so, bl;
-	enum status	 st;
+	const char *p = text + so, *end = text + *next, *dot;
+	size_t n = *next - so, bl;
+	enum status st;
 
 	if (n > 4 && has_word(p, end, "www."))
 		return on_token(ctx, out, text, len, so, next);
@@ -1471,9 +1484,9 @@ on_file(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 static enum status
 on_regkey(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 {
-	struct wr	 w;
-	size_t		 i;
-	int		 c, keys = 0;
+	struct wr w;
+	size_t i;
+	int c, keys = 0;
 
 	wr_init(&w, ctx->val, sizeof(ctx->val));
 	for (i = 0; i < n && !w.over; i++) {
@@ -1507,14 +1520,14 @@ on_regkey(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
  */
 static enum status
 on_asn(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
-    const PCRE2_SIZE *ov)
+       const PCRE2_SIZE *ov)
 {
-	const char	*p = text + ov[2 * ctx->g_asnn];
-	const char	*end = text + ov[2 * ctx->g_asnn + 1];
-	const char	*s = text + ov[0];
-	size_t		 n = ov[1] - ov[0];
-	uint64_t	 v = 0;
-	char		 val[16];
+	const char *p = text + ov[2 * ctx->g_asnn];
+	const char *end = text + ov[2 * ctx->g_asnn + 1];
+	const char *s = text + ov[0];
+	size_t n = ov[1] - ov[0];
+	uint64_t v = 0;
+	char val[16];
 
 	if (end - p > 1 && p[0] == '0') {
 		why(ctx, s, n, "leading zero");
@@ -1541,17 +1554,17 @@ base58_ok(const char *s, size_t n)
 {
 	static const char alpha[] =
 	    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	unsigned char	 b[25], d1[32], d2[32];
-	const char	*c;
-	unsigned int	 carry;
-	size_t		 i, j, ones, zeros;
+	unsigned char b[25], d1[32], d2[32];
+	const char *c;
+	unsigned int carry;
+	size_t i, j, ones, zeros;
 
 	memset(b, 0, sizeof(b));
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\0' || (c = strchr(alpha, s[i])) == NULL)
 			return 0;
 		carry = (unsigned int)(c - alpha);
-		for (j = sizeof(b); j-- > 0; ) {
+		for (j = sizeof(b); j-- > 0;) {
 			carry += 58u * b[j];
 			b[j] = (unsigned char)(carry & 0xff);
 			carry >>= 8;
@@ -1581,14 +1594,13 @@ static int
 bech32_ok(const char *s, size_t n, char *out)
 {
 	static const char cs[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-	static const uint32_t gen[5] = {
-		0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3
-	};
-	unsigned char	 d[90];
-	const char	*c;
-	uint32_t	 chk = 1, top, acc = 0;
-	size_t		 i, k, dn, bits = 0, plen = 0;
-	int		 upper = 0, lower = 0, ch;
+	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
+					0x3d4233dd, 0x2a1462b3};
+	unsigned char d[90];
+	const char *c;
+	uint32_t chk = 1, top, acc = 0;
+	size_t i, k, dn, bits = 0, plen = 0;
+	int upper = 0, lower = 0, ch;
 
 	if (n < 14 || n > 90)
 		return 0;
@@ -1609,12 +1621,12 @@ bech32_ok(const char *s, size_t n, char *out)
 	}
 	/* hrp "bc" expanded, a zero, then the data. */
 	{
-		const unsigned char	 pre[5] = { 3, 3, 0, 2, 3 };
+		const unsigned char pre[5] = {3, 3, 0, 2, 3};
 
 		for (i = 0; i < 5 + dn; i++) {
 			top = chk >> 25;
 			chk = ((chk & 0x1ffffff) << 5) ^
-			    (i < 5 ? pre[i] : d[i - 5]);
+			      (i < 5 ? pre[i] : d[i - 5]);
 			for (k = 0; k < 5; k++)
 				if ((top >> k) & 1)
 					chk ^= gen[k];
@@ -1669,16 +1681,15 @@ hexval(int c)
  * 0, or -1 when absent or too long.
  */
 static int
-query_param(const char *url, const char *name, int pp, char *dst,
-    size_t dstsz)
+query_param(const char *url, const char *name, int pp, char *dst, size_t dstsz)
 {
-	const char	*q, *v, *e;
-	size_t		 nl = strlen(name), o = 0;
-	int		 c, h1, h2;
+	const char *q, *v, *e;
+	size_t nl = strlen(name), o = 0;
+	int c, h1, h2;
 
 	if ((q = strchr(url, '?')) == NULL)
 		return -1;
-	for (v = NULL, q++; *q != '\0' && *q != '#'; ) {
+	for (v = NULL, q++; *q != '\0' && *q != '#';) {
 		if (strncmp(q, name, nl) == 0) {
 			v = q + nl;
 			break;
@@ -1696,7 +1707,8 @@ query_param(const char *url, const char *name, int pp, char *dst,
 			c = '%';
 		else if (pp && c == '_')
 			c = '/';
-		if (c == '%' && e - v >= 3 && (h1 = hexval((unsigned char)v[1])) >= 0 &&
+		if (c == '%' && e - v >= 3 &&
+		    (h1 = hexval((unsigned char)v[1])) >= 0 &&
 		    (h2 = hexval((unsigned char)v[2])) >= 0) {
 			c = h1 * 16 + h2;
 			v += 2;
@@ -1718,11 +1730,11 @@ pp_v3(const char *path, char *dst, size_t dstsz)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char	 bytes[MAX_IOC_LEN];
-	const char	*u, *ue, *b, *c;
-	size_t		 nb = 0, used = 0, o = 0, run, i;
-	uint32_t	 acc = 0;
-	int		 bits = 0;
+	unsigned char bytes[MAX_IOC_LEN];
+	const char *u, *ue, *b, *c;
+	size_t nb = 0, used = 0, o = 0, run, i;
+	uint32_t acc = 0;
+	int bits = 0;
 
 	u = path + 6;
 	if ((ue = strstr(u, "__;")) == NULL)
@@ -1730,8 +1742,10 @@ pp_v3(const char *path, char *dst, size_t dstsz)
 	for (b = ue + 3; *b != '\0' && *b != '!'; b++) {
 		if (*b == '=')
 			break;
-		if ((c = strchr(b64, *b == '+' ? '-' : *b == '/' ? '_' : *b)) ==
-		    NULL || *b == '\0')
+		if ((c = strchr(b64, *b == '+'	 ? '-'
+				     : *b == '/' ? '_'
+						 : *b)) == NULL ||
+		    *b == '\0')
 			return -1;
 		acc = (acc << 6) | (uint32_t)(c - b64);
 		if ((bits += 6) >= 8) {
@@ -1767,7 +1781,7 @@ pp_v3(const char *path, char *dst, size_t dstsz)
 static int
 host_is(const char *host, const char *name)
 {
-	size_t	 hl = strlen(host), nl = strlen(name);
+	size_t hl = strlen(host), nl = strlen(name);
 
 	if (name[0] == '.')
 		return hl > nl && strcmp(host + hl - nl, name) == 0;
@@ -1783,7 +1797,7 @@ host_is(const char *host, const char *name)
 static int
 wrapper_target(const char *host, const char *url, char *dst, size_t dstsz)
 {
-	const char	*path;
+	const char *path;
 
 	if ((path = strstr(url, "://")) == NULL)
 		return 0;
@@ -1798,7 +1812,9 @@ wrapper_target(const char *host, const char *url, char *dst, size_t dstsz)
 	if ((host_is(host, "www.google.com") || host_is(host, "google.com")) &&
 	    strncmp(path, "/url?", 5) == 0)
 		return query_param(path, "q=", 0, dst, dstsz) == 0 ||
-		    query_param(path, "url=", 0, dst, dstsz) == 0 ? 1 : -1;
+			       query_param(path, "url=", 0, dst, dstsz) == 0
+			   ? 1
+			   : -1;
 	return 0;
 }
 
@@ -1806,11 +1822,11 @@ wrapper_target(const char *host, const char *url, char *dst, size_t dstsz)
 static enum status
 on_inner(struct ioc_ctx *ctx, struct ioc_set *out, const char *s, int depth)
 {
-	PCRE2_SIZE	*ov = pcre2_get_ovector_pointer(ctx->md);
-	int		 rc;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ctx->md);
+	int rc;
 
-	rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)s, strlen(s), 0, 0,
-	    ctx->md, ctx->mctx);
+	rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)s, strlen(s), 0, 0, ctx->md,
+			     ctx->mctx);
 	if (rc < 0 || ov[0] != 0 || ov[2 * ctx->g_url] == PCRE2_UNSET) {
 		why(ctx, s, strlen(s), "redirect target not a URL");
 		return ST_OK;
@@ -1818,13 +1834,13 @@ on_inner(struct ioc_ctx *ctx, struct ioc_set *out, const char *s, int depth)
 	return on_url(ctx, out, s, ov, depth);
 }
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+static void seterr(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 seterr(char *err, size_t errsz, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (err == NULL || errsz == 0)
 		return;
@@ -1836,7 +1852,7 @@ seterr(char *err, size_t errsz, const char *fmt, ...)
 static int
 group(const pcre2_code *re, const char *name, uint32_t *out)
 {
-	int	 n;
+	int n;
 
 	n = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
 	if (n <= 0)
@@ -1848,10 +1864,10 @@ group(const pcre2_code *re, const char *name, uint32_t *out)
 struct ioc_ctx *
 ioc_ctx_new(char *err, size_t errsz)
 {
-	struct ioc_ctx	*ctx;
-	PCRE2_UCHAR	 msg[256];
-	PCRE2_SIZE	 off;
-	int		 rc, ok = 0;
+	struct ioc_ctx *ctx;
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	int rc, ok = 0;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
@@ -1859,13 +1875,15 @@ ioc_ctx_new(char *err, size_t errsz)
 		seterr(err, errsz, "ioc: out of memory");
 		return NULL;
 	}
-	ctx->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
-	    PCRE2_NEVER_BACKSLASH_C, &rc, &off, NULL);
+	ctx->re =
+	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+			  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+			      PCRE2_NO_AUTO_CAPTURE | PCRE2_NEVER_BACKSLASH_C,
+			  &rc, &off, NULL);
 	if (ctx->re == NULL) {
 		pcre2_get_error_message(rc, msg, sizeof(msg));
 		seterr(err, errsz, "ioc: pattern at %zu: %s", (size_t)off,
-		    (char *)msg);
+		       (char *)msg);
 		goto out;
 	}
 	/*
@@ -1899,11 +1917,11 @@ ioc_ctx_new(char *err, size_t errsz)
 		seterr(err, errsz, "ioc: pattern groups missing");
 		goto out;
 	}
-	if ((ctx->md = pcre2_match_data_create_from_pattern(ctx->re,
-	    NULL)) == NULL ||
+	if ((ctx->md = pcre2_match_data_create_from_pattern(ctx->re, NULL)) ==
+		NULL ||
 	    (ctx->mctx = pcre2_match_context_create(NULL)) == NULL ||
-	    (ctx->jstack = pcre2_jit_stack_create(JIT_STACK_MIN,
-	    JIT_STACK_MAX, NULL)) == NULL) {
+	    (ctx->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX,
+						  NULL)) == NULL) {
 		seterr(err, errsz, "ioc: out of memory");
 		goto out;
 	}
@@ -1940,9 +1958,9 @@ ioc_ctx_free(struct ioc_ctx *ctx)
 enum status
 ioc_ctx_exclude(struct ioc_ctx *ctx, const char *list, size_t len)
 {
-	const char	*p, *end, *eol, *s, *e, *q;
-	char		 ent[MAX_IOC_LEN + 1];
-	size_t		 n;
+	const char *p, *end, *eol, *s, *e, *q;
+	char ent[MAX_IOC_LEN + 1];
+	size_t n;
 
 	if (ctx == NULL || (list == NULL && len > 0))
 		return ST_CONFIG;
@@ -1964,13 +1982,13 @@ ioc_ctx_exclude(struct ioc_ctx *ctx, const char *list, size_t len)
 				e = q;
 				break;
 			}
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-		    e[-1] == '\r'))
+		while (e > s &&
+		       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 			e--;
 		if (e - s >= 2 && s[0] == '*' && s[1] == '.')
 			s += 2;
 		/* Refang "[.]" so a pasted defanged entry still matches. */
-		for (n = 0; s < e; ) {
+		for (n = 0; s < e;) {
 			if (n >= MAX_IOC_LEN)
 				return ST_CONFIG;
 			if (has_word(s, e, "[.]")) {
@@ -2009,25 +2027,25 @@ static int
 v4_reserved(uint32_t a)
 {
 	static const struct {
-		uint32_t	 net;
-		int		 bits;
+		uint32_t net;
+		int bits;
 	} r[] = {
-		{ 0x00000000, 8 },	/* "this network" */
-		{ 0x0a000000, 8 },	/* RFC 1918 */
-		{ 0x64400000, 10 },	/* shared address space (CGN) */
-		{ 0x7f000000, 8 },	/* loopback */
-		{ 0xa9fe0000, 16 },	/* link-local */
-		{ 0xac100000, 12 },	/* RFC 1918 */
-		{ 0xc0000000, 24 },	/* IETF protocol assignments */
-		{ 0xc0000200, 24 },	/* TEST-NET-1 */
-		{ 0xc0a80000, 16 },	/* RFC 1918 */
-		{ 0xc6120000, 15 },	/* benchmarking */
-		{ 0xc6336400, 24 },	/* TEST-NET-2 */
-		{ 0xcb007100, 24 },	/* TEST-NET-3 */
-		{ 0xe0000000, 4 },	/* multicast */
-		{ 0xf0000000, 4 },	/* reserved, and 255.255.255.255 */
+	    {0x00000000, 8},  /* "this network" */
+	    {0x0a000000, 8},  /* RFC 1918 */
+	    {0x64400000, 10}, /* shared address space (CGN) */
+	    {0x7f000000, 8},  /* loopback */
+	    {0xa9fe0000, 16}, /* link-local */
+	    {0xac100000, 12}, /* RFC 1918 */
+	    {0xc0000000, 24}, /* IETF protocol assignments */
+	    {0xc0000200, 24}, /* TEST-NET-1 */
+	    {0xc0a80000, 16}, /* RFC 1918 */
+	    {0xc6120000, 15}, /* benchmarking */
+	    {0xc6336400, 24}, /* TEST-NET-2 */
+	    {0xcb007100, 24}, /* TEST-NET-3 */
+	    {0xe0000000, 4},  /* multicast */
+	    {0xf0000000, 4},  /* reserved, and 255.255.255.255 */
 	};
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < nitems(r); i++)
 		if ((a & ~(0xffffffffu >> r[i].bits)) == r[i].net)
@@ -2039,27 +2057,27 @@ static int
 v6_reserved(const struct in6_addr *a)
 {
 	static const unsigned char zero[16];
-	const unsigned char	*b = a->s6_addr;
+	const unsigned char *b = a->s6_addr;
 
 	if (memcmp(b, zero, 15) == 0 && b[15] <= 1)
-		return 1;				/* :: and ::1 */
+		return 1; /* :: and ::1 */
 	if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
-		return v4_reserved((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-		    (uint32_t)b[14] << 8 | b[15]);	/* v4-mapped */
-	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* link-local */
-	    (b[0] & 0xfe) == 0xfc ||				/* ULA */
-	    b[0] == 0xff ||					/* multicast */
-	    (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
+		return v4_reserved(
+		    (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+		    (uint32_t)b[14] << 8 | b[15]);	  /* v4-mapped */
+	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* link-local */
+	       (b[0] & 0xfe) == 0xfc ||			  /* ULA */
+	       b[0] == 0xff ||				  /* multicast */
+	       (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
 }
 
 /* RFC 2606 documentation names: example.com, .net, .org and below. */
 static int
 doc_host(const char *h, size_t n)
 {
-	static const char *const names[] = {
-		"example.com", "example.net", "example.org"
-	};
-	size_t	 i, l;
+	static const char *const names[] = {"example.com", "example.net",
+					    "example.org"};
+	size_t i, l;
 
 	for (i = 0; i < nitems(names); i++) {
 		l = strlen(names[i]);
@@ -2073,11 +2091,11 @@ doc_host(const char *h, size_t n)
 int
 ioc_is_reserved(const struct ioc *ioc)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 tmp[INET6_ADDRSTRLEN + 8];
-	const char	*h, *q;
-	size_t		 n;
+	struct in_addr a4;
+	struct in6_addr a6;
+	char tmp[INET6_ADDRSTRLEN + 8];
+	const char *h, *q;
+	size_t n;
 
 	if (ioc == NULL || ioc->value == NULL)
 		return 0;
@@ -2146,32 +2164,35 @@ is_graph(int c)
 static char *
 strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
 {
-	const unsigned char	*p = (const unsigned char *)text, *end = p + len;
-	const unsigned char	*q;
-	char			*buf = NULL;
-	size_t			 o = 0, k;
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	const unsigned char *q;
+	char *buf = NULL;
+	size_t o = 0, k;
 
 	*nomem = 0;
 	for (; p < end; p++) {
 		if ((*p == 0xe2 || *p == 0xef) && (k = zw_len(p, end)) != 0) {
 			for (q = p + k; (k = zw_len(q, end)) != 0; q += k)
 				;
-			if ((buf != NULL ? o > 0 && is_graph((unsigned char)
-			    buf[o - 1]) : p > (const unsigned char *)text &&
-			    is_graph(p[-1])) && q < end && is_graph(*q)) {
+			if ((buf != NULL
+				 ? o > 0 && is_graph((unsigned char)buf[o - 1])
+				 : p > (const unsigned char *)text &&
+				       is_graph(p[-1])) &&
+			    q < end && is_graph(*q)) {
 				if (buf == NULL) {
 					if ((buf = malloc(len)) == NULL) {
 						*nomem = 1;
 						return NULL;
 					}
 					o = (size_t)(p - (const unsigned char *)
-					    text);
+							     text);
 					memcpy(buf, text, o);
 				}
 				p = q - 1;
 				continue;
 			}
-			/* Kept: copy the whole run, so each byte is seen once. */
+			/* Kept: copy the whole run, so each byte is seen once.
+			 */
 			if (buf != NULL) {
 				memcpy(buf + o, p, (size_t)(q - p));
 				o += (size_t)(q - p);
@@ -2186,17 +2207,17 @@ strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
 	return buf;
 }
 
-static enum status	extract(struct ioc_ctx *, const char *, size_t,
-			    struct ioc_set *);
+static enum status extract(struct ioc_ctx *, const char *, size_t,
+			   struct ioc_set *);
 
 enum status
 ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
-    struct ioc_set *out)
+	    struct ioc_set *out)
 {
-	enum status	 st;
-	char		*clean;
-	size_t		 n = 0;
-	int		 nomem;
+	enum status st;
+	char *clean;
+	size_t n = 0;
+	int nomem;
 
 	if (ctx == NULL || out == NULL)
 		return ST_NOMEM;
@@ -2215,18 +2236,17 @@ ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
 }
 
 static enum status
-extract(struct ioc_ctx *ctx, const char *text, size_t len,
-    struct ioc_set *out)
+extract(struct ioc_ctx *ctx, const char *text, size_t len, struct ioc_set *out)
 {
-	PCRE2_SIZE	*ov;
-	size_t		 start = 0, so, next;
-	enum status	 st = ST_OK;
-	int		 rc, errors = 0;
+	PCRE2_SIZE *ov;
+	size_t start = 0, so, next;
+	enum status st = ST_OK;
+	int rc, errors = 0;
 
 	ov = pcre2_get_ovector_pointer(ctx->md);
 	while (start < len && st == ST_OK) {
 		rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)text, len, start, 0,
-		    ctx->md, ctx->mctx);
+				     ctx->md, ctx->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
@@ -2238,7 +2258,8 @@ extract(struct ioc_ctx *ctx, const char *text, size_t len,
 			if (++errors > MATCH_ERRORS)
 				break;
 			for (start++; start < len && text[start] != ' ' &&
-			    text[start] != '\n'; start++)
+				      text[start] != '\n';
+			     start++)
 				;
 			continue;
 		}

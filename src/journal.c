@@ -27,24 +27,24 @@
 #include "journal.h"
 #include "log.h"
 
-#define JOURNAL_MAGIC		"tqjournal 1"
-#define JOURNAL_MAX_SIZE	(64u * 1024 * 1024)
-#define JOURNAL_MAX_ENTRIES	200000
-#define JOURNAL_LINE_MAX	256
+#define JOURNAL_MAGIC "tqjournal 1"
+#define JOURNAL_MAX_SIZE (64u * 1024 * 1024)
+#define JOURNAL_MAX_ENTRIES 200000
+#define JOURNAL_LINE_MAX 256
 
 struct journal {
-	char		*path;
-	char		*dir;
-	int		 fd;		/* open for appending */
-	struct jentry	*v;
-	size_t		 n;
-	size_t		 cap;
+	char *path;
+	char *dir;
+	int fd; /* open for appending */
+	struct jentry *v;
+	size_t n;
+	size_t cap;
 };
 
 static struct jentry *
 find(const struct journal *j, uint32_t uv, uint32_t uid)
 {
-	size_t	 i;
+	size_t i;
 
 	/* Newest first: the entry of the message in hand is usually last. */
 	for (i = j->n; i > 0; i--)
@@ -62,7 +62,7 @@ journal_find(const struct journal *j, uint32_t uv, uint32_t uid)
 const struct jentry *
 journal_find_hash(const struct journal *j, const char *sha256)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = j->n; i > 0; i--)
 		if (strcmp(j->v[i - 1].sha256, sha256) == 0)
@@ -73,24 +73,26 @@ journal_find_hash(const struct journal *j, const char *sha256)
 static int
 valid_sha(const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[64] == '\0';
 }
 
 /* Apply one record to the table in memory; -1 on a table overflow. */
 static int
-apply(struct journal *j, char op, uint32_t uv, uint32_t uid,
-    const char *sha, long file_id)
+apply(struct journal *j, char op, uint32_t uv, uint32_t uid, const char *sha,
+      long file_id)
 {
-	struct jentry	*e, *nv;
+	struct jentry *e, *nv;
 
 	if ((e = find(j, uv, uid)) == NULL || strcmp(e->sha256, sha) != 0) {
 		if (e != NULL) {
-			/* Same UID, other content: a new message; start over. */
+			/* Same UID, other content: a new message; start over.
+			 */
 			memset(e, 0, sizeof(*e));
 		} else {
 			if (j->n >= JOURNAL_MAX_ENTRIES)
@@ -99,7 +101,8 @@ apply(struct journal *j, char op, uint32_t uv, uint32_t uid,
 				size_t nc = j->cap ? j->cap * 2 : 64;
 
 				if (nc > SIZE_MAX / sizeof(*nv) ||
-				    (nv = realloc(j->v, nc * sizeof(*nv))) == NULL)
+				    (nv = realloc(j->v, nc * sizeof(*nv))) ==
+					NULL)
 					return -1;
 				j->v = nv;
 				j->cap = nc;
@@ -135,10 +138,10 @@ apply(struct journal *j, char op, uint32_t uv, uint32_t uid,
 static int
 parse_line(struct journal *j, const char *line)
 {
-	char		 op, sha[80];
-	unsigned long	 uv, uid;
-	long		 file_id = 0;
-	int		 n;
+	char op, sha[80];
+	unsigned long uv, uid;
+	long file_id = 0;
+	int n;
 
 	if (strcmp(line, JOURNAL_MAGIC) == 0)
 		return 0;
@@ -147,25 +150,27 @@ parse_line(struct journal *j, const char *line)
 	    uid > UINT32_MAX || strlen(sha) != 64 || !valid_sha(sha) ||
 	    (op == 'D' && n != 5))
 		return -1;
-	return apply(j, op, (uint32_t)uv, (uint32_t)uid, sha, file_id) == 0 ?
-	    0 : -2;
+	return apply(j, op, (uint32_t)uv, (uint32_t)uid, sha, file_id) == 0
+		   ? 0
+		   : -2;
 }
 
 static enum status
 replay(struct journal *j, char *err, size_t errsz)
 {
-	struct buf	 b;
-	char		 chunk[8192], *p, *nl;
-	ssize_t		 r;
-	size_t		 lineno = 0;
-	int		 fd, rc;
-	enum status	 st = ST_IO;
+	struct buf b;
+	char chunk[8192], *p, *nl;
+	ssize_t r;
+	size_t lineno = 0;
+	int fd, rc;
+	enum status st = ST_IO;
 
 	buf_init(&b, JOURNAL_MAX_SIZE);
 	if ((fd = open(j->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return ST_OK;
-		snprintf(err, errsz, "journal '%s': %s", j->path, strerror(errno));
+		snprintf(err, errsz, "journal '%s': %s", j->path,
+			 strerror(errno));
 		return ST_IO;
 	}
 	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
@@ -173,29 +178,34 @@ replay(struct journal *j, char *err, size_t errsz)
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errsz, "journal '%s': %s", j->path,
-			    strerror(errno));
+				 strerror(errno));
 			goto out;
 		}
 		if (buf_add(&b, chunk, (size_t)r) == -1) {
-			snprintf(err, errsz, "journal '%s': larger than %u "
-			    "bytes", j->path, JOURNAL_MAX_SIZE);
+			snprintf(err, errsz,
+				 "journal '%s': larger than %u "
+				 "bytes",
+				 j->path, JOURNAL_MAX_SIZE);
 			goto out;
 		}
 	}
 	/* Only complete lines count: a torn last line is a crash mid-write. */
-	for (p = b.p; p != NULL && (nl = memchr(p, '\n', b.len - (size_t)(p - b.p)));
-	    p = nl + 1) {
+	for (p = b.p;
+	     p != NULL && (nl = memchr(p, '\n', b.len - (size_t)(p - b.p)));
+	     p = nl + 1) {
 		*nl = '\0';
 		lineno++;
 		if (strlen(p) > JOURNAL_LINE_MAX ||
 		    (rc = parse_line(j, p)) == -1) {
 			log_warn("journal '%s':%zu: malformed line ignored",
-			    j->path, lineno);
+				 j->path, lineno);
 			continue;
 		}
 		if (rc == -2) {
-			snprintf(err, errsz, "journal '%s': more than %d "
-			    "entries", j->path, JOURNAL_MAX_ENTRIES);
+			snprintf(err, errsz,
+				 "journal '%s': more than %d "
+				 "entries",
+				 j->path, JOURNAL_MAX_ENTRIES);
 			goto out;
 		}
 	}
@@ -209,7 +219,7 @@ out:
 static int
 fsync_dir(const char *dir)
 {
-	int	 fd, rc;
+	int fd, rc;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
@@ -221,7 +231,7 @@ fsync_dir(const char *dir)
 static int
 write_all(int fd, const char *s, size_t len)
 {
-	ssize_t	 w;
+	ssize_t w;
 
 	while (len > 0) {
 		if ((w = write(fd, s, len)) == -1) {
@@ -241,10 +251,10 @@ format_entry(const struct jentry *e, char *line, size_t sz)
 	switch (e->state) {
 	case J_DONE:
 		return snprintf(line, sz, "D %" PRIu32 " %" PRIu32 " %s %ld\n",
-		    e->uidvalidity, e->uid, e->sha256, e->file_id);
+				e->uidvalidity, e->uid, e->sha256, e->file_id);
 	case J_QUARANTINED:
 		return snprintf(line, sz, "Q %" PRIu32 " %" PRIu32 " %s\n",
-		    e->uidvalidity, e->uid, e->sha256);
+				e->uidvalidity, e->uid, e->sha256);
 	default:
 		return 0;
 	}
@@ -254,11 +264,11 @@ format_entry(const struct jentry *e, char *line, size_t sz)
 static enum status
 compact(struct journal *j, char *err, size_t errsz)
 {
-	struct buf	 b;
-	char		*tmp = NULL, line[JOURNAL_LINE_MAX];
-	size_t		 i, k, tl;
-	int		 fd = -1, n;
-	enum status	 st = ST_IO;
+	struct buf b;
+	char *tmp = NULL, line[JOURNAL_LINE_MAX];
+	size_t i, k, tl;
+	int fd = -1, n;
+	enum status st = ST_IO;
 
 	buf_init(&b, JOURNAL_MAX_SIZE);
 	if (buf_adds(&b, JOURNAL_MAGIC "\n") == -1)
@@ -270,8 +280,9 @@ compact(struct journal *j, char *err, size_t errsz)
 			continue;
 		/* attempts are kept as that many B records. */
 		for (n = 0; n < e->attempts; n++) {
-			snprintf(line, sizeof(line), "B %" PRIu32 " %" PRIu32
-			    " %s\n", e->uidvalidity, e->uid, e->sha256);
+			snprintf(line, sizeof(line),
+				 "B %" PRIu32 " %" PRIu32 " %s\n",
+				 e->uidvalidity, e->uid, e->sha256);
 			if (buf_adds(&b, line) == -1)
 				goto nomem;
 		}
@@ -285,7 +296,8 @@ compact(struct journal *j, char *err, size_t errsz)
 	if ((tmp = malloc(tl)) == NULL)
 		goto nomem;
 	snprintf(tmp, tl, "%s.tmp", j->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1 ||
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+		-1 ||
 	    write_all(fd, b.p, b.len) == -1 || fsync(fd) == -1 ||
 	    close(fd) == -1) {
 		snprintf(err, errsz, "journal '%s': %s", tmp, strerror(errno));
@@ -296,7 +308,7 @@ compact(struct journal *j, char *err, size_t errsz)
 	}
 	if (rename(tmp, j->path) == -1 || fsync_dir(j->dir) == -1) {
 		snprintf(err, errsz, "journal '%s': %s", j->path,
-		    strerror(errno));
+			 strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -314,8 +326,8 @@ out:
 static char *
 join(const char *dir, const char *name, const char *ext)
 {
-	size_t	 n = strlen(dir) + strlen(name) + strlen(ext) + 2;
-	char	*p;
+	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+	char *p;
 
 	if ((p = malloc(n)) != NULL)
 		snprintf(p, n, "%s/%s%s", dir, name, ext);
@@ -323,11 +335,11 @@ join(const char *dir, const char *name, const char *ext)
 }
 
 enum status
-journal_open(const char *dir, const char *name, struct journal **out,
-    char *err, size_t errsz)
+journal_open(const char *dir, const char *name, struct journal **out, char *err,
+	     size_t errsz)
 {
-	struct journal	*j;
-	enum status	 st;
+	struct journal *j;
+	enum status st;
 
 	*out = NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -346,7 +358,7 @@ journal_open(const char *dir, const char *name, struct journal **out,
 		goto fail;
 	if ((j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
 		snprintf(err, errsz, "journal '%s': %s", j->path,
-		    strerror(errno));
+			 strerror(errno));
 		st = ST_IO;
 		goto fail;
 	}
@@ -358,30 +370,32 @@ fail:
 }
 
 static enum status
-record(struct journal *j, char op, uint32_t uv, uint32_t uid,
-    const char *sha, long file_id, char *err, size_t errsz)
+record(struct journal *j, char op, uint32_t uv, uint32_t uid, const char *sha,
+       long file_id, char *err, size_t errsz)
 {
-	char	 line[JOURNAL_LINE_MAX];
-	int	 n;
+	char line[JOURNAL_LINE_MAX];
+	int n;
 
 	if (!valid_sha(sha)) {
 		snprintf(err, errsz, "journal: bad message hash");
 		return ST_IO;
 	}
 	if (op == 'D')
-		n = snprintf(line, sizeof(line), "D %" PRIu32 " %" PRIu32
-		    " %s %ld\n", uv, uid, sha, file_id);
+		n = snprintf(line, sizeof(line),
+			     "D %" PRIu32 " %" PRIu32 " %s %ld\n", uv, uid, sha,
+			     file_id);
 	else
-		n = snprintf(line, sizeof(line), "%c %" PRIu32 " %" PRIu32
-		    " %s\n", op, uv, uid, sha);
+		n = snprintf(line, sizeof(line),
+			     "%c %" PRIu32 " %" PRIu32 " %s\n", op, uv, uid,
+			     sha);
 	if (write_all(j->fd, line, (size_t)n) == -1 || fsync(j->fd) == -1) {
 		snprintf(err, errsz, "journal '%s': %s", j->path,
-		    strerror(errno));
+			 strerror(errno));
 		return ST_IO;
 	}
 	if (apply(j, op, uv, uid, sha, file_id) == -1) {
 		snprintf(err, errsz, "journal '%s': more than %d entries",
-		    j->path, JOURNAL_MAX_ENTRIES);
+			 j->path, JOURNAL_MAX_ENTRIES);
 		return ST_NOMEM;
 	}
 	return ST_OK;
@@ -389,28 +403,28 @@ record(struct journal *j, char op, uint32_t uv, uint32_t uid,
 
 enum status
 journal_begin(struct journal *j, uint32_t uv, uint32_t uid, const char *sha,
-    char *err, size_t errsz)
+	      char *err, size_t errsz)
 {
 	return record(j, 'B', uv, uid, sha, 0, err, errsz);
 }
 
 enum status
 journal_done(struct journal *j, uint32_t uv, uint32_t uid, const char *sha,
-    long file_id, char *err, size_t errsz)
+	     long file_id, char *err, size_t errsz)
 {
 	return record(j, 'D', uv, uid, sha, file_id, err, errsz);
 }
 
 enum status
 journal_seen(struct journal *j, uint32_t uv, uint32_t uid, const char *sha,
-    char *err, size_t errsz)
+	     char *err, size_t errsz)
 {
 	return record(j, 'S', uv, uid, sha, 0, err, errsz);
 }
 
 enum status
 journal_quarantine(struct journal *j, uint32_t uv, uint32_t uid,
-    const char *sha, char *err, size_t errsz)
+		   const char *sha, char *err, size_t errsz)
 {
 	return record(j, 'Q', uv, uid, sha, 0, err, errsz);
 }
@@ -430,10 +444,10 @@ journal_close(struct journal *j)
 
 enum status
 journal_lock(const char *dir, const char *name, int *fd, char *err,
-    size_t errsz)
+	     size_t errsz)
 {
-	char	*path;
-	int	 f;
+	char *path;
+	int f;
 
 	*fd = -1;
 	if ((path = join(dir, name, ".lock")) == NULL) {
@@ -449,11 +463,13 @@ journal_lock(const char *dir, const char *name, int *fd, char *err,
 		int held = errno == EWOULDBLOCK;
 
 		if (held)
-			snprintf(err, errsz, "lock '%s': another run of this "
-			    "instance is in progress", path);
+			snprintf(err, errsz,
+				 "lock '%s': another run of this "
+				 "instance is in progress",
+				 path);
 		else
 			snprintf(err, errsz, "lock '%s': %s", path,
-			    strerror(errno));
+				 strerror(errno));
 		close(f);
 		free(path);
 		return held ? ST_TEMP : ST_IO;

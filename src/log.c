@@ -13,23 +13,23 @@
 #include "log.h"
 #include "utf8.h"
 
-#define LOG_LINE_MAX	8192
-#define SECRET_MIN	4	/* shorter values would redact ordinary text */
+#define LOG_LINE_MAX 8192
+#define SECRET_MIN 4 /* shorter values would redact ordinary text */
 
-static FILE	*log_fp;
-static int	 log_own;	/* log_fp is a file we opened */
-static int	 log_level = LL_WARN;
-static char	 log_name[128] = "tq-conn-intel-mailbox-reports";
-static char	*secrets[MAX_SECRETS];
-static size_t	 nsecrets;
+static FILE *log_fp;
+static int log_own; /* log_fp is a file we opened */
+static int log_level = LL_WARN;
+static char log_name[128] = "tq-conn-intel-mailbox-reports";
+static char *secrets[MAX_SECRETS];
+static size_t nsecrets;
 
 int
 log_open(const char *dir, const char *name, int verbosity, char *err,
-    size_t errsz)
+	 size_t errsz)
 {
-	char	 path[4096];
-	FILE	*fp;
-	int	 n;
+	char path[4096];
+	FILE *fp;
+	int n;
 
 	log_close();
 	if (name != NULL)
@@ -49,7 +49,8 @@ log_open(const char *dir, const char *name, int verbosity, char *err,
 		return -1;
 	}
 	if ((fp = fopen(path, "a")) == NULL) {
-		snprintf(err, errsz, "log file '%s': %s", path, strerror(errno));
+		snprintf(err, errsz, "log file '%s': %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	setvbuf(fp, NULL, _IOLBF, 0);
@@ -76,7 +77,7 @@ log_verbosity(void)
 void
 log_add_secret(const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	if (s == NULL || strlen(s) < SECRET_MIN || nsecrets >= MAX_SECRETS)
 		return;
@@ -90,9 +91,9 @@ log_add_secret(const char *s)
 void
 log_redact(char *s)
 {
-	static const char	 mask[] = "********";
-	size_t			 i, slen, mlen = sizeof(mask) - 1;
-	char			*p;
+	static const char mask[] = "********";
+	size_t i, slen, mlen = sizeof(mask) - 1;
+	char *p;
 
 	for (i = 0; i < nsecrets; i++) {
 		slen = strlen(secrets[i]);
@@ -100,7 +101,8 @@ log_redact(char *s)
 		while ((p = strstr(p, secrets[i])) != NULL) {
 			if (slen >= mlen) {
 				memcpy(p, mask, mlen);
-				memmove(p + mlen, p + slen, strlen(p + slen) + 1);
+				memmove(p + mlen, p + slen,
+					strlen(p + slen) + 1);
 				p += mlen;
 			} else {
 				/* Never lengthen the string: mask in place. */
@@ -115,11 +117,16 @@ static const char *
 level_name(enum log_level l)
 {
 	switch (l) {
-	case LL_ERROR:	return "ERROR";
-	case LL_WARN:	return "WARNING";
-	case LL_INFO:	return "INFO";
-	case LL_DEBUG:	return "DEBUG";
-	case LL_SUMMARY: return "INFO";
+	case LL_ERROR:
+		return "ERROR";
+	case LL_WARN:
+		return "WARNING";
+	case LL_INFO:
+		return "INFO";
+	case LL_DEBUG:
+		return "DEBUG";
+	case LL_SUMMARY:
+		return "INFO";
 	}
 	return "LOG";
 }
@@ -127,11 +134,11 @@ level_name(enum log_level l)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	char		 line[LOG_LINE_MAX], ts[32];
-	struct tm	 tm;
-	time_t		 now;
-	va_list		 ap;
-	FILE		*fp;
+	char line[LOG_LINE_MAX], ts[32];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+	FILE *fp;
 
 	if (level != LL_SUMMARY && (int)level > log_level)
 		return;
@@ -153,7 +160,7 @@ static size_t
 safe_utf8(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
-	size_t	 len;
+	size_t len;
 
 	if ((len = utf8_decode(s, n, &cp)) == 0)
 		return 0;
@@ -167,9 +174,9 @@ safe_utf8(const unsigned char *s, size_t n)
 const char *
 log_esc(char *out, size_t outsz, const char *s, size_t len)
 {
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0, o = 0, n, fields = 0;
-	int			 cut = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, n, fields = 0;
+	int cut = 0;
 
 	if (outsz < 16) {
 		if (outsz > 0)
@@ -181,8 +188,8 @@ log_esc(char *out, size_t outsz, const char *s, size_t len)
 		return out;
 	}
 	while (i < len) {
-		char	 tmp[8];
-		size_t	 tl;
+		char tmp[8];
+		size_t tl;
 
 		if (fields >= MAX_LOG_FIELD) {
 			cut = 1;

@@ -33,17 +33,19 @@ static const char *progname = "tq-conn-intel-mailbox-reports";
 static void
 print_version(void)
 {
-	char	 pcre[64];
+	char pcre[64];
 
 	if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
 		snprintf(pcre, sizeof(pcre), "unknown");
 	printf("%s %s\n", progname, TQ_VERSION);
 	printf("libetpan %d.%d\n", libetpan_get_version_major(),
-	    libetpan_get_version_minor());
+	       libetpan_get_version_minor());
 	printf("gumbo %s\n", TQ_GUMBO_VERSION);
 	printf("cJSON %s\n", cJSON_Version());
-	printf("PCRE2 %s (JIT %s)\n", pcre, pcre2_config(PCRE2_CONFIG_JIT,
-	    &(uint32_t){0}) >= 0 ? "available" : "unavailable");
+	printf("PCRE2 %s (JIT %s)\n", pcre,
+	       pcre2_config(PCRE2_CONFIG_JIT, &(uint32_t){0}) >= 0
+		   ? "available"
+		   : "unavailable");
 	printf("%s\n", curl_version());
 	printf("GnuTLS %s\n", gnutls_check_version(NULL));
 	printf("libpsl %s\n", psl_get_version());
@@ -85,11 +87,12 @@ exit_for(enum status st)
 static enum status
 load_config(const char *path, struct config *cfg, int *missing)
 {
-	char		 err[1024];
-	enum status	 st;
+	char err[1024];
+	enum status st;
 
 	*missing = 0;
-	/* config_load starts from the defaults; it leaves cfg empty on failure. */
+	/* config_load starts from the defaults; it leaves cfg empty on failure.
+	 */
 	st = config_load(cfg, path, config_warning, err, sizeof(err));
 	if (st == ST_IO && errno == ENOENT) {
 		*missing = 1;
@@ -104,38 +107,40 @@ load_config(const char *path, struct config *cfg, int *missing)
 static int
 first_run(const char *path)
 {
-	char		 err[1024];
-	enum status	 st;
+	char err[1024];
+	enum status st;
 
 	if (!isatty(STDIN_FILENO)) {
 		log_err("%s: no configuration file.  Run %s once on a terminal "
-		    "to create it, or write it by hand (see "
-		    "tq-conn-intel-mailbox-reports.conf(5))", path, progname);
+			"to create it, or write it by hand (see "
+			"tq-conn-intel-mailbox-reports.conf(5))",
+			path, progname);
 		return EXIT_CONFIG;
 	}
 	st = config_first_run(path, stdin, stdout, err, sizeof(err));
 	if (st != ST_OK) {
 		log_err("first run: %s", err);
-		return exit_for(st) == EXIT_PARTIAL ? EXIT_CONFIG : exit_for(st);
+		return exit_for(st) == EXIT_PARTIAL ? EXIT_CONFIG
+						    : exit_for(st);
 	}
 	printf("Connector configured.\n"
-	    "Now fill in the [mailbox] section of %s (server, username,\n"
-	    "password or password_file, folder) and run %s again.\n",
-	    path, progname);
+	       "Now fill in the [mailbox] section of %s (server, username,\n"
+	       "password or password_file, folder) and run %s again.\n",
+	       path, progname);
 	return EXIT_OK;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct cli	 cli;
-	struct config	 cfg;
+	struct cli cli;
+	struct config cfg;
 	struct run_stats stats;
-	char		 err[1024], line[256];
-	char		*path = NULL;
-	const char	*logdir;
-	enum status	 st;
-	int		 rc = EXIT_CONFIG, missing, offline;
+	char err[1024], line[256];
+	char *path = NULL;
+	const char *logdir;
+	enum status st;
+	int rc = EXIT_CONFIG, missing, offline;
 
 	/*
 	 * A peer that drops the connection must be an error return from
@@ -178,7 +183,8 @@ main(int argc, char *argv[])
 		rc = exit_for(st) == EXIT_PARTIAL ? EXIT_CONFIG : exit_for(st);
 		goto out;
 	}
-	log_debug("configuration: %s%s", path, missing ? " (absent: defaults)" : "");
+	log_debug("configuration: %s%s", path,
+		  missing ? " (absent: defaults)" : "");
 
 	if (cli.extract) {
 		st = run_extract(cli.extract_file, &cfg, stdout);
@@ -188,24 +194,28 @@ main(int argc, char *argv[])
 	if (offline) {
 		/* Without --dry-run the plans go to ThreatQ. */
 		if (!cli.dry_run && missing) {
-			log_err("%s: no configuration file; pushing --eml or "
+			log_err(
+			    "%s: no configuration file; pushing --eml or "
 			    "--maildir messages to ThreatQ needs its [threatq] "
-			    "settings (or add --dry-run)", path);
+			    "settings (or add --dry-run)",
+			    path);
 			rc = EXIT_CONFIG;
 			goto out;
 		}
 		st = run_offline(&cli, &cfg, stdout, &stats);
 		run_summary(&stats, line, sizeof(line));
 		log_msg(stats.failed ? LL_WARN : LL_INFO, "%s", line);
-		rc = st != ST_OK ? exit_for(st) :
-		    stats.failed ? EXIT_PARTIAL : EXIT_OK;
+		rc = st != ST_OK    ? exit_for(st)
+		     : stats.failed ? EXIT_PARTIAL
+				    : EXIT_OK;
 		goto out;
 	}
 
 	/* The mailbox run. */
 	if (access(cli.configdir, R_OK | W_OK | X_OK) == -1) {
 		log_err("config directory '%s': %s (it must be readable and "
-		    "writable)", cli.configdir, strerror(errno));
+			"writable)",
+			cli.configdir, strerror(errno));
 		rc = EXIT_CONFIG;
 		goto out;
 	}

@@ -36,13 +36,13 @@
 #include "mime.h"
 #include "utf8.h"
 
-#define NAME_MAX_LEN	200	/* attachment file name, bytes */
-#define EXT_MAX_LEN	16	/* extension kept when shortening a name */
-#define CT_MAX_LEN	127	/* content type string */
-#define CS_MAX_LEN	40	/* charset name */
-#define BOUNDARY_MAX	256	/* longer boundaries are never matched */
-#define CTVAL_MAX	1024	/* Content-Type value looked at by pre-pass */
-#define RFC2231_SEGS	64	/* continuation segments of a parameter */
+#define NAME_MAX_LEN 200 /* attachment file name, bytes */
+#define EXT_MAX_LEN 16	 /* extension kept when shortening a name */
+#define CT_MAX_LEN 127	 /* content type string */
+#define CS_MAX_LEN 40	 /* charset name */
+#define BOUNDARY_MAX 256 /* longer boundaries are never matched */
+#define CTVAL_MAX 1024	 /* Content-Type value looked at by pre-pass */
+#define RFC2231_SEGS 64	 /* continuation segments of a parameter */
 
 /*
  * Small helpers.
@@ -57,7 +57,7 @@ lc(int c)
 static int
 ncaseeq(const char *a, const char *b, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (lc((unsigned char)a[i]) != lc((unsigned char)b[i]))
@@ -69,7 +69,7 @@ ncaseeq(const char *a, const char *b, size_t n)
 static int
 hasprefix(const char *s, size_t n, const char *w)
 {
-	size_t	 wl = strlen(w);
+	size_t wl = strlen(w);
 
 	return n >= wl && ncaseeq(s, w, wl);
 }
@@ -77,7 +77,7 @@ hasprefix(const char *s, size_t n, const char *w)
 static int
 hassuffix(const char *s, const char *w)
 {
-	size_t	 sl = strlen(s), wl = strlen(w);
+	size_t sl = strlen(s), wl = strlen(w);
 
 	return sl >= wl && ncaseeq(s + sl - wl, w, wl);
 }
@@ -88,11 +88,10 @@ iswsp(int c)
 	return c == ' ' || c == '\t';
 }
 
-
 static int
 utf8_valid(const unsigned char *p, size_t n)
 {
-	size_t	 i = 0, l;
+	size_t i = 0, l;
 
 	while (i < n) {
 		if ((l = utf8_len(p + i, n - i)) == 0)
@@ -109,13 +108,13 @@ utf8_valid(const unsigned char *p, size_t n)
 static int
 add_capped(struct buf *b, const char *p, size_t n)
 {
-	size_t	 room;
+	size_t room;
 
 	if (buf_add(b, p, n) == 0)
 		return 0;
 	room = b->max - b->len;
 	if (n <= room)
-		return -1;	/* it would have fitted: ENOMEM */
+		return -1; /* it would have fitted: ENOMEM */
 	while (room > 0 && ((unsigned char)p[room] & 0xc0) == 0x80)
 		room--;
 	if (buf_add(b, p, room) == -1)
@@ -123,21 +122,22 @@ add_capped(struct buf *b, const char *p, size_t n)
 	return 1;
 }
 
-static const char repl[] = "\xef\xbf\xbd";	/* U+FFFD */
+static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 /* Append p/n as UTF-8, U+FFFD for each invalid byte, NULs dropped. */
 static int
 add_sanitised(struct buf *b, const unsigned char *p, size_t n)
 {
-	size_t	 i = 0, j, l;
-	int	 r;
+	size_t i = 0, j, l;
+	int r;
 
 	while (i < n) {
-		for (j = i; j < n && p[j] != 0 && (l = utf8_len(p + j,
-		    n - j)) != 0; j += l)
+		for (j = i;
+		     j < n && p[j] != 0 && (l = utf8_len(p + j, n - j)) != 0;
+		     j += l)
 			;
-		if (j > i && (r = add_capped(b, (const char *)p + i,
-		    j - i)) != 0)
+		if (j > i &&
+		    (r = add_capped(b, (const char *)p + i, j - i)) != 0)
 			return r;
 		if (j >= n)
 			break;
@@ -159,36 +159,37 @@ charset_norm(const char *cs, char *tmp, size_t tmpsz)
 	static const struct {
 		const char *from, *to;
 	} alias[] = {
-		{ "us-ascii", "WINDOWS-1252" },
-		{ "ascii", "WINDOWS-1252" },
-		{ "ansi_x3.4-1968", "WINDOWS-1252" },
-		{ "iso-8859-1", "WINDOWS-1252" },
-		{ "iso8859-1", "WINDOWS-1252" },
-		{ "iso_8859-1", "WINDOWS-1252" },
-		{ "latin1", "WINDOWS-1252" },
-		{ "utf8", "UTF-8" },
-		{ "iso-8859-8-i", "ISO-8859-8" },
-		{ "ks_c_5601-1987", "CP949" },
-		{ "gb2312", "GB18030" },
-		{ "gbk", "GB18030" },
-		{ "x-sjis", "SHIFT_JIS" },
-		{ "unicode-1-1-utf-7", "UTF-7" },
+	    {"us-ascii", "WINDOWS-1252"},
+	    {"ascii", "WINDOWS-1252"},
+	    {"ansi_x3.4-1968", "WINDOWS-1252"},
+	    {"iso-8859-1", "WINDOWS-1252"},
+	    {"iso8859-1", "WINDOWS-1252"},
+	    {"iso_8859-1", "WINDOWS-1252"},
+	    {"latin1", "WINDOWS-1252"},
+	    {"utf8", "UTF-8"},
+	    {"iso-8859-8-i", "ISO-8859-8"},
+	    {"ks_c_5601-1987", "CP949"},
+	    {"gb2312", "GB18030"},
+	    {"gbk", "GB18030"},
+	    {"x-sjis", "SHIFT_JIS"},
+	    {"unicode-1-1-utf-7", "UTF-7"},
 	};
-	size_t	 i, n = 0;
+	size_t i, n = 0;
 
 	if (cs == NULL)
 		return NULL;
 	while (iswsp((unsigned char)*cs) || *cs == '"')
 		cs++;
-	for (i = 0; cs[i] != '\0' && cs[i] != '"' && !iswsp(
-	    (unsigned char)cs[i]); i++) {
+	for (i = 0;
+	     cs[i] != '\0' && cs[i] != '"' && !iswsp((unsigned char)cs[i]);
+	     i++) {
 		unsigned char c = (unsigned char)cs[i];
 
 		if (n + 1 >= tmpsz || n >= CS_MAX_LEN)
 			return NULL;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == ':' || c == '+'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.' || c == ':' || c == '+'))
 			return NULL;
 		tmp[n++] = (char)lc(c);
 	}
@@ -210,12 +211,12 @@ charset_norm(const char *cs, char *tmp, size_t tmpsz)
  */
 static int
 conv(const char *cs, const unsigned char *p, size_t n, struct buf *b,
-    int strict)
+     int strict)
 {
-	iconv_t	 cd;
-	char	 obuf[8192], *ip = (char *)(uintptr_t)p, *op;
-	size_t	 il = n, ol, r;
-	int	 ret = 0, e, a, done;
+	iconv_t cd;
+	char obuf[8192], *ip = (char *)(uintptr_t)p, *op;
+	size_t il = n, ol, r;
+	int ret = 0, e, a, done;
 
 	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
 		return 2;
@@ -228,9 +229,10 @@ conv(const char *cs, const unsigned char *p, size_t n, struct buf *b,
 		else
 			r = iconv(cd, NULL, NULL, &op, &ol);
 		e = errno;
-		if (op > obuf && (a = add_sanitised(b,
-		    (unsigned char *)obuf, (size_t)(op - obuf))) != 0) {
-			ret = a < 0 ? -1 : 0;	/* cut at the ceiling */
+		if (op > obuf &&
+		    (a = add_sanitised(b, (unsigned char *)obuf,
+				       (size_t)(op - obuf))) != 0) {
+			ret = a < 0 ? -1 : 0; /* cut at the ceiling */
 			break;
 		}
 		if (r == (size_t)-1 && e == E2BIG)
@@ -265,13 +267,13 @@ conv(const char *cs, const unsigned char *p, size_t n, struct buf *b,
  */
 static int
 to_utf8(const char *cs, const unsigned char *p, size_t n, char **out,
-    size_t *outlen)
+	size_t *outlen)
 {
-	struct buf	 b;
-	char		 tmp[CS_MAX_LEN + 1];
-	const char	*ics;
-	size_t		 i, j;
-	int		 r;
+	struct buf b;
+	char tmp[CS_MAX_LEN + 1];
+	const char *ics;
+	size_t i, j;
+	int r;
 
 	buf_init(&b, MAX_TEXT_SIZE);
 	ics = charset_norm(cs, tmp, sizeof(tmp));
@@ -294,8 +296,8 @@ to_utf8(const char *cs, const unsigned char *p, size_t n, char **out,
 				r = add_sanitised(&b, p, n);
 			else
 				r = conv(r == 2 ? "WINDOWS-1252" : ics, p, n,
-				    &b, 0);
-			if (r == 2)	/* cannot happen; be safe */
+					 &b, 0);
+			if (r == 2) /* cannot happen; be safe */
 				r = add_sanitised(&b, p, n);
 		}
 	}
@@ -338,9 +340,9 @@ to_utf8(const char *cs, const unsigned char *p, size_t n, char **out,
 static char *
 raw_header(const char *p, size_t n, const char *name, int *nomem)
 {
-	struct buf	 b;
-	size_t		 i = 0, e, nl = strlen(name), s;
-	int		 found = 0;
+	struct buf b;
+	size_t i = 0, e, nl = strlen(name), s;
+	int found = 0;
 
 	buf_init(&b, MAX_HEADER_LEN);
 	while (i < n) {
@@ -350,14 +352,14 @@ raw_header(const char *p, size_t n, const char *name, int *nomem)
 		if (s > i && p[s - 1] == '\r')
 			s--;
 		if (s == i)
-			break;		/* end of the header block */
+			break; /* end of the header block */
 		if (found) {
 			if (!iswsp((unsigned char)p[i]))
 				break;
 			if (add_capped(&b, p + i, s - i) < 0)
 				goto nomem;
 		} else if (!iswsp((unsigned char)p[i]) && s - i > nl &&
-		    ncaseeq(p + i, name, nl)) {
+			   ncaseeq(p + i, name, nl)) {
 			size_t j = i + nl;
 
 			while (j < s && iswsp((unsigned char)p[j]))
@@ -387,10 +389,10 @@ nomem:
 static char *
 clean_line(char *s)
 {
-	struct buf	 b;
-	size_t		 i, n;
-	char		*o;
-	int		 sp = 0;
+	struct buf b;
+	size_t i, n;
+	char *o;
+	int sp = 0;
 
 	if (s == NULL)
 		return NULL;
@@ -425,12 +427,14 @@ clean_line(char *s)
 static char *
 decode_phrase(const char *s)
 {
-	char	*res = NULL, *o;
-	size_t	 idx = 0, n = strlen(s), olen;
+	char *res = NULL, *o;
+	size_t idx = 0, n = strlen(s), olen;
 
-	if (mailmime_encoded_phrase_parse(utf8_valid((const unsigned char *)s,
-	    n) ? "UTF-8" : "WINDOWS-1252", s, n, &idx, "UTF-8", &res) ==
-	    MAILIMF_NO_ERROR && res != NULL)
+	if (mailmime_encoded_phrase_parse(
+		utf8_valid((const unsigned char *)s, n) ? "UTF-8"
+							: "WINDOWS-1252",
+		s, n, &idx, "UTF-8", &res) == MAILIMF_NO_ERROR &&
+	    res != NULL)
 		return clean_line(res);
 	free(res);
 	if (to_utf8(NULL, (const unsigned char *)s, n, &o, &olen) == -1)
@@ -441,8 +445,8 @@ decode_phrase(const char *s)
 static char *
 xstrdup(const char *s)
 {
-	size_t	 n = strlen(s);
-	char	*p;
+	size_t n = strlen(s);
+	char *p;
 
 	if ((p = malloc(n + 1)) != NULL)
 		memcpy(p, s, n + 1);
@@ -453,16 +457,16 @@ xstrdup(const char *s)
 static char *
 from_display(struct mailimf_mailbox_list *ml)
 {
-	struct buf		 b;
-	clistiter		*it;
-	struct mailimf_mailbox	*mb;
-	char			*dn;
-	size_t			 l;
-	int			 r = 0;
+	struct buf b;
+	clistiter *it;
+	struct mailimf_mailbox *mb;
+	char *dn;
+	size_t l;
+	int r = 0;
 
 	buf_init(&b, MAX_HEADER_LEN);
 	for (it = clist_begin(ml->mb_list); it != NULL && r == 0;
-	    it = clist_next(it)) {
+	     it = clist_next(it)) {
 		mb = clist_content(it);
 		if (mb == NULL || mb->mb_addr_spec == NULL)
 			continue;
@@ -498,7 +502,7 @@ nomem:
 static int64_t
 days_from_civil(int64_t y, int64_t m, int64_t d)
 {
-	int64_t	 era, yoe, doy, doe;
+	int64_t era, yoe, doy, doe;
 
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
@@ -511,8 +515,8 @@ days_from_civil(int64_t y, int64_t m, int64_t d)
 static time_t
 date_utc(const struct mailimf_date_time *dt)
 {
-	int64_t	 y = dt->dt_year, t, off;
-	int	 z = dt->dt_zone;
+	int64_t y = dt->dt_year, t, off;
+	int z = dt->dt_zone;
 
 	if (y >= 0 && y < 50)
 		y += 2000;
@@ -532,32 +536,32 @@ date_utc(const struct mailimf_date_time *dt)
 }
 
 static enum status
-headers(struct mime_msg *m, struct mailimf_fields *f, const char *p,
-    size_t n)
+headers(struct mime_msg *m, struct mailimf_fields *f, const char *p, size_t n)
 {
-	clistiter		*it;
-	struct mailimf_field	*fl;
-	char			*raw;
-	int			 nomem = 0, have_from = 0, have_mid = 0;
+	clistiter *it;
+	struct mailimf_field *fl;
+	char *raw;
+	int nomem = 0, have_from = 0, have_mid = 0;
 
 	if (f != NULL) {
 		for (it = clist_begin(f->fld_list); it != NULL;
-		    it = clist_next(it)) {
+		     it = clist_next(it)) {
 			fl = clist_content(it);
 			switch (fl->fld_type) {
 			case MAILIMF_FIELD_ORIG_DATE:
 				if (m->date == (time_t)-1 &&
 				    fl->fld_data.fld_orig_date != NULL)
-					m->date = date_utc(fl->fld_data.
-					    fld_orig_date->dt_date_time);
+					m->date =
+					    date_utc(fl->fld_data.fld_orig_date
+							 ->dt_date_time);
 				break;
 			case MAILIMF_FIELD_FROM:
-				if (have_from ||
-				    fl->fld_data.fld_from == NULL)
+				if (have_from || fl->fld_data.fld_from == NULL)
 					break;
 				have_from = 1;
-				if ((m->from = from_display(fl->fld_data.
-				    fld_from->frm_mb_list)) == NULL)
+				if ((m->from = from_display(
+					 fl->fld_data.fld_from->frm_mb_list)) ==
+				    NULL)
 					return ST_NOMEM;
 				break;
 			case MAILIMF_FIELD_MESSAGE_ID:
@@ -565,9 +569,9 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p,
 				    fl->fld_data.fld_message_id == NULL)
 					break;
 				have_mid = 1;
-				if ((m->message_id = clean_line(xstrdup(
-				    fl->fld_data.fld_message_id->
-				    mid_value))) == NULL)
+				if ((m->message_id = clean_line(
+					 xstrdup(fl->fld_data.fld_message_id
+						     ->mid_value))) == NULL)
 					return ST_NOMEM;
 				break;
 			default:
@@ -587,8 +591,8 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p,
 		if (m->from == NULL)
 			return ST_NOMEM;
 	}
-	if (!have_mid && (raw = raw_header(p, n, "message-id", &nomem)) !=
-	    NULL) {
+	if (!have_mid &&
+	    (raw = raw_header(p, n, "message-id", &nomem)) != NULL) {
 		if ((m->message_id = clean_line(raw)) == NULL)
 			return ST_NOMEM;
 		/* Strip the brackets as libetpan does. */
@@ -630,16 +634,16 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p,
  */
 
 struct level {
-	const char	*b;	/* boundary, or NULL: closed by parent only */
-	size_t		 blen;
-	int		 weight;
+	const char *b; /* boundary, or NULL: closed by parent only */
+	size_t blen;
+	int weight;
 };
 
 struct scan {
-	struct level	 st[MAX_MIME_DEPTH + 2];
-	size_t		 nst;
-	int		 depth;
-	size_t		 parts;
+	struct level st[MAX_MIME_DEPTH + 2];
+	size_t nst;
+	int depth;
+	size_t parts;
 };
 
 /*
@@ -650,16 +654,15 @@ struct scan {
 static void
 find_boundary(const char *v, size_t n, const char **b, size_t *blen)
 {
-	size_t	 i, j;
-	int	 seen = 0;
+	size_t i, j;
+	int seen = 0;
 
 	*b = NULL;
 	*blen = 0;
 	for (i = 0; i + 8 <= n; i++) {
 		if (!ncaseeq(v + i, "boundary", 8))
 			continue;
-		if (i > 0 && v[i - 1] != ';' && !iswsp((unsigned char)v[i -
-		    1]))
+		if (i > 0 && v[i - 1] != ';' && !iswsp((unsigned char)v[i - 1]))
 			continue;
 		j = i + 8;
 		while (j < n && iswsp((unsigned char)v[j]))
@@ -676,7 +679,7 @@ find_boundary(const char *v, size_t n, const char **b, size_t *blen)
 		} else {
 			i = j;
 			while (j < n && v[j] != ';' && v[j] != '\r' &&
-			    !iswsp((unsigned char)v[j]))
+			       !iswsp((unsigned char)v[j]))
 				j++;
 		}
 		if (seen++) {
@@ -715,15 +718,15 @@ popto(struct scan *sc, size_t k)
 static int
 scan_ct(struct scan *sc, const char *v, size_t n)
 {
-	const char	*b;
-	size_t		 blen;
+	const char *b;
+	size_t blen;
 
 	while (n > 0 && iswsp((unsigned char)*v))
 		v++, n--;
 	if (hasprefix(v, n, "multipart/")) {
 		find_boundary(v, n, &b, &blen);
-		return push(sc, b, blen, hasprefix(v, n, "multipart/digest") ?
-		    2 : 1);
+		return push(sc, b, blen,
+			    hasprefix(v, n, "multipart/digest") ? 2 : 1);
 	}
 	if (hasprefix(v, n, "message/rfc822") ||
 	    hasprefix(v, n, "message/global"))
@@ -735,8 +738,8 @@ scan_ct(struct scan *sc, const char *v, size_t n)
 static int
 scan_delim(struct scan *sc, const char *l, size_t n)
 {
-	size_t	 k, r;
-	int	 close;
+	size_t k, r;
+	int close;
 
 	for (k = sc->nst; k-- > 0;) {
 		if (sc->st[k].b == NULL || n - 2 < sc->st[k].blen ||
@@ -767,10 +770,10 @@ scan_delim(struct scan *sc, const char *l, size_t n)
 static enum status
 prescan(const char *p, size_t n, char *err, size_t errsz, const char *name)
 {
-	struct scan	 sc;
-	char		 v[CTVAL_MAX];
-	size_t		 i = 0, e, s, vn, hlen = 0, j, je, js;
-	int		 inhdr = 1;
+	struct scan sc;
+	char v[CTVAL_MAX];
+	size_t i = 0, e, s, vn, hlen = 0, j, je, js;
+	int inhdr = 1;
 
 	memset(&sc, 0, sizeof(sc));
 	while (i < n) {
@@ -788,32 +791,37 @@ prescan(const char *p, size_t n, char *err, size_t errsz, const char *name)
 			else
 				hlen = s - i;
 			if (hlen > MAX_HEADER_LEN) {
-				snprintf(err, errsz, "%s: header line of over "
-				    "%zu bytes (limit %u)", name, hlen,
-				    MAX_HEADER_LEN);
+				snprintf(err, errsz,
+					 "%s: header line of over "
+					 "%zu bytes (limit %u)",
+					 name, hlen, MAX_HEADER_LEN);
 				return ST_MSG_BAD;
 			}
 		}
-		if (s - i >= 2 && p[i] == '-' && p[i + 1] == '-' && sc.nst > 0) {
+		if (s - i >= 2 && p[i] == '-' && p[i + 1] == '-' &&
+		    sc.nst > 0) {
 			if (scan_delim(&sc, p + i, s - i) == -1) {
-				snprintf(err, errsz, "%s: more than %d MIME "
-				    "parts", name, MAX_MIME_PARTS);
+				snprintf(err, errsz,
+					 "%s: more than %d MIME "
+					 "parts",
+					 name, MAX_MIME_PARTS);
 				return ST_MSG_BAD;
 			}
 		} else if (s - i >= 13 && (p[i] == 'C' || p[i] == 'c') &&
-		    hasprefix(p + i, s - i, "content-type")) {
+			   hasprefix(p + i, s - i, "content-type")) {
 			j = i + 12;
 			while (j < s && iswsp((unsigned char)p[j]))
 				j++;
 			if (j < s && p[j] == ':') {
-				vn = s - j - 1 < sizeof(v) ? s - j - 1 :
-				    sizeof(v);
+				vn = s - j - 1 < sizeof(v) ? s - j - 1
+							   : sizeof(v);
 				memcpy(v, p + j + 1, vn);
 				/* Continuation lines (disjoint from others). */
-				for (js = e + 1; js < n &&
-				    iswsp((unsigned char)p[js]); js = je + 1) {
+				for (js = e + 1;
+				     js < n && iswsp((unsigned char)p[js]);
+				     js = je + 1) {
 					for (je = js; je < n && p[je] != '\n';
-					    je++)
+					     je++)
 						;
 					if (vn < sizeof(v)) {
 						size_t c = je - js;
@@ -829,9 +837,10 @@ prescan(const char *p, size_t n, char *err, size_t errsz, const char *name)
 						break;
 				}
 				if (scan_ct(&sc, v, vn) == -1) {
-					snprintf(err, errsz, "%s: MIME parts "
-					    "nested more than %d deep", name,
-					    MAX_MIME_DEPTH);
+					snprintf(err, errsz,
+						 "%s: MIME parts "
+						 "nested more than %d deep",
+						 name, MAX_MIME_DEPTH);
 					return ST_MSG_BAD;
 				}
 			}
@@ -846,35 +855,37 @@ prescan(const char *p, size_t n, char *err, size_t errsz, const char *name)
  */
 static enum status
 check_tree(struct mailmime *mm, int depth, size_t *parts, char *err,
-    size_t errsz, const char *name)
+	   size_t errsz, const char *name)
 {
-	clistiter	*it;
-	enum status	 st;
+	clistiter *it;
+	enum status st;
 
 	if (mm == NULL)
 		return ST_OK;
 	if (depth > MAX_MIME_DEPTH) {
 		snprintf(err, errsz, "%s: MIME parts nested more than %d deep",
-		    name, MAX_MIME_DEPTH);
+			 name, MAX_MIME_DEPTH);
 		return ST_MSG_BAD;
 	}
 	switch (mm->mm_type) {
 	case MAILMIME_MULTIPLE:
 		for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
-		    it != NULL; it = clist_next(it)) {
+		     it != NULL; it = clist_next(it)) {
 			if (++*parts > MAX_MIME_PARTS) {
-				snprintf(err, errsz, "%s: more than %d MIME "
-				    "parts", name, MAX_MIME_PARTS);
+				snprintf(err, errsz,
+					 "%s: more than %d MIME "
+					 "parts",
+					 name, MAX_MIME_PARTS);
 				return ST_MSG_BAD;
 			}
 			if ((st = check_tree(clist_content(it), depth + 1,
-			    parts, err, errsz, name)) != ST_OK)
+					     parts, err, errsz, name)) != ST_OK)
 				return st;
 		}
 		break;
 	case MAILMIME_MESSAGE:
-		return check_tree(mm->mm_data.mm_message.mm_msg_mime,
-		    depth + 1, parts, err, errsz, name);
+		return check_tree(mm->mm_data.mm_message.mm_msg_mime, depth + 1,
+				  parts, err, errsz, name);
 	default:
 		break;
 	}
@@ -886,20 +897,20 @@ check_tree(struct mailmime *mm, int depth, size_t *parts, char *err,
  */
 
 struct walk {
-	struct mime_msg	*m;
-	struct buf	 text, html;
-	size_t		 leaf;
-	size_t		 attcap;
+	struct mime_msg *m;
+	struct buf text, html;
+	size_t leaf;
+	size_t attcap;
 };
 
 /* Lower-case "type/subtype" of a part. */
 static char *
 content_type(struct mailmime_content *ct)
 {
-	const char	*t = "application", *sub;
-	struct buf	 b;
-	size_t		 i;
-	char		*s;
+	const char *t = "application", *sub;
+	struct buf b;
+	size_t i;
+	char *s;
 
 	if (ct == NULL)
 		return xstrdup("text/plain");
@@ -910,10 +921,18 @@ content_type(struct mailmime_content *ct)
 			    ct->ct_type->tp_data.tp_discrete_type;
 
 			switch (d->dt_type) {
-			case MAILMIME_DISCRETE_TYPE_TEXT:	t = "text"; break;
-			case MAILMIME_DISCRETE_TYPE_IMAGE:	t = "image"; break;
-			case MAILMIME_DISCRETE_TYPE_AUDIO:	t = "audio"; break;
-			case MAILMIME_DISCRETE_TYPE_VIDEO:	t = "video"; break;
+			case MAILMIME_DISCRETE_TYPE_TEXT:
+				t = "text";
+				break;
+			case MAILMIME_DISCRETE_TYPE_IMAGE:
+				t = "image";
+				break;
+			case MAILMIME_DISCRETE_TYPE_AUDIO:
+				t = "audio";
+				break;
+			case MAILMIME_DISCRETE_TYPE_VIDEO:
+				t = "video";
+				break;
 			case MAILMIME_DISCRETE_TYPE_EXTENSION:
 				if (d->dt_extension != NULL)
 					t = d->dt_extension;
@@ -922,15 +941,15 @@ content_type(struct mailmime_content *ct)
 				break;
 			}
 		} else if (ct->ct_type->tp_type ==
-		    MAILMIME_TYPE_COMPOSITE_TYPE &&
-		    ct->ct_type->tp_data.tp_composite_type != NULL) {
+			       MAILMIME_TYPE_COMPOSITE_TYPE &&
+			   ct->ct_type->tp_data.tp_composite_type != NULL) {
 			struct mailmime_composite_type *c =
 			    ct->ct_type->tp_data.tp_composite_type;
 
 			if (c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE)
 				t = "message";
 			else if (c->ct_type ==
-			    MAILMIME_COMPOSITE_TYPE_MULTIPART)
+				 MAILMIME_COMPOSITE_TYPE_MULTIPART)
 				t = "multipart";
 			else if (c->ct_token != NULL)
 				t = c->ct_token;
@@ -971,15 +990,14 @@ hexval(int c)
  * or NULL (*nomem set on ENOMEM).
  */
 static char *
-rfc2231(struct mailmime_parameter **pv, size_t np, const char *base,
-    int *nomem)
+rfc2231(struct mailmime_parameter **pv, size_t np, const char *base, int *nomem)
 {
-	struct buf	 b;
-	char		 cs[CS_MAX_LEN + 1], *out = NULL, *end;
-	const char	*v, *q;
-	size_t		 bl = strlen(base), i, seg, outlen;
-	unsigned long	 idx;
-	int		 found = 0, ext, h1, h2;
+	struct buf b;
+	char cs[CS_MAX_LEN + 1], *out = NULL, *end;
+	const char *v, *q;
+	size_t bl = strlen(base), i, seg, outlen;
+	unsigned long idx;
+	int found = 0, ext, h1, h2;
 
 	cs[0] = '\0';
 	buf_init(&b, MAX_HEADER_LEN);
@@ -1002,8 +1020,8 @@ rfc2231(struct mailmime_parameter **pv, size_t np, const char *base,
 			if (*pn < '0' || *pn > '9')
 				continue;
 			idx = strtoul(pn, &end, 10);
-			if (idx == seg && (*end == '\0' || strcmp(end, "*") ==
-			    0))
+			if (idx == seg &&
+			    (*end == '\0' || strcmp(end, "*") == 0))
 				hit = pv[i];
 		}
 		if (hit == NULL)
@@ -1024,9 +1042,9 @@ rfc2231(struct mailmime_parameter **pv, size_t np, const char *base,
 		for (; *v != '\0'; v++) {
 			char c = *v;
 
-			if (ext && c == '%' && (h1 = hexval(
-			    (unsigned char)v[1])) >= 0 && (h2 = hexval(
-			    (unsigned char)v[2])) >= 0) {
+			if (ext && c == '%' &&
+			    (h1 = hexval((unsigned char)v[1])) >= 0 &&
+			    (h2 = hexval((unsigned char)v[2])) >= 0) {
 				c = (char)(h1 * 16 + h2);
 				v += 2;
 			}
@@ -1041,8 +1059,9 @@ rfc2231(struct mailmime_parameter **pv, size_t np, const char *base,
 		buf_free(&b);
 		return NULL;
 	}
-	if (to_utf8(cs[0] != '\0' ? cs : NULL, (unsigned char *)(b.p ? b.p :
-	    ""), b.len, &out, &outlen) == -1)
+	if (to_utf8(cs[0] != '\0' ? cs : NULL,
+		    (unsigned char *)(b.p ? b.p : ""), b.len, &out,
+		    &outlen) == -1)
 		goto nomem;
 	buf_free(&b);
 	return out;
@@ -1054,20 +1073,21 @@ nomem:
 
 /* Collect the parameters of a list into an array (bounded). */
 static size_t
-params(clist *l, int disposition, struct mailmime_parameter **pv,
-    size_t max)
+params(clist *l, int disposition, struct mailmime_parameter **pv, size_t max)
 {
-	clistiter	*it;
-	size_t		 n = 0;
+	clistiter *it;
+	size_t n = 0;
 
 	if (l == NULL)
 		return 0;
 	for (it = clist_begin(l); it != NULL && n < max; it = clist_next(it)) {
 		if (disposition) {
-			struct mailmime_disposition_parm *dp = clist_content(it);
+			struct mailmime_disposition_parm *dp =
+			    clist_content(it);
 
-			if (dp != NULL && dp->pa_type ==
-			    MAILMIME_DISPOSITION_PARM_PARAMETER &&
+			if (dp != NULL &&
+			    dp->pa_type ==
+				MAILMIME_DISPOSITION_PARM_PARAMETER &&
 			    dp->pa_data.pa_parameter != NULL)
 				pv[n++] = dp->pa_data.pa_parameter;
 		} else if (clist_content(it) != NULL)
@@ -1080,22 +1100,21 @@ params(clist *l, int disposition, struct mailmime_parameter **pv,
 static char *
 declared_name(struct mailmime_single_fields *sf, int *nomem)
 {
-	struct mailmime_parameter	*pv[RFC2231_SEGS * 2];
-	size_t				 np;
-	char				*s;
+	struct mailmime_parameter *pv[RFC2231_SEGS * 2];
+	size_t np;
+	char *s;
 
 	if (sf->fld_disposition != NULL) {
 		np = params(sf->fld_disposition->dsp_parms, 1, pv,
-		    sizeof(pv) / sizeof(pv[0]));
-		if ((s = rfc2231(pv, np, "filename", nomem)) != NULL ||
-		    *nomem)
+			    sizeof(pv) / sizeof(pv[0]));
+		if ((s = rfc2231(pv, np, "filename", nomem)) != NULL || *nomem)
 			return s;
 	}
 	if (sf->fld_disposition_filename != NULL)
 		return decode_phrase(sf->fld_disposition_filename);
 	if (sf->fld_content != NULL) {
 		np = params(sf->fld_content->ct_parameters, 0, pv,
-		    sizeof(pv) / sizeof(pv[0]));
+			    sizeof(pv) / sizeof(pv[0]));
 		if ((s = rfc2231(pv, np, "name", nomem)) != NULL || *nomem)
 			return s;
 	}
@@ -1113,22 +1132,22 @@ declared_name(struct mailmime_single_fields *sf, int *nomem)
 static char *
 safe_name(char *s)
 {
-	char	*p, *dot;
-	size_t	 n, i, l, el, cut;
+	char *p, *dot;
+	size_t n, i, l, el, cut;
 
 	if (s == NULL)
 		return NULL;
 	for (p = s; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\')
-			s = p + 1;	/* moved below */
+			s = p + 1; /* moved below */
 	n = strlen(s);
 	for (i = 0; i < n; i += l) {
 		unsigned char c = (unsigned char)s[i];
 
 		if ((l = utf8_len((unsigned char *)s + i, n - i)) == 0 ||
-		    (l == 1 && (c < 0x20 || c == 0x7f || c == ':' ||
-		    c == '*' || c == '?' || c == '"' || c == '<' ||
-		    c == '>' || c == '|'))) {
+		    (l == 1 && (c < 0x20 || c == 0x7f || c == ':' || c == '*' ||
+				c == '?' || c == '"' || c == '<' || c == '>' ||
+				c == '|'))) {
 			s[i] = '_';
 			l = 1;
 		}
@@ -1162,16 +1181,16 @@ ext_for(const char *ct)
 	static const struct {
 		const char *ct, *ext;
 	} tab[] = {
-		{ "text/plain", "txt" }, { "text/html", "html" },
-		{ "text/csv", "csv" }, { "text/xml", "xml" },
-		{ "text/calendar", "ics" }, { "application/json", "json" },
-		{ "application/xml", "xml" }, { "application/pdf", "pdf" },
-		{ "application/zip", "zip" }, { "application/gzip", "gz" },
-		{ "image/png", "png" }, { "image/jpeg", "jpg" },
-		{ "image/gif", "gif" }, { "message/rfc822", "eml" },
-		{ "message/global", "eml" },
+	    {"text/plain", "txt"},	{"text/html", "html"},
+	    {"text/csv", "csv"},	{"text/xml", "xml"},
+	    {"text/calendar", "ics"},	{"application/json", "json"},
+	    {"application/xml", "xml"}, {"application/pdf", "pdf"},
+	    {"application/zip", "zip"}, {"application/gzip", "gz"},
+	    {"image/png", "png"},	{"image/jpeg", "jpg"},
+	    {"image/gif", "gif"},	{"message/rfc822", "eml"},
+	    {"message/global", "eml"},
 	};
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcmp(ct, tab[i].ct) == 0)
@@ -1183,10 +1202,9 @@ static int
 text_like(const char *ct, const char *name)
 {
 	static const char *const exts[] = {
-		".txt", ".csv", ".json", ".xml", ".html", ".htm", ".md",
-		".ioc",
+	    ".txt", ".csv", ".json", ".xml", ".html", ".htm", ".md", ".ioc",
 	};
-	size_t	 i;
+	size_t i;
 
 	if (strncmp(ct, "text/", 5) == 0 ||
 	    strcmp(ct, "application/json") == 0 ||
@@ -1203,9 +1221,9 @@ text_like(const char *ct, const char *name)
 static int
 decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 {
-	char	*res = NULL;
-	size_t	 idx = 0, rlen = 0, dlen;
-	int	 enc;
+	char *res = NULL;
+	size_t idx = 0, rlen = 0, dlen;
+	int enc;
 
 	*out = NULL;
 	*outlen = 0;
@@ -1231,9 +1249,9 @@ decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 			else if (dlen >= 2 && t[dlen - 2] == '=')
 				dlen -= 2;
 		}
-		if (mailmime_part_parse(d->dt_data.dt_text.dt_data,
-		    dlen, &idx, enc, &res, &rlen) !=
-		    MAILIMF_NO_ERROR || res == NULL) {
+		if (mailmime_part_parse(d->dt_data.dt_text.dt_data, dlen, &idx,
+					enc, &res, &rlen) != MAILIMF_NO_ERROR ||
+		    res == NULL) {
 			/* Undecodable: keep the bytes as they are. */
 			res = NULL;
 			rlen = d->dt_data.dt_text.dt_length;
@@ -1259,40 +1277,40 @@ decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 static int
 add_body(struct buf *b, const char *p, size_t n)
 {
-	int	 r;
+	int r;
 
 	if (n == 0)
 		return 0;
 	if (b->len > 0 && (r = add_capped(b, "\n", 1)) != 0)
-		return r < 0 ? -1 : 0;	/* full: drop the rest */
+		return r < 0 ? -1 : 0; /* full: drop the rest */
 	return add_capped(b, p, n) < 0 ? -1 : 0;
 }
 
 static enum status
 leaf(struct walk *w, struct mailmime *mm, int is_msg)
 {
-	struct mailmime_single_fields	 sf;
-	struct mime_att			*a, *na;
-	char				*ct = NULL, *dname = NULL, *name;
-	char				*txt = NULL;
-	unsigned char			*data = NULL;
-	size_t				 len = 0, tlen = 0, ncap;
-	int				 nomem = 0, attach, disp_att = 0;
-	int				 disp_inline = 0;
-	enum status			 st = ST_NOMEM;
+	struct mailmime_single_fields sf;
+	struct mime_att *a, *na;
+	char *ct = NULL, *dname = NULL, *name;
+	char *txt = NULL;
+	unsigned char *data = NULL;
+	size_t len = 0, tlen = 0, ncap;
+	int nomem = 0, attach, disp_att = 0;
+	int disp_inline = 0;
+	enum status st = ST_NOMEM;
 
 	w->leaf++;
 	memset(&sf, 0, sizeof(sf));
 	mailmime_single_fields_init(&sf, mm->mm_mime_fields,
-	    mm->mm_content_type);
+				    mm->mm_content_type);
 	if ((ct = content_type(mm->mm_content_type)) == NULL)
 		goto out;
-	if (sf.fld_disposition != NULL && sf.fld_disposition->dsp_type !=
-	    NULL) {
+	if (sf.fld_disposition != NULL &&
+	    sf.fld_disposition->dsp_type != NULL) {
 		disp_att = sf.fld_disposition->dsp_type->dsp_type ==
-		    MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+			   MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
 		disp_inline = sf.fld_disposition->dsp_type->dsp_type ==
-		    MAILMIME_DISPOSITION_TYPE_INLINE;
+			      MAILMIME_DISPOSITION_TYPE_INLINE;
 	}
 	dname = declared_name(&sf, &nomem);
 	if (nomem)
@@ -1300,14 +1318,15 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 	if (decode_body(mm->mm_body, &data, &len) == -1)
 		goto out;
 
-	attach = is_msg || dname != NULL || disp_att ||
+	attach =
+	    is_msg || dname != NULL || disp_att ||
 	    (strcmp(ct, "text/plain") != 0 && strcmp(ct, "text/html") != 0);
 	if (!attach) {
 		if (to_utf8(sf.fld_content_charset, data, len, &txt, &tlen) ==
 		    -1)
 			goto out;
-		if (add_body(strcmp(ct, "text/html") == 0 ? &w->html :
-		    &w->text, txt, tlen) == -1)
+		if (add_body(strcmp(ct, "text/html") == 0 ? &w->html : &w->text,
+			     txt, tlen) == -1)
 			goto out;
 		st = ST_OK;
 		goto out;
@@ -1319,8 +1338,8 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 			ncap = MAX_MIME_PARTS + 1;
 		if (ncap <= w->m->natts)
 			goto out;
-		if (ncap > SIZE_MAX / sizeof(*na) || (na = realloc(w->m->atts,
-		    ncap * sizeof(*na))) == NULL)
+		if (ncap > SIZE_MAX / sizeof(*na) ||
+		    (na = realloc(w->m->atts, ncap * sizeof(*na))) == NULL)
 			goto out;
 		w->m->atts = na;
 		w->attcap = ncap;
@@ -1329,8 +1348,7 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 	if (name == NULL) {
 		char gen[64];
 
-		snprintf(gen, sizeof(gen), "part-%zu.%s", w->leaf,
-		    ext_for(ct));
+		snprintf(gen, sizeof(gen), "part-%zu.%s", w->leaf, ext_for(ct));
 		if ((name = xstrdup(gen)) == NULL)
 			goto out;
 	} else if ((name = xstrdup(name)) == NULL)
@@ -1343,14 +1361,15 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 	a->data = data;
 	a->len = len;
 	data = NULL;
-	a->is_message = is_msg || strncmp(a->content_type, "message/rfc822",
-	    14) == 0 || strcmp(a->content_type, "message/global") == 0 ||
-	    hassuffix(a->name, ".eml");
+	a->is_message = is_msg ||
+			strncmp(a->content_type, "message/rfc822", 14) == 0 ||
+			strcmp(a->content_type, "message/global") == 0 ||
+			hassuffix(a->name, ".eml");
 	a->is_inline_image = strncmp(a->content_type, "image/", 6) == 0 &&
-	    (disp_inline || sf.fld_id != NULL);
+			     (disp_inline || sf.fld_id != NULL);
 	a->is_text = !a->is_message && text_like(a->content_type, a->name);
 	if (a->is_text && to_utf8(sf.fld_content_charset, a->data, a->len,
-	    &a->text, &a->text_len) == -1)
+				  &a->text, &a->text_len) == -1)
 		goto out;
 	st = ST_OK;
 out:
@@ -1364,15 +1383,15 @@ out:
 static enum status
 walk(struct walk *w, struct mailmime *mm, int depth)
 {
-	clistiter	*it;
-	enum status	 st;
+	clistiter *it;
+	enum status st;
 
 	if (mm == NULL || depth > MAX_MIME_DEPTH)
 		return ST_OK;
 	switch (mm->mm_type) {
 	case MAILMIME_MULTIPLE:
 		for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
-		    it != NULL; it = clist_next(it))
+		     it != NULL; it = clist_next(it))
 			if ((st = walk(w, clist_content(it), depth + 1)) !=
 			    ST_OK)
 				return st;
@@ -1388,17 +1407,17 @@ walk(struct walk *w, struct mailmime *mm, int depth)
 }
 
 enum status
-mime_parse(const char *name, const char *buf, size_t len,
-    struct mime_msg **out, char *err, size_t errsz)
+mime_parse(const char *name, const char *buf, size_t len, struct mime_msg **out,
+	   char *err, size_t errsz)
 {
-	struct mime_msg		*m = NULL;
-	struct mailmime		*mm = NULL;
-	struct mailimf_fields	*f = NULL;
-	struct walk		 w;
-	size_t			 idx = 0, parts = 0;
-	enum status		 st;
-	int			 r;
-	char			 dummy[1];
+	struct mime_msg *m = NULL;
+	struct mailmime *mm = NULL;
+	struct mailimf_fields *f = NULL;
+	struct walk w;
+	size_t idx = 0, parts = 0;
+	enum status st;
+	int r;
+	char dummy[1];
 
 	*out = NULL;
 	if (err == NULL || errsz == 0) {
@@ -1417,7 +1436,7 @@ mime_parse(const char *name, const char *buf, size_t len,
 	}
 	if (len > MAX_MESSAGE_SIZE) {
 		snprintf(err, errsz, "%s: message of %zu bytes (limit %u)",
-		    name, len, MAX_MESSAGE_SIZE);
+			 name, len, MAX_MESSAGE_SIZE);
 		return ST_MSG_BAD;
 	}
 	if (buf == NULL)
@@ -1430,18 +1449,19 @@ mime_parse(const char *name, const char *buf, size_t len,
 		goto out;
 	}
 	if (r != MAILIMF_NO_ERROR || mm == NULL) {
-		snprintf(err, errsz, "%s: MIME structure unparsable (libetpan "
-		    "error %d)", name, r);
+		snprintf(err, errsz,
+			 "%s: MIME structure unparsable (libetpan "
+			 "error %d)",
+			 name, r);
 		st = ST_MSG_BAD;
 		goto out;
 	}
 	if (mm->mm_type == MAILMIME_MESSAGE) {
 		f = mm->mm_data.mm_message.mm_fields;
 		if ((st = check_tree(mm->mm_data.mm_message.mm_msg_mime, 0,
-		    &parts, err, errsz, name)) != ST_OK)
+				     &parts, err, errsz, name)) != ST_OK)
 			goto out;
-	} else if ((st = check_tree(mm, 0, &parts, err, errsz, name)) !=
-	    ST_OK)
+	} else if ((st = check_tree(mm, 0, &parts, err, errsz, name)) != ST_OK)
 		goto out;
 
 	st = ST_NOMEM;
@@ -1483,7 +1503,7 @@ out:
 void
 mime_free(struct mime_msg *m)
 {
-	size_t	 i;
+	size_t i;
 
 	if (m == NULL)
 		return;

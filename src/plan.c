@@ -17,10 +17,9 @@
 #include "plan.h"
 #include "utf8.h"
 
-#define FILE_NAME_MAX		100	/* bytes of subject kept in the .eml name */
-#define DATE_MIN		315532800	/* 1980-01-01: older is absurd */
-#define DATE_FUTURE_SLACK	(2 * 86400)	/* clocks and zones differ */
-
+#define FILE_NAME_MAX 100  /* bytes of subject kept in the .eml name */
+#define DATE_MIN 315532800 /* 1980-01-01: older is absurd */
+#define DATE_FUTURE_SLACK (2 * 86400) /* clocks and zones differ */
 
 static char *
 clean_str(const char *s)
@@ -32,8 +31,8 @@ clean_str(const char *s)
 static char *
 message_id(const char *id)
 {
-	char	*c, *s;
-	size_t	 n;
+	char *c, *s;
+	size_t n;
 
 	if ((c = clean_str(id)) == NULL || c[0] == '<')
 		return c;
@@ -48,18 +47,18 @@ message_id(const char *id)
 static char *
 email_file_name(const char *subject, const char *sha256)
 {
-	char	 name[FILE_NAME_MAX + 16];
-	size_t	 i, o = 0;
-	int	 space = 0;
+	char name[FILE_NAME_MAX + 16];
+	size_t i, o = 0;
+	int space = 0;
 
 	for (i = 0; subject != NULL && subject[i] != '\0'; i++) {
-		unsigned char	 c = (unsigned char)subject[i];
-		size_t		 n = 1;
+		unsigned char c = (unsigned char)subject[i];
+		size_t n = 1;
 
 		/* Letters of any script are kept whole; ASCII is filtered. */
 		if (c >= 0x80)
 			n = utf8_len((const unsigned char *)subject + i,
-			    strlen(subject + i));
+				     strlen(subject + i));
 		if (n > 1 || isalnum(c) || c == '-' || c == '_' || c == '.' ||
 		    c == '(' || c == ')' || c == ',') {
 			if (o + n + 1 > FILE_NAME_MAX)
@@ -88,12 +87,13 @@ email_file_name(const char *subject, const char *sha256)
 static const char *
 attachment_type(const struct mime_att *a)
 {
-	size_t	 n;
+	size_t n;
 
 	if (a->is_message)
 		return "Spearphish Attachment";
 	n = a->name ? strlen(a->name) : 0;
-	if ((a->content_type && strcmp(a->content_type, "application/pdf") == 0) ||
+	if ((a->content_type &&
+	     strcmp(a->content_type, "application/pdf") == 0) ||
 	    (n > 4 && strcasecmp(a->name + n - 4, ".pdf") == 0))
 		return "PDF";
 	return "Generic Text";
@@ -102,36 +102,36 @@ attachment_type(const struct mime_att *a)
 static void
 fmt_dates(struct plan *p, time_t t)
 {
-	struct tm	 tm;
+	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	strftime(p->date, sizeof(p->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	strftime(p->published_at, sizeof(p->published_at),
-	    "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(p->published_at, sizeof(p->published_at), "%Y-%m-%d %H:%M:%S",
+		 &tm);
 }
 
 static enum status
 extract(const struct plan_opts *o, const char *text, size_t len,
-    struct ioc_set *set, char *err, size_t errsz, const char *what)
+	struct ioc_set *set, char *err, size_t errsz, const char *what)
 {
-	enum status	 st;
+	enum status st;
 
 	if (text == NULL || len == 0)
 		return ST_OK;
 	if ((st = ioc_extract(o->ioc, text, len, set)) != ST_OK)
 		snprintf(err, errsz, "%s: indicator extraction failed: %s",
-		    what, status_str(st));
+			 what, status_str(st));
 	return st;
 }
 
-#define INNER_HEADER_MAX	(256u * 1024)	/* header block of a forwarded mail */
+#define INNER_HEADER_MAX (256u * 1024) /* header block of a forwarded mail */
 
 /* Case-insensitive: does line (len n) start with the header name h? */
 static int
 is_header(const char *line, size_t n, const char *h)
 {
-	size_t	 hl = strlen(h);
+	size_t hl = strlen(h);
 
 	return n > hl && strncasecmp(line, h, hl) == 0 && line[hl] == ':';
 }
@@ -146,33 +146,34 @@ is_header(const char *line, size_t n, const char *h)
  */
 static enum status
 inner_message(const struct plan_opts *o, const struct mime_att *m,
-    struct ioc_set *set, char *err, size_t errsz)
+	      struct ioc_set *set, char *err, size_t errsz)
 {
-	const char	*d = (const char *)m->data, *end, *p, *nl;
-	struct buf	 hdr;
-	struct ioc_set	 recv;
-	struct mime_msg	*inner = NULL;
-	char		 e2[256], hex[HASH_SHA256_HEX];
-	size_t		 hl = 0, i, n;
-	enum status	 st = ST_OK;
+	const char *d = (const char *)m->data, *end, *p, *nl;
+	struct buf hdr;
+	struct ioc_set recv;
+	struct mime_msg *inner = NULL;
+	char e2[256], hex[HASH_SHA256_HEX];
+	size_t hl = 0, i, n;
+	enum status st = ST_OK;
 
 	ioc_set_init(&recv);
 	buf_init(&hdr, INNER_HEADER_MAX);
 	/* The header block, unfolded one field at a time. */
 	for (i = 0; i + 1 < m->len && hl < INNER_HEADER_MAX; i++) {
-		if (d[i] == '\n' && (d[i + 1] == '\n' ||
-		    (d[i + 1] == '\r' && i + 2 < m->len && d[i + 2] == '\n')))
+		if (d[i] == '\n' &&
+		    (d[i + 1] == '\n' ||
+		     (d[i + 1] == '\r' && i + 2 < m->len && d[i + 2] == '\n')))
 			break;
 		hl = i + 1;
 	}
 	end = d + (hl < m->len ? hl + 1 : m->len);
 	for (p = d; p < end; p = nl) {
-		const char	*v;
+		const char *v;
 
 		hdr.len = 0;
 		for (nl = p; nl < end; nl++) {
 			if (*nl == '\n' && (nl + 1 >= end ||
-			    (nl[1] != ' ' && nl[1] != '\t'))) {
+					    (nl[1] != ' ' && nl[1] != '\t'))) {
 				nl++;
 				break;
 			}
@@ -183,28 +184,31 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 		if (hdr.len == 0)
 			continue;
 		if (is_header(hdr.p, hdr.len, "Received")) {
-			/* "from HOST (... [IP]) by OURS ...": the part before "by". */
+			/* "from HOST (... [IP]) by OURS ...": the part before
+			 * "by". */
 			v = hdr.p + 9;
 			n = hdr.len - 9;
 			for (i = 0; i + 4 <= n; i++)
 				if (strncasecmp(v + i, " by ", 4) == 0)
 					break;
 			if ((st = ioc_extract(o->ioc, v, i + 4 <= n ? i : n,
-			    &recv)) != ST_OK)
+					      &recv)) != ST_OK)
 				goto out;
 		} else if (is_header(hdr.p, hdr.len, "Return-Path") ||
-		    is_header(hdr.p, hdr.len, "From") ||
-		    is_header(hdr.p, hdr.len, "Reply-To") ||
-		    is_header(hdr.p, hdr.len, "Sender")) {
+			   is_header(hdr.p, hdr.len, "From") ||
+			   is_header(hdr.p, hdr.len, "Reply-To") ||
+			   is_header(hdr.p, hdr.len, "Sender")) {
 			v = (const char *)memchr(hdr.p, ':', hdr.len) + 1;
-			if ((st = ioc_extract(o->ioc, v, hdr.len -
-			    (size_t)(v - hdr.p), set)) != ST_OK)
+			if ((st = ioc_extract(o->ioc, v,
+					      hdr.len - (size_t)(v - hdr.p),
+					      set)) != ST_OK)
 				goto out;
 		}
 	}
 	for (i = 0; i < recv.n; i++) {
 		if ((recv.v[i].type != IOC_IPV4 && recv.v[i].type != IOC_IPV6 &&
-		    recv.v[i].type != IOC_FQDN) || ioc_is_reserved(&recv.v[i]))
+		     recv.v[i].type != IOC_FQDN) ||
+		    ioc_is_reserved(&recv.v[i]))
 			continue;
 		if (ioc_set_add(set, recv.v[i].type, recv.v[i].value) == -1) {
 			st = ST_NOMEM;
@@ -213,23 +217,26 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 	}
 	/* Subject, body and the hashes of its attachments. */
 	if (mime_parse("forwarded message", d, m->len, &inner, e2,
-	    sizeof(e2)) != ST_OK)
-		goto out;	/* unreadable inside: its headers were enough */
-	if (inner->subject != NULL && (st = ioc_extract(o->ioc, inner->subject,
-	    strlen(inner->subject), set)) != ST_OK)
+		       sizeof(e2)) != ST_OK)
+		goto out; /* unreadable inside: its headers were enough */
+	if (inner->subject != NULL &&
+	    (st = ioc_extract(o->ioc, inner->subject, strlen(inner->subject),
+			      set)) != ST_OK)
 		goto out;
 	if (inner->html != NULL) {
-		char	*t;
-		size_t	 tl = 0;
+		char *t;
+		size_t tl = 0;
 
-		if ((t = html_to_text(inner->html, inner->html_len, &tl)) != NULL) {
+		if ((t = html_to_text(inner->html, inner->html_len, &tl)) !=
+		    NULL) {
 			st = ioc_extract(o->ioc, t, tl, set);
 			free(t);
 			if (st != ST_OK)
 				goto out;
 		}
-	} else if (inner->text != NULL && (st = ioc_extract(o->ioc,
-	    inner->text, inner->text_len, set)) != ST_OK)
+	} else if (inner->text != NULL &&
+		   (st = ioc_extract(o->ioc, inner->text, inner->text_len,
+				     set)) != ST_OK)
 		goto out;
 	for (i = 0; i < inner->natts; i++) {
 		const struct mime_att *ia = &inner->atts[i];
@@ -250,7 +257,7 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 out:
 	if (st != ST_OK)
 		snprintf(err, errsz, "forwarded message '%s': %s",
-		    m->name ? m->name : "", status_str(st));
+			 m->name ? m->name : "", status_str(st));
 	mime_free(inner);
 	ioc_set_free(&recv);
 	buf_free(&hdr);
@@ -258,16 +265,16 @@ out:
 }
 
 enum status
-plan_build(const struct plan_opts *o, long uid, const char *raw,
-    size_t rawlen, const struct mime_msg *msg, const struct article_list *arts,
-    struct plan **out, char *err, size_t errsz)
+plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
+	   const struct mime_msg *msg, const struct article_list *arts,
+	   struct plan **out, char *err, size_t errsz)
 {
-	struct plan	*p;
-	enum status	 st = ST_NOMEM;
-	enum tlp	 outer, t;
-	time_t		 now = time(NULL), date;
-	size_t		 i;
-	char		 what[64];
+	struct plan *p;
+	enum status st = ST_NOMEM;
+	enum tlp outer, t;
+	time_t now = time(NULL), date;
+	size_t i;
+	char what[64];
 
 	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -282,21 +289,24 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 		st = ST_NOMEM;
 		goto fail;
 	}
-	if ((msg->message_id && (p->message_id = message_id(msg->message_id)) == NULL) ||
+	if ((msg->message_id &&
+	     (p->message_id = message_id(msg->message_id)) == NULL) ||
 	    (msg->subject && (p->subject = clean_str(msg->subject)) == NULL) ||
 	    (msg->from && (p->from = clean_str(msg->from)) == NULL))
 		goto nomem;
 
 	/* published_at: the Date header unless missing or absurd. */
 	date = msg->date;
-	if (date == (time_t)-1 || date < DATE_MIN || date > now + DATE_FUTURE_SLACK)
+	if (date == (time_t)-1 || date < DATE_MIN ||
+	    date > now + DATE_FUTURE_SLACK)
 		date = o->fallback_date > 0 ? o->fallback_date : now;
 	fmt_dates(p, date);
 
 	/* TLP outside the articles: subject and the text around them. */
 	outer = TLP_NONE;
 	if (p->subject)
-		outer = tlp_max(outer, tlp_find(p->subject, strlen(p->subject)));
+		outer =
+		    tlp_max(outer, tlp_find(p->subject, strlen(p->subject)));
 	if (arts->rest)
 		outer = tlp_max(outer, tlp_find(arts->rest, arts->rest_len));
 	p->tlp = outer;
@@ -305,21 +315,24 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 	    (p->reports = calloc(arts->n, sizeof(*p->reports))) == NULL)
 		goto nomem;
 	for (i = 0; i < arts->n; i++) {
-		const struct article	*a = &arts->v[i];
-		struct plan_report	*r = &p->reports[i];
+		const struct article *a = &arts->v[i];
+		struct plan_report *r = &p->reports[i];
 
 		ioc_set_init(&r->iocs);
 		p->nreports++;
-		if ((r->title = clean_str(a->title ? a->title : "(no title)")) == NULL ||
-		    (r->description = clean_str(a->description ? a->description : "")) == NULL ||
+		if ((r->title = clean_str(a->title ? a->title
+						   : "(no title)")) == NULL ||
+		    (r->description = clean_str(a->description ? a->description
+							       : "")) == NULL ||
 		    (a->url && (r->url = clean_str(a->url)) == NULL))
 			goto nomem;
 		t = a->text ? tlp_find(a->text, a->text_len) : TLP_NONE;
-		r->tlp = tlp_max(t, outer);	/* on a tie the article's own label */
+		r->tlp =
+		    tlp_max(t, outer); /* on a tie the article's own label */
 		p->tlp = tlp_max(p->tlp, t);
 		snprintf(what, sizeof(what), "article %zu", i + 1);
 		if ((st = extract(o, a->text, a->text_len, &r->iocs, err, errsz,
-		    what)) != ST_OK)
+				  what)) != ST_OK)
 			goto fail;
 	}
 	/*
@@ -334,39 +347,43 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 			p->reports[i].tlp = o->default_tlp;
 
 	/* Top-level indicators: the subject and the body outside articles. */
-	if (p->subject && (st = extract(o, p->subject, strlen(p->subject),
-	    &p->iocs, err, errsz, "subject")) != ST_OK)
+	if (p->subject &&
+	    (st = extract(o, p->subject, strlen(p->subject), &p->iocs, err,
+			  errsz, "subject")) != ST_OK)
 		goto fail;
 	if ((st = extract(o, arts->rest, arts->rest_len, &p->iocs, err, errsz,
-	    "body")) != ST_OK)
+			  "body")) != ST_OK)
 		goto fail;
 
 	if (msg->natts > 0 &&
 	    (p->atts = calloc(msg->natts, sizeof(*p->atts))) == NULL)
 		goto nomem;
 	for (i = 0; i < msg->natts; i++) {
-		const struct mime_att	*m = &msg->atts[i];
-		struct plan_att		*a;
+		const struct mime_att *m = &msg->atts[i];
+		struct plan_att *a;
 
 		/* Inline images are layout, not evidence (DESIGN §5). */
 		if (m->is_inline_image)
 			continue;
 		a = &p->atts[p->natts++];
 		ioc_set_init(&a->iocs);
-		if ((a->name = clean_str(m->name ? m->name : "attachment.bin")) == NULL)
+		if ((a->name = clean_str(m->name ? m->name
+						 : "attachment.bin")) == NULL)
 			goto nomem;
 		a->type = attachment_type(m);
 		a->size = m->len;
 		a->data = m->data;
 		if (hash_sha256_hex(m->data, m->len, a->sha256) == -1 ||
 		    hash_md5_hex(m->data, m->len, a->md5) == -1) {
-			snprintf(err, errsz, "cannot hash attachment %zu", i + 1);
+			snprintf(err, errsz, "cannot hash attachment %zu",
+				 i + 1);
 			st = ST_NOMEM;
 			goto fail;
 		}
 		snprintf(what, sizeof(what), "attachment %zu", i + 1);
-		if (m->is_text && (st = extract(o, m->text, m->text_len,
-		    &a->iocs, err, errsz, what)) != ST_OK)
+		if (m->is_text &&
+		    (st = extract(o, m->text, m->text_len, &a->iocs, err, errsz,
+				  what)) != ST_OK)
 			goto fail;
 		if (m->is_message && m->data != NULL &&
 		    (st = inner_message(o, m, &a->iocs, err, errsz)) != ST_OK)
@@ -374,8 +391,9 @@ plan_build(const struct plan_opts *o, long uid, const char *raw,
 	}
 
 	if ((p->file_name = email_file_name(p->subject, p->sha256)) == NULL ||
-	    (p->file_title = strdup(p->subject && p->subject[0] ?
-	    p->subject : "(no subject)")) == NULL)
+	    (p->file_title =
+		 strdup(p->subject && p->subject[0] ? p->subject
+						    : "(no subject)")) == NULL)
 		goto nomem;
 	p->file_type = o->email_file_type ? o->email_file_type : "Generic Text";
 	*out = p;
@@ -391,7 +409,7 @@ fail:
 void
 plan_free(struct plan *p)
 {
-	size_t	 i;
+	size_t i;
 
 	if (p == NULL)
 		return;
@@ -428,22 +446,23 @@ add_str(cJSON *o, const char *k, const char *v)
 static int
 add_attr(cJSON *arr, const char *name, const char *value)
 {
-	cJSON	*a;
+	cJSON *a;
 
 	if (value == NULL || value[0] == '\0')
 		return 0;
 	if ((a = cJSON_CreateObject()) == NULL)
 		return -1;
 	cJSON_AddItemToArray(arr, a);
-	return add_str(a, "name", name) == 0 &&
-	    add_str(a, "value", value) == 0 ? 0 : -1;
+	return add_str(a, "name", name) == 0 && add_str(a, "value", value) == 0
+		   ? 0
+		   : -1;
 }
 
 static cJSON *
 iocs_json(const struct ioc_set *s)
 {
-	cJSON	*arr, *o;
-	size_t	 i;
+	cJSON *arr, *o;
+	size_t i;
 
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return NULL;
@@ -464,17 +483,17 @@ fail:
 char *
 plan_json(const struct plan *p)
 {
-	cJSON	*root, *m, *f, *attrs, *arr, *o, *x;
-	char	*s = NULL;
-	size_t	 i;
+	cJSON *root, *m, *f, *attrs, *arr, *o, *x;
+	char *s = NULL;
+	size_t i;
 
 	if ((root = cJSON_CreateObject()) == NULL)
 		return NULL;
 
 	if ((m = cJSON_AddObjectToObject(root, "message")) == NULL)
 		goto out;
-	if ((p->uid >= 0 ? cJSON_AddNumberToObject(m, "uid", (double)p->uid) :
-	    cJSON_AddNullToObject(m, "uid")) == NULL ||
+	if ((p->uid >= 0 ? cJSON_AddNumberToObject(m, "uid", (double)p->uid)
+			 : cJSON_AddNullToObject(m, "uid")) == NULL ||
 	    add_str(m, "message_id", p->message_id) == -1 ||
 	    add_str(m, "subject", p->subject) == -1 ||
 	    add_str(m, "from", p->from) == -1 ||
@@ -528,7 +547,8 @@ plan_json(const struct plan *p)
 		    add_str(o, "type", a->type) == -1 ||
 		    add_str(o, "sha256", a->sha256) == -1 ||
 		    add_str(o, "md5", a->md5) == -1 ||
-		    cJSON_AddNumberToObject(o, "size", (double)a->size) == NULL ||
+		    cJSON_AddNumberToObject(o, "size", (double)a->size) ==
+			NULL ||
 		    (x = iocs_json(&a->iocs)) == NULL)
 			goto out;
 		cJSON_AddItemToObject(o, "indicators", x);

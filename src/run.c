@@ -31,7 +31,7 @@
 #include "tlp.h"
 #include "tq.h"
 
-#define MAILDIR_MAX_FILES	100000
+#define MAILDIR_MAX_FILES 100000
 
 /*
  * Read a whole regular file of at most max bytes.  ST_OK with *out (free it)
@@ -39,14 +39,14 @@
  */
 static enum status
 read_file(const char *path, size_t max, char **out, size_t *outlen,
-    time_t *mtime, char *err, size_t errsz)
+	  time_t *mtime, char *err, size_t errsz)
 {
-	struct stat	 sb;
-	struct buf	 b;
-	char		 chunk[65536];
-	ssize_t		 n;
-	int		 fd;
-	enum status	 st = ST_IO;
+	struct stat sb;
+	struct buf b;
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+	enum status st = ST_IO;
 
 	*out = NULL;
 	buf_init(&b, max);
@@ -67,7 +67,7 @@ read_file(const char *path, size_t max, char **out, size_t *outlen,
 	}
 	if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > max) {
 		snprintf(err, errsz, "too large (%lld > %zu bytes)",
-		    (long long)sb.st_size, max);
+			 (long long)sb.st_size, max);
 		st = ST_MSG_BAD;
 		goto out;
 	}
@@ -104,35 +104,36 @@ out:
 
 /* The analysis context and the sink shared by every message of a run. */
 struct run_ctx {
-	struct plan_opts	 popts;
-	size_t			 max_message;
-	FILE			*out;	/* --dry-run: plans as JSON lines */
-	struct tq		*tq;	/* else: pushed to ThreatQ */
-	struct run_stats	*stats;
-	const char		*files_dir; /* -f: keep attachments there */
-	uint32_t		 uidvalidity;
+	struct plan_opts popts;
+	size_t max_message;
+	FILE *out;     /* --dry-run: plans as JSON lines */
+	struct tq *tq; /* else: pushed to ThreatQ */
+	struct run_stats *stats;
+	const char *files_dir; /* -f: keep attachments there */
+	uint32_t uidvalidity;
 };
 
 /* -v3: say why each rejected indicator candidate was rejected. */
 static void
 ioc_dropped(void *arg, const char *candidate, const char *reason)
 {
-	char	 esc[LOG_ESC_SIZE];
+	char esc[LOG_ESC_SIZE];
 
 	(void)arg;
-	log_debug("not an indicator: '%s' (%s)", log_esc(esc, sizeof(esc),
-	    candidate, strlen(candidate)), reason);
+	log_debug("not an indicator: '%s' (%s)",
+		  log_esc(esc, sizeof(esc), candidate, strlen(candidate)),
+		  reason);
 }
 
 static enum status
 ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
-    struct run_stats *stats)
+	 struct run_stats *stats)
 {
-	char		 err[256], esc[LOG_ESC_SIZE];
-	char		*list = NULL;
-	size_t		 len;
-	enum tlp	 t = TLP_AMBER;
-	enum status	 st;
+	char err[256], esc[LOG_ESC_SIZE];
+	char *list = NULL;
+	size_t len;
+	enum tlp t = TLP_AMBER;
+	enum status st;
 
 	memset(rc, 0, sizeof(*rc));
 	rc->out = out;
@@ -140,10 +141,11 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 	rc->max_message = MAX_MESSAGE_SIZE;
 	if (cfg->conn.max_message_size > 0)
 		rc->max_message = (size_t)cfg->conn.max_message_size;
-	if (cfg->conn.default_tlp && tlp_parse(cfg->conn.default_tlp, &t) == -1) {
+	if (cfg->conn.default_tlp &&
+	    tlp_parse(cfg->conn.default_tlp, &t) == -1) {
 		log_err("[connector] default_tlp: unknown label '%s'",
-		    log_esc(esc, sizeof(esc), cfg->conn.default_tlp,
-		    strlen(cfg->conn.default_tlp)));
+			log_esc(esc, sizeof(esc), cfg->conn.default_tlp,
+				strlen(cfg->conn.default_tlp)));
 		return ST_CONFIG;
 	}
 	rc->popts.default_tlp = t;
@@ -156,15 +158,18 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 		ioc_ctx_set_debug(rc->popts.ioc, ioc_dropped, NULL);
 	if (cfg->conn.exclusions_file != NULL) {
 		st = read_file(cfg->conn.exclusions_file, MAX_CONFIG_SIZE * 16,
-		    &list, &len, NULL, err, sizeof(err));
+			       &list, &len, NULL, err, sizeof(err));
 		if (st == ST_OK)
 			st = ioc_ctx_exclude(rc->popts.ioc, list, len);
 		free(list);
 		if (st != ST_OK) {
 			log_err("[connector] exclusions_file '%s': %s",
-			    log_esc(esc, sizeof(esc), cfg->conn.exclusions_file,
-			    strlen(cfg->conn.exclusions_file)),
-			    st == ST_OK ? "" : err[0] ? err : status_str(st));
+				log_esc(esc, sizeof(esc),
+					cfg->conn.exclusions_file,
+					strlen(cfg->conn.exclusions_file)),
+				st == ST_OK ? ""
+				: err[0]    ? err
+					    : status_str(st));
 			ioc_ctx_free(rc->popts.ioc);
 			rc->popts.ioc = NULL;
 			return ST_CONFIG;
@@ -179,12 +184,12 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
  */
 static void
 keep_attachments(const struct run_ctx *rc, uint32_t uid,
-    const struct mime_msg *msg)
+		 const struct mime_msg *msg)
 {
-	char	 path[4096], esc[LOG_ESC_SIZE];
-	size_t	 i;
-	FILE	*fp;
-	int	 n;
+	char path[4096], esc[LOG_ESC_SIZE];
+	size_t i;
+	FILE *fp;
+	int n;
 
 	for (i = 0; i < msg->natts; i++) {
 		const struct mime_att *a = &msg->atts[i];
@@ -192,21 +197,24 @@ keep_attachments(const struct run_ctx *rc, uint32_t uid,
 		if (a->name == NULL || strchr(a->name, '/') != NULL ||
 		    a->data == NULL)
 			continue;
-		n = snprintf(path, sizeof(path), "%s/%u-%u-%zu-%s", rc->files_dir,
-		    rc->uidvalidity, uid, i + 1, a->name);
+		n = snprintf(path, sizeof(path), "%s/%u-%u-%zu-%s",
+			     rc->files_dir, rc->uidvalidity, uid, i + 1,
+			     a->name);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			continue;
 		if ((fp = fopen(path, "wx")) == NULL) {
 			if (errno != EEXIST)
 				log_warn("-f: cannot keep attachment '%s': %s",
-				    log_esc(esc, sizeof(esc), a->name,
-				    strlen(a->name)), strerror(errno));
+					 log_esc(esc, sizeof(esc), a->name,
+						 strlen(a->name)),
+					 strerror(errno));
 			continue;
 		}
 		if ((fwrite(a->data, 1, a->len, fp) != a->len) +
 		    (fclose(fp) == EOF))
-			log_warn("-f: writing '%s': %s", log_esc(esc, sizeof(esc),
-			    path, strlen(path)), strerror(errno));
+			log_warn("-f: writing '%s': %s",
+				 log_esc(esc, sizeof(esc), path, strlen(path)),
+				 strerror(errno));
 	}
 }
 
@@ -218,15 +226,15 @@ keep_attachments(const struct run_ctx *rc, uint32_t uid,
  */
 static enum status
 run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
-    long uid, time_t fallback, long *file_id)
+	long uid, time_t fallback, long *file_id)
 {
-	struct mime_msg		*msg = NULL;
-	struct article_list	 arts;
-	struct plan		*plan = NULL;
-	char			 err[512], esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
-	char			*json = NULL;
-	enum status		 st;
-	size_t			 i;
+	struct mime_msg *msg = NULL;
+	struct article_list arts;
+	struct plan *plan = NULL;
+	char err[512], esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
+	char *json = NULL;
+	enum status st;
+	size_t i;
 
 	memset(&arts, 0, sizeof(arts));
 	rc->stats->seen++;
@@ -237,17 +245,19 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 	if (rc->files_dir != NULL && uid >= 0)
 		keep_attachments(rc, (uint32_t)uid, msg);
 	log_debug("message '%s': subject \"%s\", %zu attachment(s)", esc,
-	    msg->subject ? log_esc(esc2, sizeof(esc2), msg->subject,
-	    strlen(msg->subject)) : "", msg->natts);
+		  msg->subject ? log_esc(esc2, sizeof(esc2), msg->subject,
+					 strlen(msg->subject))
+			       : "",
+		  msg->natts);
 	if ((st = html_articles(msg->subject, msg->html, msg->html_len,
-	    msg->text, msg->text_len, &arts)) != ST_OK) {
+				msg->text, msg->text_len, &arts)) != ST_OK) {
 		snprintf(err, sizeof(err), "splitting articles: %s",
-		    status_str(st));
+			 status_str(st));
 		goto bad;
 	}
 	rc->popts.fallback_date = fallback;
-	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan,
-	    err, sizeof(err))) != ST_OK)
+	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan, err,
+			     sizeof(err))) != ST_OK)
 		goto bad;
 	if (rc->tq != NULL) {
 		struct tq_result res;
@@ -258,27 +268,30 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 			goto bad;
 		if (st != ST_OK) {
 			/* ThreatQ down, credentials or configuration: stop. */
-			log_err("message '%s': %s", esc, err[0] ? err :
-			    status_str(st));
+			log_err("message '%s': %s", esc,
+				err[0] ? err : status_str(st));
 			rc->stats->failed++;
 			goto out;
 		}
 		if (file_id != NULL)
 			*file_id = res.file_id;
 		log_info("message '%s': file %ld%s, %zu report(s), %zu "
-		    "attachment(s), %zu indicator(s), %zu request(s)", esc,
-		    res.file_id, res.file_existed ? " (already there)" : "",
-		    res.reports, res.attachments, res.indicators, res.requests);
+			 "attachment(s), %zu indicator(s), %zu request(s)",
+			 esc, res.file_id,
+			 res.file_existed ? " (already there)" : "",
+			 res.reports, res.attachments, res.indicators,
+			 res.requests);
 	} else {
 		if ((json = plan_json(plan)) == NULL) {
 			st = ST_NOMEM;
-			snprintf(err, sizeof(err), "out of memory writing the plan");
+			snprintf(err, sizeof(err),
+				 "out of memory writing the plan");
 			goto bad;
 		}
-		if (fputs(json, rc->out) == EOF || fputc('\n', rc->out) == EOF ||
-		    fflush(rc->out) == EOF) {
+		if (fputs(json, rc->out) == EOF ||
+		    fputc('\n', rc->out) == EOF || fflush(rc->out) == EOF) {
 			log_err("writing the plan of '%s': %s", esc,
-			    strerror(errno));
+				strerror(errno));
 			st = ST_IO;
 			goto out;
 		}
@@ -293,13 +306,14 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 		rc->stats->indicators += plan->atts[i].iocs.n;
 	if (rc->tq == NULL)
 		log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
-		    plan->nreports, plan->natts);
+			 plan->nreports, plan->natts);
 	st = ST_OK;
 	goto out;
 bad:
 	rc->stats->failed++;
 	log_err("message '%s': %s", esc, err[0] ? err : status_str(st));
-	/* A message that cannot be planned or is refused does not stop the run. */
+	/* A message that cannot be planned or is refused does not stop the run.
+	 */
 	st = st == ST_NOMEM ? ST_NOMEM : ST_MSG_BAD;
 out:
 	free(json);
@@ -312,19 +326,19 @@ out:
 static enum status
 run_path(struct run_ctx *rc, const char *path)
 {
-	char		 err[256], esc[LOG_ESC_SIZE];
-	char		*raw = NULL;
-	size_t		 len = 0;
-	time_t		 mtime = 0;
-	enum status	 st;
+	char err[256], esc[LOG_ESC_SIZE];
+	char *raw = NULL;
+	size_t len = 0;
+	time_t mtime = 0;
+	enum status st;
 
 	st = read_file(path, rc->max_message, &raw, &len, &mtime, err,
-	    sizeof(err));
+		       sizeof(err));
 	if (st != ST_OK) {
 		rc->stats->seen++;
 		rc->stats->failed++;
-		log_err("message '%s': %s", log_esc(esc, sizeof(esc), path,
-		    strlen(path)), err);
+		log_err("message '%s': %s",
+			log_esc(esc, sizeof(esc), path, strlen(path)), err);
 		return st == ST_NOMEM ? ST_NOMEM : ST_OK;
 	}
 	st = run_one(rc, path, raw, len, -1, mtime, NULL);
@@ -342,13 +356,13 @@ cmp_str(const void *a, const void *b)
 static enum status
 run_maildir(struct run_ctx *rc, const char *dir)
 {
-	static const char *const sub[] = { "cur", "new" };
-	char		 **names = NULL, esc[LOG_ESC_SIZE], path[4096];
-	size_t		   n = 0, i, k;
-	enum status	   st = ST_OK;
-	struct dirent	  *de;
-	DIR		  *d;
-	int		   found = 0;
+	static const char *const sub[] = {"cur", "new"};
+	char **names = NULL, esc[LOG_ESC_SIZE], path[4096];
+	size_t n = 0, i, k;
+	enum status st = ST_OK;
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
 
 	log_esc(esc, sizeof(esc), dir, strlen(dir));
 	for (k = 0; k < 2; k++) {
@@ -357,31 +371,32 @@ run_maildir(struct run_ctx *rc, const char *dir)
 			if (errno == ENOENT)
 				continue;
 			log_err("maildir '%s/%s': %s", esc, sub[k],
-			    strerror(errno));
+				strerror(errno));
 			st = ST_IO;
 			goto out;
 		}
 		found = 1;
 		while ((de = readdir(d)) != NULL) {
 			char **nn;
-			int    w;
+			int w;
 
 			if (de->d_name[0] == '.')
 				continue;
 			if (n >= MAILDIR_MAX_FILES) {
 				log_warn("maildir '%s': more than %d messages; "
-				    "the rest wait for the next run", esc,
-				    MAILDIR_MAX_FILES);
+					 "the rest wait for the next run",
+					 esc, MAILDIR_MAX_FILES);
 				break;
 			}
-			if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL) {
+			if ((nn = realloc(names, (n + 1) * sizeof(*nn))) ==
+			    NULL) {
 				closedir(d);
 				st = ST_NOMEM;
 				goto out;
 			}
 			names = nn;
 			w = snprintf(path, sizeof(path), "%s/%s/%s", dir,
-			    sub[k], de->d_name);
+				     sub[k], de->d_name);
 			if (w < 0 || (size_t)w >= sizeof(path) ||
 			    (names[n] = strdup(path)) == NULL) {
 				closedir(d);
@@ -412,9 +427,9 @@ out:
 static enum status
 open_threatq(const struct config *cfg, struct tq **out)
 {
-	struct tq_opts	 o;
-	char		 err[1024];
-	enum status	 st;
+	struct tq_opts o;
+	char err[1024];
+	enum status st;
 
 	*out = NULL;
 	if ((st = config_check_online(cfg, 0, err, sizeof(err))) != ST_OK) {
@@ -441,11 +456,11 @@ open_threatq(const struct config *cfg, struct tq **out)
 
 enum status
 run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
-    struct run_stats *stats)
+	    struct run_stats *stats)
 {
-	struct run_ctx	 rc;
-	enum status	 st;
-	size_t		 i;
+	struct run_ctx rc;
+	enum status st;
+	size_t i;
 
 	memset(stats, 0, sizeof(*stats));
 	if ((st = ctx_init(&rc, cfg, out, stats)) != ST_OK)
@@ -468,8 +483,8 @@ out:
 static char *
 json_quote(const char *s)
 {
-	cJSON	*j;
-	char	*q;
+	cJSON *j;
+	char *q;
 
 	if ((j = cJSON_CreateString(s)) == NULL)
 		return NULL;
@@ -481,22 +496,24 @@ json_quote(const char *s)
 enum status
 run_extract(const char *file, const struct config *cfg, FILE *out)
 {
-	struct run_ctx	 rc;
+	struct run_ctx rc;
 	struct run_stats stats;
-	struct ioc_set	 set;
-	char		 err[256], esc[LOG_ESC_SIZE];
-	char		*text = NULL, *t, *v;
-	size_t		 len = 0, i;
-	enum status	 st;
+	struct ioc_set set;
+	char err[256], esc[LOG_ESC_SIZE];
+	char *text = NULL, *t, *v;
+	size_t len = 0, i;
+	enum status st;
 
 	ioc_set_init(&set);
 	if ((st = ctx_init(&rc, cfg, out, &stats)) != ST_OK)
 		return st;
 	st = read_file(file, MAX_EXTRACT_INPUT, &text, &len, NULL, err,
-	    sizeof(err));
+		       sizeof(err));
 	if (st != ST_OK) {
-		log_err("--extract '%s': %s", file ? log_esc(esc, sizeof(esc),
-		    file, strlen(file)) : "-", err);
+		log_err("--extract '%s': %s",
+			file ? log_esc(esc, sizeof(esc), file, strlen(file))
+			     : "-",
+			err);
 		goto out;
 	}
 	if ((st = ioc_extract(rc.popts.ioc, text, len, &set)) != ST_OK) {
@@ -537,24 +554,24 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-#define QUARANTINE_KEYWORD	"$TQ-Failed"
+#define QUARANTINE_KEYWORD "$TQ-Failed"
 
 /* Keep the raw message in -f DIR under a name that cannot escape it. */
 static void
 keep_copy(const char *dir, uint32_t uidvalidity, uint32_t uid,
-    const char *sha256, const char *raw, size_t len)
+	  const char *sha256, const char *raw, size_t len)
 {
-	char	 path[4096];
-	FILE	*fp;
-	int	 n;
+	char path[4096];
+	FILE *fp;
+	int n;
 
-	n = snprintf(path, sizeof(path), "%s/%u-%u-%.12s.eml", dir,
-	    uidvalidity, uid, sha256);
+	n = snprintf(path, sizeof(path), "%s/%u-%u-%.12s.eml", dir, uidvalidity,
+		     uid, sha256);
 	if (n < 0 || (size_t)n >= sizeof(path) ||
 	    (fp = fopen(path, "wx")) == NULL) {
 		if (errno != EEXIST)
 			log_warn("-f: cannot keep uid %u in '%s': %s", uid, dir,
-			    strerror(errno));
+				 strerror(errno));
 		return;
 	}
 	if (fwrite(raw, 1, len, fp) != len)
@@ -565,14 +582,15 @@ keep_copy(const char *dir, uint32_t uidvalidity, uint32_t uid,
 
 /* Set a message aside: move it, or flag it $TQ-Failed and \Seen. */
 static enum status
-quarantine(struct imap *im, const struct config *cfg, uint32_t uid,
-    char *err, size_t errsz)
+quarantine(struct imap *im, const struct config *cfg, uint32_t uid, char *err,
+	   size_t errsz)
 {
-	enum status	 st;
+	enum status st;
 
 	if (cfg->mbox.failed_folder != NULL)
 		return imap_move(im, uid, cfg->mbox.failed_folder, err, errsz);
-	if ((st = imap_add_flag(im, uid, QUARANTINE_KEYWORD, err, errsz)) != ST_OK)
+	if ((st = imap_add_flag(im, uid, QUARANTINE_KEYWORD, err, errsz)) !=
+	    ST_OK)
 		return st;
 	return imap_add_flag(im, uid, "\\Seen", err, errsz);
 }
@@ -584,29 +602,29 @@ quarantine(struct imap *im, const struct config *cfg, uint32_t uid,
  * marked \Seen.  A message that failed max_attempts runs is set aside.
  */
 static enum status
-mailbox_one(struct run_ctx *rc, const struct cli *cli,
-    const struct config *cfg, struct imap *im, struct journal *j,
-    uint32_t uid)
+mailbox_one(struct run_ctx *rc, const struct cli *cli, const struct config *cfg,
+	    struct imap *im, struct journal *j, uint32_t uid)
 {
-	const struct jentry	*e;
-	uint32_t		 uv = imap_uidvalidity(im);
-	char			 err[1024], label[64], sha[HASH_SHA256_HEX];
-	char			*raw = NULL;
-	size_t			 len = 0;
-	time_t			 idate = (time_t)-1;
-	long			 file_id = 0;
-	int			 diff = !cli->no_differential;
-	enum status		 st;
+	const struct jentry *e;
+	uint32_t uv = imap_uidvalidity(im);
+	char err[1024], label[64], sha[HASH_SHA256_HEX];
+	char *raw = NULL;
+	size_t len = 0;
+	time_t idate = (time_t)-1;
+	long file_id = 0;
+	int diff = !cli->no_differential;
+	enum status st;
 
 	snprintf(label, sizeof(label), "uid %u", uid);
 	st = imap_fetch(im, uid, rc->max_message, &raw, &len, &idate, err,
-	    sizeof(err));
+			sizeof(err));
 	if (st == ST_MSG_BAD) {
 		/* Too large to read: never retried, set aside at once. */
 		rc->stats->seen++;
 		rc->stats->failed++;
 		log_err("%s: %s", label, err);
-		if (diff && (st = quarantine(im, cfg, uid, err, sizeof(err))) != ST_OK)
+		if (diff &&
+		    (st = quarantine(im, cfg, uid, err, sizeof(err))) != ST_OK)
 			log_err("%s: setting it aside: %s", label, err);
 		return st == ST_MSG_BAD ? ST_OK : st;
 	}
@@ -626,32 +644,42 @@ mailbox_one(struct run_ctx *rc, const struct cli *cli,
 		if ((e = journal_find(j, uv, uid)) == NULL ||
 		    strcmp(e->sha256, sha) != 0)
 			e = journal_find_hash(j, sha);
-		if (e != NULL && (e->state == J_DONE || e->state == J_QUARANTINED)) {
+		if (e != NULL &&
+		    (e->state == J_DONE || e->state == J_QUARANTINED)) {
 			/* Pushed (or given up) before \Seen was set: finish. */
-			log_info("%s: already in ThreatQ (file %ld); marking it "
-			    "read", label, e->file_id);
+			log_info(
+			    "%s: already in ThreatQ (file %ld); marking it "
+			    "read",
+			    label, e->file_id);
 			rc->stats->seen++;
 			rc->stats->skipped++;
-			st = e->state == J_DONE ?
-			    imap_add_flag(im, uid, "\\Seen", err, sizeof(err)) :
-			    quarantine(im, cfg, uid, err, sizeof(err));
+			st = e->state == J_DONE
+				 ? imap_add_flag(im, uid, "\\Seen", err,
+						 sizeof(err))
+				 : quarantine(im, cfg, uid, err, sizeof(err));
 			if (st == ST_OK)
-				st = journal_seen(j, uv, uid, sha, err, sizeof(err));
+				st = journal_seen(j, uv, uid, sha, err,
+						  sizeof(err));
 			goto out;
 		}
 		if (e != NULL && e->attempts >= cfg->conn.max_attempts) {
 			rc->stats->seen++;
 			rc->stats->failed++;
 			log_err("%s: failed %d times; setting it aside (%s)",
-			    label, e->attempts, cfg->mbox.failed_folder ?
-			    cfg->mbox.failed_folder : QUARANTINE_KEYWORD);
+				label, e->attempts,
+				cfg->mbox.failed_folder
+				    ? cfg->mbox.failed_folder
+				    : QUARANTINE_KEYWORD);
 			if ((st = journal_quarantine(j, uv, uid, sha, err,
-			    sizeof(err))) == ST_OK &&
-			    (st = quarantine(im, cfg, uid, err, sizeof(err))) == ST_OK)
-				st = journal_seen(j, uv, uid, sha, err, sizeof(err));
+						     sizeof(err))) == ST_OK &&
+			    (st = quarantine(im, cfg, uid, err, sizeof(err))) ==
+				ST_OK)
+				st = journal_seen(j, uv, uid, sha, err,
+						  sizeof(err));
 			goto out;
 		}
-		if ((st = journal_begin(j, uv, uid, sha, err, sizeof(err))) != ST_OK)
+		if ((st = journal_begin(j, uv, uid, sha, err, sizeof(err))) !=
+		    ST_OK)
 			goto out;
 	}
 
@@ -663,8 +691,10 @@ mailbox_one(struct run_ctx *rc, const struct cli *cli,
 	}
 	if (st != ST_OK || !diff)
 		goto done;
-	if ((st = journal_done(j, uv, uid, sha, file_id, err, sizeof(err))) != ST_OK ||
-	    (st = imap_add_flag(im, uid, "\\Seen", err, sizeof(err))) != ST_OK ||
+	if ((st = journal_done(j, uv, uid, sha, file_id, err, sizeof(err))) !=
+		ST_OK ||
+	    (st = imap_add_flag(im, uid, "\\Seen", err, sizeof(err))) !=
+		ST_OK ||
 	    (st = journal_seen(j, uv, uid, sha, err, sizeof(err))) != ST_OK)
 		goto out;
 	goto done;
@@ -678,19 +708,19 @@ done:
 
 enum status
 run_mailbox(const struct cli *cli, const struct config *cfg,
-    struct run_stats *stats)
+	    struct run_stats *stats)
 {
-	struct run_ctx		 rc;
-	struct imap_opts	 io;
-	struct imap		*im = NULL;
-	struct journal		*j = NULL;
-	struct sigaction	 sa;
-	struct timespec		 t0, now;
-	uint32_t		*uids = NULL;
-	size_t			 n = 0, i;
-	char			 err[1024];
-	int			 lockfd = -1;
-	enum status		 st;
+	struct run_ctx rc;
+	struct imap_opts io;
+	struct imap *im = NULL;
+	struct journal *j = NULL;
+	struct sigaction sa;
+	struct timespec t0, now;
+	uint32_t *uids = NULL;
+	size_t n = 0, i;
+	char err[1024];
+	int lockfd = -1;
+	enum status st;
 
 	memset(stats, 0, sizeof(*stats));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -708,15 +738,15 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 
 	if (!cli->no_differential) {
 		if ((st = journal_lock(cli->configdir, cli->name, &lockfd, err,
-		    sizeof(err))) != ST_OK ||
+				       sizeof(err))) != ST_OK ||
 		    (st = journal_open(cli->configdir, cli->name, &j, err,
-		    sizeof(err))) != ST_OK) {
+				       sizeof(err))) != ST_OK) {
 			log_err("%s", err);
 			goto out;
 		}
 	} else
 		log_warn("-d: no journal and no \\Seen flags: the same mail "
-		    "will be read again next time");
+			 "will be read again next time");
 	if (cli->files_dir != NULL && access(cli->files_dir, W_OK) == -1) {
 		log_err("-f '%s': %s", cli->files_dir, strerror(errno));
 		st = ST_CONFIG;
@@ -739,8 +769,9 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	io.verify_tls = cfg->mbox.verify_tls;
 	io.timeout = (int)cfg->mbox.timeout;
 	if (cfg->mbox.proxy_address != NULL) {
-		io.proxy.type = strcmp(cfg->mbox.proxy_type, "socks4") == 0 ?
-		    SOCKS_4 : SOCKS_5;
+		io.proxy.type = strcmp(cfg->mbox.proxy_type, "socks4") == 0
+				    ? SOCKS_4
+				    : SOCKS_5;
 		io.proxy.host = cfg->mbox.proxy_address;
 		io.proxy.port = cfg->mbox.proxy_port;
 		io.proxy.username = cfg->mbox.proxy_username;
@@ -751,7 +782,7 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		goto out;
 	}
 	if ((st = imap_unseen(im, (size_t)cfg->conn.max_messages, &uids, &n,
-	    err, sizeof(err))) != ST_OK) {
+			      err, sizeof(err))) != ST_OK) {
 		log_err("IMAP: %s", err);
 		goto out;
 	}
@@ -761,13 +792,15 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (stop_requested) {
 			log_warn("stopping on a signal: %zu message(s) left "
-			    "unread", n - i);
+				 "unread",
+				 n - i);
 			st = ST_TEMP;
 			break;
 		}
 		if (now.tv_sec - t0.tv_sec >= cfg->conn.max_runtime) {
 			log_warn("max_runtime (%ld s) reached: %zu message(s) "
-			    "left for the next run", cfg->conn.max_runtime, n - i);
+				 "left for the next run",
+				 cfg->conn.max_runtime, n - i);
 			break;
 		}
 		st = mailbox_one(&rc, cli, cfg, im, j, uids[i]);
@@ -779,7 +812,7 @@ out:
 		stats->requests = tq_requests(rc.tq);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	stats->seconds = (double)(now.tv_sec - t0.tv_sec) +
-	    (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+			 (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 	free(uids);
 	imap_close(im);
 	tq_close(rc.tq);
@@ -793,9 +826,10 @@ out:
 void
 run_summary(const struct run_stats *s, char *buf, size_t bufsz)
 {
-	snprintf(buf, bufsz, "messages: %lu seen, %lu ok, %lu failed, "
-	    "%lu skipped; %lu files, %lu reports, %lu indicators; "
-	    "%lu requests, %.1f s",
-	    s->seen, s->ok, s->failed, s->skipped, s->files, s->reports,
-	    s->indicators, s->requests, s->seconds);
+	snprintf(buf, bufsz,
+		 "messages: %lu seen, %lu ok, %lu failed, "
+		 "%lu skipped; %lu files, %lu reports, %lu indicators; "
+		 "%lu requests, %.1f s",
+		 s->seen, s->ok, s->failed, s->skipped, s->files, s->reports,
+		 s->indicators, s->requests, s->seconds);
 }

@@ -24,72 +24,72 @@
 
 #include "socks.h"
 
-#define DEFAULT_TIMEOUT		30	/* seconds, when timeout <= 0 */
-#define MAX_POLL_MS		3600000	/* longest single poll(2) */
-#define MAX_PORT		65535
-#define MAX_NAME		255	/* SOCKS5 host name, RFC 1929 fields */
-#define HOSTPORT_SZ		(MAX_NAME + 16)	/* "[host]:port" */
-#define WHY_SZ			256
+#define DEFAULT_TIMEOUT 30  /* seconds, when timeout <= 0 */
+#define MAX_POLL_MS 3600000 /* longest single poll(2) */
+#define MAX_PORT 65535
+#define MAX_NAME 255		    /* SOCKS5 host name, RFC 1929 fields */
+#define HOSTPORT_SZ (MAX_NAME + 16) /* "[host]:port" */
+#define WHY_SZ 256
 
-#define SOCKS4_VERSION		0x04
-#define SOCKS4_CMD_CONNECT	0x01
-#define SOCKS4_REPLY_VERSION	0x00
-#define SOCKS4_REPLY_LEN	8
-#define SOCKS4_GRANTED		90
-#define SOCKS4_REJECTED		91
-#define SOCKS4_NO_IDENTD	92
-#define SOCKS4_BAD_IDENT	93
+#define SOCKS4_VERSION 0x04
+#define SOCKS4_CMD_CONNECT 0x01
+#define SOCKS4_REPLY_VERSION 0x00
+#define SOCKS4_REPLY_LEN 8
+#define SOCKS4_GRANTED 90
+#define SOCKS4_REJECTED 91
+#define SOCKS4_NO_IDENTD 92
+#define SOCKS4_BAD_IDENT 93
 /* header + userid NUL + host NUL */
-#define SOCKS4_REQ_MAX		(8 + MAX_NAME + 1 + MAX_NAME + 1)
+#define SOCKS4_REQ_MAX (8 + MAX_NAME + 1 + MAX_NAME + 1)
 
-#define SOCKS5_VERSION		0x05
-#define SOCKS5_AUTH_NONE	0x00
-#define SOCKS5_AUTH_USERPASS	0x02
-#define SOCKS5_AUTH_NOACCEPT	0xff
-#define SOCKS5_UP_VERSION	0x01	/* RFC 1929 sub-negotiation */
-#define SOCKS5_CMD_CONNECT	0x01
-#define SOCKS5_ATYP_IPV4	0x01
-#define SOCKS5_ATYP_NAME	0x03
-#define SOCKS5_ATYP_IPV6	0x04
-#define SOCKS5_REP_OK		0x00
-#define SOCKS5_METHOD_REPLY_LEN	2
-#define SOCKS5_AUTH_REPLY_LEN	2
-#define SOCKS5_REPLY_HEAD	4	/* VER REP RSV ATYP */
-#define SOCKS5_REPLY_PEEK	5	/* ... and the name length byte */
-#define SOCKS5_PORT_LEN		2
-#define IPV4_LEN		4
-#define IPV6_LEN		16
+#define SOCKS5_VERSION 0x05
+#define SOCKS5_AUTH_NONE 0x00
+#define SOCKS5_AUTH_USERPASS 0x02
+#define SOCKS5_AUTH_NOACCEPT 0xff
+#define SOCKS5_UP_VERSION 0x01 /* RFC 1929 sub-negotiation */
+#define SOCKS5_CMD_CONNECT 0x01
+#define SOCKS5_ATYP_IPV4 0x01
+#define SOCKS5_ATYP_NAME 0x03
+#define SOCKS5_ATYP_IPV6 0x04
+#define SOCKS5_REP_OK 0x00
+#define SOCKS5_METHOD_REPLY_LEN 2
+#define SOCKS5_AUTH_REPLY_LEN 2
+#define SOCKS5_REPLY_HEAD 4 /* VER REP RSV ATYP */
+#define SOCKS5_REPLY_PEEK 5 /* ... and the name length byte */
+#define SOCKS5_PORT_LEN 2
+#define IPV4_LEN 4
+#define IPV6_LEN 16
 /* VER NMETHODS METHODS... */
-#define SOCKS5_GREET_MAX	4
+#define SOCKS5_GREET_MAX 4
 /* VER ULEN UNAME PLEN PASSWD */
-#define SOCKS5_AUTH_MAX		(3 + MAX_NAME + MAX_NAME)
+#define SOCKS5_AUTH_MAX (3 + MAX_NAME + MAX_NAME)
 /* VER CMD RSV ATYP (len) ADDR PORT */
-#define SOCKS5_REQ_MAX		(5 + MAX_NAME + SOCKS5_PORT_LEN)
+#define SOCKS5_REQ_MAX (5 + MAX_NAME + SOCKS5_PORT_LEN)
 /* the longest valid CONNECT reply: a 255-byte name */
-#define SOCKS5_REPLY_MAX	(SOCKS5_REPLY_PEEK + MAX_NAME + SOCKS5_PORT_LEN)
+#define SOCKS5_REPLY_MAX (SOCKS5_REPLY_PEEK + MAX_NAME + SOCKS5_PORT_LEN)
 
 /* What the handshake needs to know, kept together for messages. */
 struct proxy_ctx {
-	const struct socks_opts	*p;
-	const char		*proto;		/* SOCKS4, SOCKS4a or SOCKS5 */
-	char			 proxy[HOSTPORT_SZ];
-	char			 target[HOSTPORT_SZ];
-	const struct timespec	*deadline;
-	int			 fd;
-	char			*err;
-	size_t			 errsz;
+	const struct socks_opts *p;
+	const char *proto; /* SOCKS4, SOCKS4a or SOCKS5 */
+	char proxy[HOSTPORT_SZ];
+	char target[HOSTPORT_SZ];
+	const struct timespec *deadline;
+	int fd;
+	char *err;
+	size_t errsz;
 };
 
 /* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
 static int
 ms_left(const struct timespec *deadline)
 {
-	struct timespec	 now;
-	long long	 ms;
+	struct timespec now;
+	long long ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
 	return ms < 0 ? 0 : ms > MAX_POLL_MS ? MAX_POLL_MS : (int)ms;
 }
 
@@ -99,14 +99,14 @@ ms_left(const struct timespec *deadline)
  * not resolve.
  */
 static enum status
-tcp_open(const char *host, int port, const struct timespec *deadline,
-    int *fd, char *why, size_t whysz, int *gai)
+tcp_open(const char *host, int port, const struct timespec *deadline, int *fd,
+	 char *why, size_t whysz, int *gai)
 {
-	struct addrinfo	 hints, *res = NULL, *ai;
-	char		 serv[16];
-	int		 s = -1, rc, soerr, flags;
-	socklen_t	 sl;
-	struct pollfd	 pfd;
+	struct addrinfo hints, *res = NULL, *ai;
+	char serv[16];
+	int s = -1, rc, soerr, flags;
+	socklen_t sl;
+	struct pollfd pfd;
 
 	*fd = -1;
 	*gai = 0;
@@ -122,7 +122,7 @@ tcp_open(const char *host, int port, const struct timespec *deadline,
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol)) == -1) {
+				ai->ai_protocol)) == -1) {
 			snprintf(why, whysz, "%s", strerror(errno));
 			continue;
 		}
@@ -136,25 +136,26 @@ tcp_open(const char *host, int port, const struct timespec *deadline,
 		pfd.fd = s;
 		pfd.events = POLLOUT;
 		while ((rc = poll(&pfd, 1, ms_left(deadline))) == -1 &&
-		    errno == EINTR)
+		       errno == EINTR)
 			;
 		if (rc <= 0) {
 			snprintf(why, whysz, "%s",
-			    rc == 0 ? "connection timed out" : strerror(errno));
+				 rc == 0 ? "connection timed out"
+					 : strerror(errno));
 			goto next;
 		}
 		sl = sizeof(soerr);
 		if (getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 ||
 		    soerr != 0) {
 			snprintf(why, whysz, "%s",
-			    strerror(soerr ? soerr : errno));
+				 strerror(soerr ? soerr : errno));
 			goto next;
 		}
 		fcntl(s, F_SETFL, flags);
 		*fd = s;
 		freeaddrinfo(res);
 		return ST_OK;
-next:
+	next:
 		close(s);
 		s = -1;
 	}
@@ -165,14 +166,14 @@ next:
 /* Direct connection: the original messages. */
 static enum status
 tcp_connect(const char *host, int port, const struct timespec *deadline,
-    int *fd, char *err, size_t errsz)
+	    int *fd, char *err, size_t errsz)
 {
-	char		 why[WHY_SZ];
-	int		 gai;
-	enum status	 st;
+	char why[WHY_SZ];
+	int gai;
+	enum status st;
 
-	if ((st = tcp_open(host, port, deadline, fd, why, sizeof(why),
-	    &gai)) == ST_OK)
+	if ((st = tcp_open(host, port, deadline, fd, why, sizeof(why), &gai)) ==
+	    ST_OK)
 		return ST_OK;
 	if (gai)
 		snprintf(err, errsz, "%s: %s", host, why);
@@ -195,7 +196,7 @@ hostport(char *dst, size_t dstsz, const char *host, int port)
 static void
 wipe(void *buf, size_t len)
 {
-	volatile unsigned char	*v = buf;
+	volatile unsigned char *v = buf;
 
 	while (len-- > 0)
 		*v++ = 0;
@@ -205,22 +206,22 @@ wipe(void *buf, size_t len)
 static void
 fail(struct proxy_ctx *c, const char *what)
 {
-	snprintf(c->err, c->errsz, "%s proxy %s: connect to %s %s",
-	    c->proto, c->proxy, c->target, what);
+	snprintf(c->err, c->errsz, "%s proxy %s: connect to %s %s", c->proto,
+		 c->proxy, c->target, what);
 }
 
 /* Wait until fd is ready for events before the deadline; 0, or -1 (why). */
 static int
 wait_fd(struct proxy_ctx *c, short events, char *why, size_t whysz)
 {
-	struct pollfd	 pfd;
-	int		 rc;
+	struct pollfd pfd;
+	int rc;
 
 	pfd.fd = c->fd;
 	pfd.events = events;
 	pfd.revents = 0;
 	while ((rc = poll(&pfd, 1, ms_left(c->deadline))) == -1 &&
-	    errno == EINTR)
+	       errno == EINTR)
 		;
 	if (rc == 0) {
 		snprintf(why, whysz, "timed out");
@@ -236,12 +237,12 @@ wait_fd(struct proxy_ctx *c, short events, char *why, size_t whysz)
 /* Write all of buf before the deadline; ST_OK or ST_TEMP with err. */
 static enum status
 send_all(struct proxy_ctx *c, const unsigned char *buf, size_t len,
-    const char *what)
+	 const char *what)
 {
-	char		 why[WHY_SZ], msg[2 * WHY_SZ];
-	size_t		 off = 0;
-	ssize_t		 n;
-	enum status	 st = ST_TEMP;
+	char why[WHY_SZ], msg[2 * WHY_SZ];
+	size_t off = 0;
+	ssize_t n;
+	enum status st = ST_TEMP;
 
 	while (off < len) {
 		if (wait_fd(c, POLLOUT, why, sizeof(why)) == -1)
@@ -260,7 +261,7 @@ send_all(struct proxy_ctx *c, const unsigned char *buf, size_t len,
 out:
 	if (st != ST_OK) {
 		snprintf(msg, sizeof(msg), "failed: sending the %s: %s", what,
-		    why);
+			 why);
 		fail(c, msg);
 	}
 	return st;
@@ -272,9 +273,9 @@ out:
  */
 static enum status
 recv_exact(struct proxy_ctx *c, unsigned char *buf, size_t len, size_t *got,
-    char *why, size_t whysz)
+	   char *why, size_t whysz)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	*got = 0;
 	while (*got < len) {
@@ -300,10 +301,10 @@ recv_exact(struct proxy_ctx *c, unsigned char *buf, size_t len, size_t *got,
 /* Read a fixed-size reply; on trouble fill err (naming what) and fail. */
 static enum status
 recv_reply(struct proxy_ctx *c, unsigned char *buf, size_t len,
-    const char *what)
+	   const char *what)
 {
-	char	 why[WHY_SZ], msg[2 * WHY_SZ];
-	size_t	 got;
+	char why[WHY_SZ], msg[2 * WHY_SZ];
+	size_t got;
 
 	if (recv_exact(c, buf, len, &got, why, sizeof(why)) == ST_OK)
 		return ST_OK;
@@ -332,7 +333,7 @@ socks4_reply(const unsigned char *buf, size_t len, char *err, size_t errsz)
 {
 	if (buf == NULL || len < SOCKS4_REPLY_LEN) {
 		snprintf(err, errsz, "failed: short reply (%zu of %d bytes)",
-		    buf == NULL ? 0 : len, SOCKS4_REPLY_LEN);
+			 buf == NULL ? 0 : len, SOCKS4_REPLY_LEN);
 		return -1;
 	}
 	if (len > SOCKS4_REPLY_LEN) {
@@ -345,7 +346,7 @@ socks4_reply(const unsigned char *buf, size_t len, char *err, size_t errsz)
 	}
 	if (buf[1] != SOCKS4_GRANTED) {
 		snprintf(err, errsz, "refused: %s (reply %d)",
-		    socks4_reason(buf[1]), buf[1]);
+			 socks4_reason(buf[1]), buf[1]);
 		return -1;
 	}
 	return 0;
@@ -355,16 +356,15 @@ static const char *
 socks5_reason(int rep)
 {
 	static const char *const reasons[] = {
-		"succeeded",
-		"general SOCKS server failure",
-		"connection not allowed by ruleset",
-		"network unreachable",
-		"host unreachable",
-		"connection refused",
-		"TTL expired",
-		"command not supported",
-		"address type not supported"
-	};
+	    "succeeded",
+	    "general SOCKS server failure",
+	    "connection not allowed by ruleset",
+	    "network unreachable",
+	    "host unreachable",
+	    "connection refused",
+	    "TTL expired",
+	    "command not supported",
+	    "address type not supported"};
 
 	if (rep >= 0 && (size_t)rep < sizeof(reasons) / sizeof(reasons[0]))
 		return reasons[rep];
@@ -380,9 +380,9 @@ socks5_reason(int rep)
  */
 int
 socks5_reply(const unsigned char *buf, size_t len, size_t *need, char *err,
-    size_t errsz)
+	     size_t errsz)
 {
-	size_t	 total;
+	size_t total;
 
 	*need = 0;
 	if (buf == NULL)
@@ -393,7 +393,7 @@ socks5_reply(const unsigned char *buf, size_t len, size_t *need, char *err,
 	}
 	if (len >= 2 && buf[1] != SOCKS5_REP_OK) {
 		snprintf(err, errsz, "refused: %s (reply %d)",
-		    socks5_reason(buf[1]), buf[1]);
+			 socks5_reason(buf[1]), buf[1]);
 		return -1;
 	}
 	if (len < SOCKS5_REPLY_PEEK) {
@@ -410,20 +410,23 @@ socks5_reply(const unsigned char *buf, size_t len, size_t *need, char *err,
 		break;
 	case SOCKS5_ATYP_NAME:
 		if (buf[4] == 0) {
-			snprintf(err, errsz, "failed: empty bound name in "
-			    "reply");
+			snprintf(err, errsz,
+				 "failed: empty bound name in "
+				 "reply");
 			return -1;
 		}
 		total = SOCKS5_REPLY_PEEK + buf[4] + SOCKS5_PORT_LEN;
 		break;
 	default:
 		snprintf(err, errsz, "failed: bad address type %d in reply",
-		    buf[3]);
+			 buf[3]);
 		return -1;
 	}
 	if (len > total) {
-		snprintf(err, errsz, "failed: reply too long (%zu of %zu "
-		    "bytes)", len, total);
+		snprintf(err, errsz,
+			 "failed: reply too long (%zu of %zu "
+			 "bytes)",
+			 len, total);
 		return -1;
 	}
 	*need = total - len;
@@ -442,12 +445,12 @@ proto_name(enum socks_type type, int name)
 static enum status
 socks4_handshake(struct proxy_ctx *c, const char *host, int port)
 {
-	unsigned char	 req[SOCKS4_REQ_MAX], rep[SOCKS4_REPLY_LEN];
-	struct in_addr	 a4;
-	const char	*user;
-	size_t		 len = 0, ulen, hlen;
-	char		 why[WHY_SZ];
-	enum status	 st;
+	unsigned char req[SOCKS4_REQ_MAX], rep[SOCKS4_REPLY_LEN];
+	struct in_addr a4;
+	const char *user;
+	size_t len = 0, ulen, hlen;
+	char why[WHY_SZ];
+	enum status st;
 
 	user = c->p->username != NULL ? c->p->username : "";
 	ulen = strlen(user);
@@ -493,12 +496,12 @@ out:
 static enum status
 socks5_auth(struct proxy_ctx *c)
 {
-	unsigned char	 req[SOCKS5_AUTH_MAX], rep[SOCKS5_METHOD_REPLY_LEN];
-	const char	*pass;
-	size_t		 len = 0, ulen, plen;
-	char		 msg[WHY_SZ];
-	int		 userpass;
-	enum status	 st;
+	unsigned char req[SOCKS5_AUTH_MAX], rep[SOCKS5_METHOD_REPLY_LEN];
+	const char *pass;
+	size_t len = 0, ulen, plen;
+	char msg[WHY_SZ];
+	int userpass;
+	enum status st;
 
 	userpass = c->p->username != NULL && c->p->username[0] != '\0';
 	req[len++] = SOCKS5_VERSION;
@@ -511,8 +514,10 @@ socks5_auth(struct proxy_ctx *c)
 	if ((st = recv_reply(c, rep, sizeof(rep), "method reply")) != ST_OK)
 		goto out;
 	if (rep[0] != SOCKS5_VERSION) {
-		snprintf(msg, sizeof(msg), "failed: bad method reply version "
-		    "%d", rep[0]);
+		snprintf(msg, sizeof(msg),
+			 "failed: bad method reply version "
+			 "%d",
+			 rep[0]);
 		fail(c, msg);
 		st = ST_TEMP;
 		goto out;
@@ -523,14 +528,17 @@ socks5_auth(struct proxy_ctx *c)
 	}
 	if (rep[1] == SOCKS5_AUTH_NOACCEPT) {
 		fail(c, userpass ? "refused: no acceptable authentication "
-		    "method" : "refused: the proxy requires authentication "
-		    "and no username is set");
+				   "method"
+				 : "refused: the proxy requires authentication "
+				   "and no username is set");
 		st = ST_AUTH;
 		goto out;
 	}
 	if (rep[1] != SOCKS5_AUTH_USERPASS || !userpass) {
-		snprintf(msg, sizeof(msg), "failed: proxy chose method %d, "
-		    "which was not offered", rep[1]);
+		snprintf(msg, sizeof(msg),
+			 "failed: proxy chose method %d, "
+			 "which was not offered",
+			 rep[1]);
 		fail(c, msg);
 		st = ST_TEMP;
 		goto out;
@@ -553,19 +561,23 @@ socks5_auth(struct proxy_ctx *c)
 	if (st != ST_OK)
 		goto out;
 	if ((st = recv_reply(c, rep, SOCKS5_AUTH_REPLY_LEN,
-	    "authentication reply")) != ST_OK)
+			     "authentication reply")) != ST_OK)
 		goto out;
 	/* RFC 1929 says version 1; some proxies answer 5. */
 	if (rep[0] != SOCKS5_UP_VERSION && rep[0] != SOCKS5_VERSION) {
-		snprintf(msg, sizeof(msg), "failed: bad authentication reply "
-		    "version %d", rep[0]);
+		snprintf(msg, sizeof(msg),
+			 "failed: bad authentication reply "
+			 "version %d",
+			 rep[0]);
 		fail(c, msg);
 		st = ST_TEMP;
 		goto out;
 	}
 	if (rep[1] != 0) {
-		snprintf(msg, sizeof(msg), "refused: username/password for "
-		    "user \"%s\" rejected (status %d)", c->p->username, rep[1]);
+		snprintf(msg, sizeof(msg),
+			 "refused: username/password for "
+			 "user \"%s\" rejected (status %d)",
+			 c->p->username, rep[1]);
 		fail(c, msg);
 		st = ST_AUTH;
 		goto out;
@@ -578,11 +590,11 @@ out:
 static enum status
 socks5_handshake(struct proxy_ctx *c, const char *host, int port)
 {
-	unsigned char	 req[SOCKS5_REQ_MAX], rep[SOCKS5_REPLY_MAX];
-	unsigned char	 a6[IPV6_LEN];
-	char		 bare[HOSTPORT_SZ], why[WHY_SZ], msg[2 * WHY_SZ];
-	size_t		 len = 0, hlen, have = 0, need, got;
-	enum status	 st;
+	unsigned char req[SOCKS5_REQ_MAX], rep[SOCKS5_REPLY_MAX];
+	unsigned char a6[IPV6_LEN];
+	char bare[HOSTPORT_SZ], why[WHY_SZ], msg[2 * WHY_SZ];
+	size_t len = 0, hlen, have = 0, need, got;
+	enum status st;
 
 	if ((st = socks5_auth(c)) != ST_OK)
 		goto out;
@@ -636,8 +648,10 @@ socks5_handshake(struct proxy_ctx *c, const char *host, int port)
 		st = recv_exact(c, rep + have, need, &got, why, sizeof(why));
 		have += got;
 		if (st != ST_OK) {
-			snprintf(msg, sizeof(msg), "failed: reading the reply: "
-			    "%s", why);
+			snprintf(msg, sizeof(msg),
+				 "failed: reading the reply: "
+				 "%s",
+				 why);
 			fail(c, msg);
 			goto out;
 		}
@@ -650,15 +664,15 @@ out:
 /* Settings the protocol cannot carry: ST_CONFIG with err. */
 static enum status
 check_settings(const struct socks_opts *p, const char *host, int port,
-    const char *proto, char *err, size_t errsz)
+	       const char *proto, char *err, size_t errsz)
 {
-	const char	*ph = p->host != NULL ? p->host : "(unset)";
-	struct in6_addr	 a6;
-	size_t		 hlen;
+	const char *ph = p->host != NULL ? p->host : "(unset)";
+	struct in6_addr a6;
+	size_t hlen;
 
 	if (p->type != SOCKS_4 && p->type != SOCKS_5) {
 		snprintf(err, errsz, "SOCKS proxy %s: unknown proxy type %d",
-		    ph, (int)p->type);
+			 ph, (int)p->type);
 		return ST_CONFIG;
 	}
 	if (p->host == NULL || p->host[0] == '\0') {
@@ -667,7 +681,7 @@ check_settings(const struct socks_opts *p, const char *host, int port,
 	}
 	if (p->port < 1 || p->port > MAX_PORT) {
 		snprintf(err, errsz, "%s proxy %s: bad proxy port %d", proto,
-		    ph, p->port);
+			 ph, p->port);
 		return ST_CONFIG;
 	}
 	if (host == NULL || host[0] == '\0') {
@@ -676,30 +690,38 @@ check_settings(const struct socks_opts *p, const char *host, int port,
 	}
 	hlen = strlen(host);
 	if (hlen > MAX_NAME) {
-		snprintf(err, errsz, "%s proxy %s: target host name too long "
-		    "(%zu bytes, at most %d)", proto, ph, hlen, MAX_NAME);
+		snprintf(err, errsz,
+			 "%s proxy %s: target host name too long "
+			 "(%zu bytes, at most %d)",
+			 proto, ph, hlen, MAX_NAME);
 		return ST_CONFIG;
 	}
 	if (port < 1 || port > MAX_PORT) {
 		snprintf(err, errsz, "%s proxy %s: bad target port %d", proto,
-		    ph, port);
+			 ph, port);
 		return ST_CONFIG;
 	}
 	if (p->username != NULL && strlen(p->username) > MAX_NAME) {
-		snprintf(err, errsz, "%s proxy %s: username too long (at "
-		    "most %d bytes)", proto, ph, MAX_NAME);
+		snprintf(err, errsz,
+			 "%s proxy %s: username too long (at "
+			 "most %d bytes)",
+			 proto, ph, MAX_NAME);
 		return ST_CONFIG;
 	}
 	if (p->type == SOCKS_5 && p->password != NULL &&
 	    strlen(p->password) > MAX_NAME) {
-		snprintf(err, errsz, "%s proxy %s: password too long (at "
-		    "most %d bytes)", proto, ph, MAX_NAME);
+		snprintf(err, errsz,
+			 "%s proxy %s: password too long (at "
+			 "most %d bytes)",
+			 proto, ph, MAX_NAME);
 		return ST_CONFIG;
 	}
 	if (p->type == SOCKS_4 && (strchr(host, ':') != NULL ||
-	    inet_pton(AF_INET6, host, &a6) == 1)) {
-		snprintf(err, errsz, "%s proxy %s: cannot reach IPv6 address "
-		    "%s (use SOCKS5)", proto, ph, host);
+				   inet_pton(AF_INET6, host, &a6) == 1)) {
+		snprintf(err, errsz,
+			 "%s proxy %s: cannot reach IPv6 address "
+			 "%s (use SOCKS5)",
+			 proto, ph, host);
 		return ST_CONFIG;
 	}
 	return ST_OK;
@@ -707,13 +729,13 @@ check_settings(const struct socks_opts *p, const char *host, int port,
 
 static enum status
 proxy_connect(const struct socks_opts *p, const char *host, int port,
-    const struct timespec *deadline, int *fd, char *err, size_t errsz)
+	      const struct timespec *deadline, int *fd, char *err, size_t errsz)
 {
 	struct proxy_ctx c;
-	struct in_addr	 a4;
-	char		 why[WHY_SZ], msg[2 * WHY_SZ];
-	int		 gai, flags = -1;
-	enum status	 st;
+	struct in_addr a4;
+	char why[WHY_SZ], msg[2 * WHY_SZ];
+	int gai, flags = -1;
+	enum status st;
 
 	*fd = -1;
 	memset(&c, 0, sizeof(c));
@@ -723,17 +745,16 @@ proxy_connect(const struct socks_opts *p, const char *host, int port,
 	c.err = err;
 	c.errsz = errsz;
 	c.proto = proto_name(p->type, host != NULL &&
-	    inet_pton(AF_INET, host, &a4) != 1);
-	if ((st = check_settings(p, host, port, c.proto, err, errsz)) !=
-	    ST_OK)
+					  inet_pton(AF_INET, host, &a4) != 1);
+	if ((st = check_settings(p, host, port, c.proto, err, errsz)) != ST_OK)
 		goto out;
 	hostport(c.proxy, sizeof(c.proxy), p->host, p->port);
 	hostport(c.target, sizeof(c.target), host, port);
 
-	if ((st = tcp_open(p->host, p->port, deadline, &c.fd, why,
-	    sizeof(why), &gai)) != ST_OK) {
+	if ((st = tcp_open(p->host, p->port, deadline, &c.fd, why, sizeof(why),
+			   &gai)) != ST_OK) {
 		snprintf(msg, sizeof(msg), "failed: proxy unreachable: %s",
-		    why);
+			 why);
 		fail(&c, msg);
 		goto out;
 	}
@@ -741,7 +762,7 @@ proxy_connect(const struct socks_opts *p, const char *host, int port,
 	if ((flags = fcntl(c.fd, F_GETFL)) == -1 ||
 	    fcntl(c.fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		snprintf(msg, sizeof(msg), "failed: fcntl: %s",
-		    strerror(errno));
+			 strerror(errno));
 		fail(&c, msg);
 		st = ST_TEMP;
 		goto out;
@@ -754,7 +775,7 @@ proxy_connect(const struct socks_opts *p, const char *host, int port,
 		goto out;
 	if (fcntl(c.fd, F_SETFL, flags) == -1) {
 		snprintf(msg, sizeof(msg), "failed: fcntl: %s",
-		    strerror(errno));
+			 strerror(errno));
 		fail(&c, msg);
 		st = ST_TEMP;
 		goto out;
@@ -769,9 +790,9 @@ out:
 
 enum status
 socks_connect(const struct socks_opts *p, const char *host, int port,
-    int timeout, int *fd, char *err, size_t errsz)
+	      int timeout, int *fd, char *err, size_t errsz)
 {
-	struct timespec	 deadline;
+	struct timespec deadline;
 
 	*fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -50,40 +50,36 @@
 
 #include "tlp.h"
 
-#define LEGEND_SPAN	300	/* bytes between the first and last label */
-#define LEGEND_MIN	3	/* distinct labels that make a legend */
-#define RING		64	/* > LEGEND_SPAN / 7 + 1 pending candidates */
-#define NRANK		6
+#define LEGEND_SPAN 300 /* bytes between the first and last label */
+#define LEGEND_MIN 3	/* distinct labels that make a legend */
+#define RING 64		/* > LEGEND_SPAN / 7 + 1 pending candidates */
+#define NRANK 6
 
 static const struct {
-	const char	*word;
-	enum tlp	 tlp;
+	const char *word;
+	enum tlp tlp;
 } labels[] = {
-	{ "RED",	TLP_RED },
-	{ "AMBER",	TLP_AMBER },
-	{ "GREEN",	TLP_GREEN },
-	{ "CLEAR",	TLP_CLEAR },
-	{ "WHITE",	TLP_WHITE },
+    {"RED", TLP_RED},	  {"AMBER", TLP_AMBER}, {"GREEN", TLP_GREEN},
+    {"CLEAR", TLP_CLEAR}, {"WHITE", TLP_WHITE},
 };
 
 /* Words that make "TLP ..." / "Traffic Light Protocol ..." a heading. */
 static const char *const legend_words[] = {
-	"DEFINITIONS", "DEFINITION", "LEGEND", "LEVELS", "LABELS",
-	"EXPLAINED", "GUIDE", NULL
-};
+    "DEFINITIONS", "DEFINITION", "LEGEND", "LEVELS",
+    "LABELS",	   "EXPLAINED",	 "GUIDE",  NULL};
 
 struct cand {
-	size_t		 pos;
-	enum tlp	 tlp;
-	int		 legend;
+	size_t pos;
+	enum tlp tlp;
+	int legend;
 };
 
 struct scan {
-	struct cand	 ring[RING];
-	size_t		 head, n;
-	int		 cnt[NRANK];	/* pending candidates per rank */
-	int		 distinct;	/* ranks with cnt > 0 */
-	enum tlp	 best;		/* of the finished, non-legend ones */
+	struct cand ring[RING];
+	size_t head, n;
+	int cnt[NRANK]; /* pending candidates per rank */
+	int distinct;	/* ranks with cnt > 0 */
+	enum tlp best;	/* of the finished, non-legend ones */
 };
 
 static int
@@ -114,7 +110,7 @@ up(unsigned char c)
 static int
 starts(const char *s, size_t len, const char *w)
 {
-	size_t	 i, n = strlen(w);
+	size_t i, n = strlen(w);
 
 	if (len < n)
 		return 0;
@@ -128,16 +124,17 @@ starts(const char *s, size_t len, const char *w)
 static int
 word(const char *s, size_t len, const char *w)
 {
-	size_t	 n = strlen(w);
+	size_t n = strlen(w);
 
-	return starts(s, len, w) && (n >= len || !is_alnum((unsigned char)s[n]));
+	return starts(s, len, w) &&
+	       (n >= len || !is_alnum((unsigned char)s[n]));
 }
 
 /* Blanks at s[0..len), at most max of them. */
 static size_t
 blanks(const char *s, size_t len, size_t max)
 {
-	size_t	 j = 0;
+	size_t j = 0;
 
 	while (j < len && j < max && is_blank((unsigned char)s[j]))
 		j++;
@@ -166,7 +163,7 @@ separator(const char *s, size_t len, int underscore)
 static enum tlp
 label_at(const char *s, size_t len, size_t *used)
 {
-	size_t	 i, n, j;
+	size_t i, n, j;
 
 	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
 		if (!starts(s, len, labels[i].word))
@@ -197,14 +194,14 @@ label_at(const char *s, size_t len, size_t *used)
 static size_t
 markup(const char *s, size_t len)
 {
-	size_t	 j = 0;
+	size_t j = 0;
 
 	while (j < len) {
 		if (s[j] != '\0' && strchr(" \t\r>*#-=_|[(~", s[j]) != NULL)
 			j++;
 		else if (j + 3 <= len && (unsigned char)s[j] == 0xe2 &&
-		    (unsigned char)s[j + 1] == 0x80 &&
-		    (unsigned char)s[j + 2] == 0xa2)	/* bullet */
+			 (unsigned char)s[j + 1] == 0x80 &&
+			 (unsigned char)s[j + 2] == 0xa2) /* bullet */
 			j += 3;
 		else
 			break;
@@ -216,12 +213,12 @@ markup(const char *s, size_t len)
 static int
 ends_marking(const char *s, size_t len)
 {
-	size_t	 j = blanks(s, len, (size_t)-1);
+	size_t j = blanks(s, len, (size_t)-1);
 
 	if (j >= len)
 		return 1;
 	return (s[j] != '\0' && strchr("\r\n.,;:!)]}|*-/(", s[j]) != NULL) ||
-	    (unsigned char)s[j] == 0xe2;
+	       (unsigned char)s[j] == 0xe2;
 }
 
 /*
@@ -232,8 +229,8 @@ ends_marking(const char *s, size_t len)
 static size_t
 cand_at(const char *text, size_t len, size_t i, size_t cstart, enum tlp *t)
 {
-	const char	*s = text + i;
-	size_t		 n = len - i, j, k, used = 0;
+	const char *s = text + i;
+	size_t n = len - i, j, k, used = 0;
 
 	if (word(s, n, "TRAFFIC LIGHT PROTOCOL")) {
 		j = 22 + blanks(s + 22, n - 22, 4);
@@ -276,8 +273,8 @@ cand_at(const char *text, size_t len, size_t i, size_t cstart, enum tlp *t)
 static int
 heading_at(const char *s, size_t len)
 {
-	size_t	 j = 0, k;
-	int	 lead = 0;
+	size_t j = 0, k;
+	int lead = 0;
 
 	if (word(s, len, "ABOUT")) {
 		j = 5;
@@ -313,13 +310,20 @@ static int
 rank(enum tlp t)
 {
 	switch (t) {
-	case TLP_NONE:		return 0;
-	case TLP_CLEAR:		return 1;
-	case TLP_WHITE:		return 1;
-	case TLP_GREEN:		return 2;
-	case TLP_AMBER:		return 3;
-	case TLP_AMBER_STRICT:	return 4;
-	case TLP_RED:		return 5;
+	case TLP_NONE:
+		return 0;
+	case TLP_CLEAR:
+		return 1;
+	case TLP_WHITE:
+		return 1;
+	case TLP_GREEN:
+		return 2;
+	case TLP_AMBER:
+		return 3;
+	case TLP_AMBER_STRICT:
+		return 4;
+	case TLP_RED:
+		return 5;
 	}
 	return 0;
 }
@@ -328,8 +332,8 @@ rank(enum tlp t)
 static void
 finish(struct scan *sc)
 {
-	struct cand	*c = &sc->ring[sc->head];
-	int		 r = rank(c->tlp);
+	struct cand *c = &sc->ring[sc->head];
+	int r = rank(c->tlp);
 
 	if (!c->legend)
 		sc->best = tlp_max(sc->best, c->tlp);
@@ -342,13 +346,13 @@ finish(struct scan *sc)
 static void
 push(struct scan *sc, size_t pos, enum tlp t, int legend)
 {
-	struct cand	*c;
-	size_t		 k;
-	int		 r = rank(t);
+	struct cand *c;
+	size_t k;
+	int r = rank(t);
 
 	while (sc->n > 0 && pos - sc->ring[sc->head].pos > LEGEND_SPAN)
 		finish(sc);
-	if (sc->n == RING)	/* cannot happen: candidates are >= 7 apart */
+	if (sc->n == RING) /* cannot happen: candidates are >= 7 apart */
 		finish(sc);
 	c = &sc->ring[(sc->head + sc->n) % RING];
 	c->pos = pos;
@@ -365,19 +369,20 @@ push(struct scan *sc, size_t pos, enum tlp t, int legend)
 enum tlp
 tlp_find(const char *text, size_t len)
 {
-	struct scan	 sc;
-	size_t		 i, n, cstart = 0;
-	int		 zone = 0, para_first = 1;
-	enum tlp	 t = TLP_NONE;
+	struct scan sc;
+	size_t i, n, cstart = 0;
+	int zone = 0, para_first = 1;
+	enum tlp t = TLP_NONE;
 
 	if (text == NULL)
 		return TLP_NONE;
 	memset(&sc, 0, sizeof(sc));
-	for (i = 0; i < len && rank(sc.best) < rank(TLP_RED); ) {
+	for (i = 0; i < len && rank(sc.best) < rank(TLP_RED);) {
 		if (i == 0 || text[i - 1] == '\n') {
 			cstart = i + markup(text + i, len - i);
 			if (cstart >= len || text[cstart] == '\n') {
-				/* A blank or markup-only line ends a paragraph. */
+				/* A blank or markup-only line ends a paragraph.
+				 */
 				para_first = 1;
 			} else {
 				/*
@@ -386,7 +391,8 @@ tlp_find(const char *text, size_t len)
 				 */
 				if (para_first && zone &&
 				    (up((unsigned char)text[cstart]) != 'T' ||
-				    cand_at(text, len, cstart, cstart, &t) == 0))
+				     cand_at(text, len, cstart, cstart, &t) ==
+					 0))
 					zone = 0;
 				para_first = 0;
 				if (heading_at(text + cstart, len - cstart))
@@ -411,13 +417,20 @@ const char *
 tlp_name(enum tlp t)
 {
 	switch (t) {
-	case TLP_NONE:		return NULL;
-	case TLP_CLEAR:		return "CLEAR";
-	case TLP_WHITE:		return "WHITE";
-	case TLP_GREEN:		return "GREEN";
-	case TLP_AMBER:		return "AMBER";
-	case TLP_AMBER_STRICT:	return "AMBER+STRICT";
-	case TLP_RED:		return "RED";
+	case TLP_NONE:
+		return NULL;
+	case TLP_CLEAR:
+		return "CLEAR";
+	case TLP_WHITE:
+		return "WHITE";
+	case TLP_GREEN:
+		return "GREEN";
+	case TLP_AMBER:
+		return "AMBER";
+	case TLP_AMBER_STRICT:
+		return "AMBER+STRICT";
+	case TLP_RED:
+		return "RED";
 	}
 	return NULL;
 }
@@ -425,7 +438,7 @@ tlp_name(enum tlp t)
 int
 tlp_parse(const char *name, enum tlp *out)
 {
-	size_t	 len, used = 0;
+	size_t len, used = 0;
 	enum tlp t;
 
 	if (name == NULL)

@@ -16,25 +16,25 @@
 #include "log.h"
 #include "tls.h"
 
-#define TLS_DN_MAX	256	/* a distinguished name in a message */
-#define TLS_DATE_MAX	32
+#define TLS_DN_MAX 256 /* a distinguished name in a message */
+#define TLS_DATE_MAX 32
 
 /* The subject or issuer of crt, escaped for a message, into out. */
 static const char *
 crt_name(gnutls_x509_crt_t crt, int issuer, char *out, size_t outsz)
 {
-	gnutls_datum_t	 dn = { NULL, 0 };
-	char		 esc[LOG_ESC_SIZE];
-	int		 r;
+	gnutls_datum_t dn = {NULL, 0};
+	char esc[LOG_ESC_SIZE];
+	int r;
 
-	r = issuer ? gnutls_x509_crt_get_issuer_dn2(crt, &dn) :
-	    gnutls_x509_crt_get_dn2(crt, &dn);
+	r = issuer ? gnutls_x509_crt_get_issuer_dn2(crt, &dn)
+		   : gnutls_x509_crt_get_dn2(crt, &dn);
 	if (r < 0 || dn.data == NULL) {
 		snprintf(out, outsz, "(unknown)");
 		goto out;
 	}
-	snprintf(out, outsz, "%s", log_esc(esc, sizeof(esc),
-	    (const char *)dn.data, dn.size));
+	snprintf(out, outsz, "%s",
+		 log_esc(esc, sizeof(esc), (const char *)dn.data, dn.size));
 out:
 	gnutls_free(dn.data);
 	return out;
@@ -43,7 +43,7 @@ out:
 static const char *
 fmt_date(time_t t, char *out, size_t outsz)
 {
-	struct tm	 tm;
+	struct tm tm;
 
 	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL)
 		snprintf(out, outsz, "(unknown date)");
@@ -54,49 +54,58 @@ fmt_date(time_t t, char *out, size_t outsz)
 
 /* Explain a failed time check: which certificate, and when. */
 static void
-time_reason(gnutls_x509_crt_t *crts, size_t n, const char *server,
-    char *err, size_t errsz)
+time_reason(gnutls_x509_crt_t *crts, size_t n, const char *server, char *err,
+	    size_t errsz)
 {
-	char	 name[TLS_DN_MAX], date[TLS_DATE_MAX];
-	time_t	 now = time(NULL), t;
-	size_t	 i;
+	char name[TLS_DN_MAX], date[TLS_DATE_MAX];
+	time_t now = time(NULL), t;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		t = gnutls_x509_crt_get_expiration_time(crts[i]);
 		if (t != (time_t)-1 && t < now) {
-			snprintf(err, errsz, "server %s: certificate \"%s\"%s "
-			    "expired on %s", server, crt_name(crts[i], 0, name,
-			    sizeof(name)), i == 0 ? "" : " (in the chain)",
-			    fmt_date(t, date, sizeof(date)));
+			snprintf(err, errsz,
+				 "server %s: certificate \"%s\"%s "
+				 "expired on %s",
+				 server,
+				 crt_name(crts[i], 0, name, sizeof(name)),
+				 i == 0 ? "" : " (in the chain)",
+				 fmt_date(t, date, sizeof(date)));
 			return;
 		}
 		t = gnutls_x509_crt_get_activation_time(crts[i]);
 		if (t != (time_t)-1 && t > now) {
-			snprintf(err, errsz, "server %s: certificate of \"%s\" "
-			    "is not valid before %s", server, crt_name(crts[i],
-			    0, name, sizeof(name)), fmt_date(t, date,
-			    sizeof(date)));
+			snprintf(err, errsz,
+				 "server %s: certificate of \"%s\" "
+				 "is not valid before %s",
+				 server,
+				 crt_name(crts[i], 0, name, sizeof(name)),
+				 fmt_date(t, date, sizeof(date)));
 			return;
 		}
 	}
-	snprintf(err, errsz, "server %s: certificate expired or not yet "
-	    "valid", server);
+	snprintf(err, errsz,
+		 "server %s: certificate expired or not yet "
+		 "valid",
+		 server);
 }
 
 /* Turn a verification status into a sentence; the worst reason first. */
 static void
 status_reason(unsigned int st, gnutls_x509_crt_t *crts, size_t n,
-    const char *server, const char *ca_file, char *err, size_t errsz)
+	      const char *server, const char *ca_file, char *err, size_t errsz)
 {
-	char		 name[TLS_DN_MAX];
-	gnutls_datum_t	 txt = { NULL, 0 };
+	char name[TLS_DN_MAX];
+	gnutls_datum_t txt = {NULL, 0};
 
 	if (st & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA)) {
-		snprintf(err, errsz, "server %s: certificate not trusted: "
-		    "issuer \"%s\" is not in %s%s", server,
-		    crt_name(crts[n - 1], 1, name, sizeof(name)),
-		    ca_file != NULL ? "ca_file " : "the system trust store",
-		    ca_file != NULL ? ca_file : "");
+		snprintf(err, errsz,
+			 "server %s: certificate not trusted: "
+			 "issuer \"%s\" is not in %s%s",
+			 server, crt_name(crts[n - 1], 1, name, sizeof(name)),
+			 ca_file != NULL ? "ca_file "
+					 : "the system trust store",
+			 ca_file != NULL ? ca_file : "");
 		return;
 	}
 	if (st & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED)) {
@@ -108,32 +117,37 @@ status_reason(unsigned int st, gnutls_x509_crt_t *crts, size_t n,
 		return;
 	}
 	if (st & GNUTLS_CERT_PURPOSE_MISMATCH) {
-		snprintf(err, errsz, "server %s: certificate not issued for a "
-		    "TLS server", server);
+		snprintf(err, errsz,
+			 "server %s: certificate not issued for a "
+			 "TLS server",
+			 server);
 		return;
 	}
-	if (gnutls_certificate_verification_status_print(st,
-	    GNUTLS_CRT_X509, &txt, 0) == 0 && txt.data != NULL)
+	if (gnutls_certificate_verification_status_print(st, GNUTLS_CRT_X509,
+							 &txt, 0) == 0 &&
+	    txt.data != NULL)
 		snprintf(err, errsz, "server %s: certificate not trusted: %s",
-		    server, (const char *)txt.data);
+			 server, (const char *)txt.data);
 	else
-		snprintf(err, errsz, "server %s: certificate not trusted "
-		    "(status 0x%x)", server, st);
+		snprintf(err, errsz,
+			 "server %s: certificate not trusted "
+			 "(status 0x%x)",
+			 server, st);
 	gnutls_free(txt.data);
 }
 
 int
 tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
-    const char *ca_file, char *err, size_t errsz)
+		 const char *ca_file, char *err, size_t errsz)
 {
-	gnutls_x509_trust_list_t	 tl = NULL;
-	gnutls_x509_crt_t		 crts[TLS_MAX_CHAIN];
-	gnutls_typed_vdata_st		 vdata[1];
-	gnutls_datum_t			 d;
-	unsigned int			 st = 0;
-	char				 name[TLS_DN_MAX];
-	size_t				 i, ncrt = 0;
-	int				 r, rv = -1;
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t crts[TLS_MAX_CHAIN];
+	gnutls_typed_vdata_st vdata[1];
+	gnutls_datum_t d;
+	unsigned int st = 0;
+	char name[TLS_DN_MAX];
+	size_t i, ncrt = 0;
+	int r, rv = -1;
 
 	if (server == NULL || *server == '\0') {
 		snprintf(err, errsz, "certificate check: no server name");
@@ -144,47 +158,56 @@ tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
 		goto out;
 	}
 	if (n > TLS_MAX_CHAIN) {
-		snprintf(err, errsz, "server %s: certificate chain of %zu "
-		    "exceeds %d", server, n, TLS_MAX_CHAIN);
+		snprintf(err, errsz,
+			 "server %s: certificate chain of %zu "
+			 "exceeds %d",
+			 server, n, TLS_MAX_CHAIN);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (gnutls_x509_crt_init(&crts[i]) < 0) {
 			snprintf(err, errsz, "server %s: out of memory",
-			    server);
+				 server);
 			goto out;
 		}
 		ncrt++;
 		d.data = (unsigned char *)(uintptr_t)chain[i].data;
 		d.size = (unsigned int)chain[i].len;
-		if (chain[i].len > 0xffffffu || (r = gnutls_x509_crt_import(
-		    crts[i], &d, GNUTLS_X509_FMT_DER)) < 0) {
-			snprintf(err, errsz, "server %s: malformed certificate "
-			    "%zu in the chain", server, i);
+		if (chain[i].len > 0xffffffu ||
+		    (r = gnutls_x509_crt_import(crts[i], &d,
+						GNUTLS_X509_FMT_DER)) < 0) {
+			snprintf(err, errsz,
+				 "server %s: malformed certificate "
+				 "%zu in the chain",
+				 server, i);
 			goto out;
 		}
 	}
 
 	if ((r = gnutls_x509_trust_list_init(&tl, 0)) < 0) {
 		snprintf(err, errsz, "server %s: trust list: %s", server,
-		    gnutls_strerror(r));
+			 gnutls_strerror(r));
 		goto out;
 	}
 	if (ca_file != NULL) {
-		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL,
-		    GNUTLS_X509_FMT_PEM, 0, 0);
+		r = gnutls_x509_trust_list_add_trust_file(
+		    tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
 		if (r <= 0) {
 			snprintf(err, errsz, "server %s: ca_file %s: %s",
-			    server, ca_file, r < 0 ? gnutls_strerror(r) :
-			    "no certificates in it");
+				 server, ca_file,
+				 r < 0 ? gnutls_strerror(r)
+				       : "no certificates in it");
 			goto out;
 		}
 	} else {
 		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 		if (r <= 0) {
-			snprintf(err, errsz, "server %s: system trust "
-			    "store: %s", server, r < 0 ? gnutls_strerror(r) :
-			    "no certificates in it");
+			snprintf(err, errsz,
+				 "server %s: system trust "
+				 "store: %s",
+				 server,
+				 r < 0 ? gnutls_strerror(r)
+				       : "no certificates in it");
 			goto out;
 		}
 	}
@@ -193,10 +216,10 @@ tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
 	vdata[0].type = GNUTLS_DT_KEY_PURPOSE_OID;
 	vdata[0].data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER;
 	r = gnutls_x509_trust_list_verify_crt2(tl, crts, (unsigned int)ncrt,
-	    vdata, 1, 0, &st, NULL);
+					       vdata, 1, 0, &st, NULL);
 	if (r < 0) {
-		snprintf(err, errsz, "server %s: certificate check: %s",
-		    server, gnutls_strerror(r));
+		snprintf(err, errsz, "server %s: certificate check: %s", server,
+			 gnutls_strerror(r));
 		goto out;
 	}
 	if (st != 0) {
@@ -204,9 +227,11 @@ tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
 		goto out;
 	}
 	if (!gnutls_x509_crt_check_hostname2(crts[0], server, 0)) {
-		snprintf(err, errsz, "server %s: certificate is for \"%s\", "
-		    "not for %s (wrong host)", server, crt_name(crts[0], 0,
-		    name, sizeof(name)), server);
+		snprintf(err, errsz,
+			 "server %s: certificate is for \"%s\", "
+			 "not for %s (wrong host)",
+			 server, crt_name(crts[0], 0, name, sizeof(name)),
+			 server);
 		goto out;
 	}
 	rv = 0;

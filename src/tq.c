@@ -21,104 +21,104 @@
 #include "tq.h"
 #include "tqjson.h"
 
-#define TQ_DEF_CONNECT_TIMEOUT	10L	/* seconds */
-#define TQ_DEF_TIMEOUT		60L	/* seconds per request */
-#define TQ_DEF_MAX_RETRIES	4
-#define TQ_DEF_MAX_RETRY_TIME	60L	/* seconds spent on one request */
-#define TQ_BACKOFF_FIRST_MS	500L
-#define TQ_BACKOFF_MAX_MS	8000L
-#define TQ_JITTER_PCT		25	/* +- on every backoff */
-#define TQ_MAX_RESPONSE		TQJSON_MAX_BODY
-#define TQ_PAGE_LIMIT		500	/* catalogue page size */
-#define TQ_MAX_CATALOGUE	10000	/* entries kept per catalogue */
-#define TQ_MAX_PAGES		1000	/* pages read per catalogue */
-#define TQ_MAX_HOST		1024	/* configured host string */
-#define TQ_MAX_PATH		8192	/* path and query after the base URL */
-#define TQ_MAX_BODY_OUT		(256u * 1024 * 1024) /* request body built */
-#define TQ_CTYPE_MAX		128
-#define TQ_FALLBACK_TYPE	"Generic Text"
-#define TQ_USER_AGENT		"tq-conn-intel-mailbox-reports/" TQ_VERSION
+#define TQ_DEF_CONNECT_TIMEOUT 10L /* seconds */
+#define TQ_DEF_TIMEOUT 60L	   /* seconds per request */
+#define TQ_DEF_MAX_RETRIES 4
+#define TQ_DEF_MAX_RETRY_TIME 60L /* seconds spent on one request */
+#define TQ_BACKOFF_FIRST_MS 500L
+#define TQ_BACKOFF_MAX_MS 8000L
+#define TQ_JITTER_PCT 25 /* +- on every backoff */
+#define TQ_MAX_RESPONSE TQJSON_MAX_BODY
+#define TQ_PAGE_LIMIT 500      /* catalogue page size */
+#define TQ_MAX_CATALOGUE 10000 /* entries kept per catalogue */
+#define TQ_MAX_PAGES 1000      /* pages read per catalogue */
+#define TQ_MAX_HOST 1024       /* configured host string */
+#define TQ_MAX_PATH 8192       /* path and query after the base URL */
+#define TQ_MAX_BODY_OUT (256u * 1024 * 1024) /* request body built */
+#define TQ_CTYPE_MAX 128
+#define TQ_FALLBACK_TYPE "Generic Text"
+#define TQ_USER_AGENT "tq-conn-intel-mailbox-reports/" TQ_VERSION
 
 enum tq_auth {
-	AUTH_NONE,		/* token calls: credentials in the body */
-	AUTH_BASIC,		/* client_credentials grant */
-	AUTH_BEARER		/* every API call */
+	AUTH_NONE,  /* token calls: credentials in the body */
+	AUTH_BASIC, /* client_credentials grant */
+	AUTH_BEARER /* every API call */
 };
 
 enum tq_grant {
-	GRANT_LOGIN,		/* password or client_credentials */
+	GRANT_LOGIN, /* password or client_credentials */
 	GRANT_REFRESH
 };
 
 struct tq {
-	CURL			*curl;
-	char			*base;		/* "https://host[:port]/api" */
-	char			*host;		/* "host[:port]", for messages */
-	char			*client_id;
-	char			*client_secret;
-	char			*username;
-	char			*password;
-	char			*status;	/* the instance's spelling */
-	char			*source;
-	char			*ca_file;
-	int			 verify_tls;
-	long			 connect_timeout;
-	long			 timeout;
-	int			 max_retries;
-	long			 max_retry_time;
-	char			*access;
-	char			*refresh;
-	struct tqjson_cat	 itypes;
-	struct tqjson_cat	 statuses;
-	struct tqjson_cat	 atypes;
-	const char		*type_names[IOC_NTYPES];
-	int			 type_warned[IOC_NTYPES];
-	long			 type_ids[IOC_NTYPES];
-	size_t			 requests;
-	int			 curl_global;	/* curl_global_init done */
-	uint32_t		 rng;
-	char			 curlerr[CURL_ERROR_SIZE];
+	CURL *curl;
+	char *base; /* "https://host[:port]/api" */
+	char *host; /* "host[:port]", for messages */
+	char *client_id;
+	char *client_secret;
+	char *username;
+	char *password;
+	char *status; /* the instance's spelling */
+	char *source;
+	char *ca_file;
+	int verify_tls;
+	long connect_timeout;
+	long timeout;
+	int max_retries;
+	long max_retry_time;
+	char *access;
+	char *refresh;
+	struct tqjson_cat itypes;
+	struct tqjson_cat statuses;
+	struct tqjson_cat atypes;
+	const char *type_names[IOC_NTYPES];
+	int type_warned[IOC_NTYPES];
+	long type_ids[IOC_NTYPES];
+	size_t requests;
+	int curl_global; /* curl_global_init done */
+	uint32_t rng;
+	char curlerr[CURL_ERROR_SIZE];
 };
 
 /* One request.  what names it in messages; path may hold a secret. */
 struct tq_req {
-	const char	*what;		/* "POST /api/report/consume" */
-	const char	*path;		/* after the base URL */
-	int		 post;
-	const char	*ctype;		/* request body type */
-	const char	*body;
-	size_t		 bodylen;
-	curl_mime	*mime;
-	enum tq_auth	 auth;
-	const char	*dedup_md5;	/* upload: look up before a retry */
-	long		*dedup_id;	/* ... and stop when found */
+	const char *what; /* "POST /api/report/consume" */
+	const char *path; /* after the base URL */
+	int post;
+	const char *ctype; /* request body type */
+	const char *body;
+	size_t bodylen;
+	curl_mime *mime;
+	enum tq_auth auth;
+	const char *dedup_md5; /* upload: look up before a retry */
+	long *dedup_id;	       /* ... and stop when found */
 };
 
 struct tq_resp {
-	long		 code;
-	struct buf	 body;
-	char		 ctype[TQ_CTYPE_MAX];
-	long		 retry_after;	/* seconds, 0 when none */
-	int		 toobig;
+	long code;
+	struct buf body;
+	char ctype[TQ_CTYPE_MAX];
+	long retry_after; /* seconds, 0 when none */
+	int toobig;
 };
 
 /* Replaceable for tests; the default sleeps. */
 static void
 sleep_ms(long ms)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1)
 		continue;
 }
-static void	(*tq_sleep)(long) = sleep_ms;
+static void (*tq_sleep)(long) = sleep_ms;
 
 static long
 now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
@@ -138,8 +138,8 @@ rng_next(struct tq *tq)
 static long
 backoff_ms(struct tq *tq, int n)
 {
-	long	 d = TQ_BACKOFF_FIRST_MS;
-	long	 span;
+	long d = TQ_BACKOFF_FIRST_MS;
+	long span;
 
 	while (--n > 0 && d < TQ_BACKOFF_MAX_MS)
 		d *= 2;
@@ -153,7 +153,7 @@ backoff_ms(struct tq *tq, int n)
 static void
 wipe(char *s)
 {
-	volatile char	*p = s;
+	volatile char *p = s;
 
 	if (s == NULL)
 		return;
@@ -177,7 +177,7 @@ lower(int c)
 static int
 ascii_ncaseeq(const char *a, const char *b, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]) ||
@@ -189,9 +189,9 @@ ascii_ncaseeq(const char *a, const char *b, size_t n)
 static int
 is_json_ctype(const char *ct)
 {
-	static const char	 aj[] = "application/json";
-	size_t			 n;
-	const char		*semi;
+	static const char aj[] = "application/json";
+	size_t n;
+	const char *semi;
 
 	if (ct == NULL)
 		return 0;
@@ -211,8 +211,8 @@ is_json_ctype(const char *ct)
 static int
 is_port(const char *s, size_t n)
 {
-	size_t	 i;
-	long	 v = 0;
+	size_t i;
+	long v = 0;
 
 	if (n == 0 || n > 5)
 		return 0;
@@ -228,15 +228,15 @@ static int
 is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+	       (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
 /* Is h[0..n) "name", "name:port" or "[v6]" / "[v6]:port"? */
 static int
 authority_ok(const char *h, size_t n)
 {
-	const char	*close, *colon;
-	size_t		 i, hn;
+	const char *close, *colon;
+	size_t i, hn;
 
 	if (n > 0 && h[0] == '[') {
 		if ((close = memchr(h, ']', n)) == NULL || close == h + 1)
@@ -267,10 +267,10 @@ authority_ok(const char *h, size_t n)
 static enum status
 make_base(struct tq *tq, const char *host, char *err, size_t errsz)
 {
-	char		 esc[LOG_ESC_SIZE];
-	const char	*h = host;
-	size_t		 n;
-	struct buf	 b;
+	char esc[LOG_ESC_SIZE];
+	const char *h = host;
+	size_t n;
+	struct buf b;
 
 	if (host == NULL || *host == '\0') {
 		snprintf(err, errsz, "[threatq] host is not set");
@@ -279,13 +279,16 @@ make_base(struct tq *tq, const char *host, char *err, size_t errsz)
 	n = strlen(host);
 	log_esc(esc, sizeof(esc), host, n);
 	if (n > TQ_MAX_HOST) {
-		snprintf(err, errsz, "[threatq] host '%s': longer than %d bytes",
-		    esc, TQ_MAX_HOST);
+		snprintf(err, errsz,
+			 "[threatq] host '%s': longer than %d bytes", esc,
+			 TQ_MAX_HOST);
 		return ST_CONFIG;
 	}
 	if (ascii_ncaseeq(h, "http://", 7)) {
-		snprintf(err, errsz, "[threatq] host '%s': http:// is refused; "
-		    "ThreatQ is always reached over TLS (https://)", esc);
+		snprintf(err, errsz,
+			 "[threatq] host '%s': http:// is refused; "
+			 "ThreatQ is always reached over TLS (https://)",
+			 esc);
 		return ST_CONFIG;
 	}
 	if (ascii_ncaseeq(h, "https://", 8))
@@ -294,8 +297,10 @@ make_base(struct tq *tq, const char *host, char *err, size_t errsz)
 	while (n > 0 && h[n - 1] == '/')
 		n--;
 	if (!authority_ok(h, n)) {
-		snprintf(err, errsz, "[threatq] host '%s': expected name, "
-		    "name:port, [IPv6]:port or https://name[:port]", esc);
+		snprintf(err, errsz,
+			 "[threatq] host '%s': expected name, "
+			 "name:port, [IPv6]:port or https://name[:port]",
+			 esc);
 		return ST_CONFIG;
 	}
 	buf_init(&b, TQ_MAX_HOST + 32);
@@ -316,13 +321,13 @@ make_base(struct tq *tq, const char *host, char *err, size_t errsz)
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct tq_resp	*rs = arg;
+	struct tq_resp *rs = arg;
 
 	if (nmemb != 0 && size > SIZE_MAX / nmemb)
 		return 0;
 	if (buf_add(&rs->body, p, size * nmemb) == -1) {
 		rs->toobig = rs->body.len + size * nmemb > TQ_MAX_RESPONSE;
-		return 0;	/* CURLE_WRITE_ERROR */
+		return 0; /* CURLE_WRITE_ERROR */
 	}
 	return size * nmemb;
 }
@@ -348,13 +353,13 @@ resp_free(struct tq_resp *rs)
 static CURLcode
 perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 {
-	struct curl_slist	*hdrs = NULL, *nh;
-	struct buf		 url, hb;
-	CURL			*c = tq->curl;
-	CURLcode		 cc = CURLE_OUT_OF_MEMORY;
-	curl_off_t		 ra = 0;
-	char			*ct = NULL;
-	int			 bad = 0;
+	struct curl_slist *hdrs = NULL, *nh;
+	struct buf url, hb;
+	CURL *c = tq->curl;
+	CURLcode cc = CURLE_OUT_OF_MEMORY;
+	curl_off_t ra = 0;
+	char *ct = NULL;
+	int bad = 0;
 
 	buf_free(&rs->body);
 	rs->code = 0;
@@ -367,13 +372,14 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 	if (buf_adds(&url, tq->base) == -1 || buf_adds(&url, rq->path) == -1)
 		goto out;
 
-#define ADDH(...) do {							\
-	hb.len = 0;							\
-	if (buf_addf(&hb, __VA_ARGS__) == -1 ||				\
-	    (nh = curl_slist_append(hdrs, hb.p)) == NULL)		\
-		goto out;						\
-	hdrs = nh;							\
-} while (0)
+#define ADDH(...)                                                              \
+	do {                                                                   \
+		hb.len = 0;                                                    \
+		if (buf_addf(&hb, __VA_ARGS__) == -1 ||                        \
+		    (nh = curl_slist_append(hdrs, hb.p)) == NULL)              \
+			goto out;                                              \
+		hdrs = nh;                                                     \
+	} while (0)
 	ADDH("Accept: application/json");
 	ADDH("Expect:");
 	if (rq->ctype != NULL)
@@ -383,10 +389,11 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 #undef ADDH
 
 	curl_easy_reset(c);
-#define SET(o, v) do {							\
-	if (curl_easy_setopt(c, o, v) != CURLE_OK)			\
-		bad = 1;						\
-} while (0)
+#define SET(o, v)                                                              \
+	do {                                                                   \
+		if (curl_easy_setopt(c, o, v) != CURLE_OK)                     \
+			bad = 1;                                               \
+	} while (0)
 	SET(CURLOPT_URL, url.p);
 	SET(CURLOPT_PROTOCOLS_STR, "https");
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -417,7 +424,8 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 	}
 #undef SET
 	if (bad) {
-		snprintf(tq->curlerr, sizeof(tq->curlerr),
+		snprintf(
+		    tq->curlerr, sizeof(tq->curlerr),
 		    "libcurl refused an option (TLS or protocol support?)");
 		cc = CURLE_FAILED_INIT;
 		goto out;
@@ -430,8 +438,8 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 		snprintf(rs->ctype, sizeof(rs->ctype), "%s", ct);
 	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
 	    ra > 0)
-		rs->retry_after = ra > LONG_MAX / 1000 ? LONG_MAX / 1000 :
-		    (long)ra;
+		rs->retry_after =
+		    ra > LONG_MAX / 1000 ? LONG_MAX / 1000 : (long)ra;
 out:
 	/* The handle keeps pointers to these: drop them before freeing. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
@@ -470,22 +478,23 @@ curl_final(CURLcode cc)
 static void
 server_msg(const struct tq_resp *rs, char *out, size_t outsz)
 {
-	char	 raw[TQJSON_MAX_ERRMSG + 1];
-	size_t	 n;
+	char raw[TQJSON_MAX_ERRMSG + 1];
+	size_t n;
 
 	n = tqjson_error_msg(rs->body.p, rs->body.len, raw, sizeof(raw));
 	if (n > 0)
 		log_esc(out, outsz, raw, n);
 	else if (rs->body.len > 0)
-		log_esc(out, outsz, rs->body.p, rs->body.len > MAX_LOG_FIELD ?
-		    MAX_LOG_FIELD : rs->body.len);
+		log_esc(out, outsz, rs->body.p,
+			rs->body.len > MAX_LOG_FIELD ? MAX_LOG_FIELD
+						     : rs->body.len);
 	else
 		snprintf(out, outsz, "(no body)");
 }
 
-static enum status	 tq_token(struct tq *, enum tq_grant, char *, size_t);
-static enum status	 lookup_md5(struct tq *, const char *, long *, char *,
-			    size_t);
+static enum status tq_token(struct tq *, enum tq_grant, char *, size_t);
+static enum status lookup_md5(struct tq *, const char *, long *, char *,
+			      size_t);
 
 /*
  * One call with the retry policy: network errors, timeouts, 429 and 5xx
@@ -498,57 +507,66 @@ static enum status	 lookup_md5(struct tq *, const char *, long *, char *,
  */
 static enum status
 tq_call(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs, char *err,
-    size_t errsz)
+	size_t errsz)
 {
-	char		 msg[LOG_ESC_SIZE];
-	CURLcode	 cc;
-	long		 t0 = now_ms(), delay, budget;
-	int		 tries = 0, refreshed = 0, relogged = 0;
-	enum status	 st;
+	char msg[LOG_ESC_SIZE];
+	CURLcode cc;
+	long t0 = now_ms(), delay, budget;
+	int tries = 0, refreshed = 0, relogged = 0;
+	enum status st;
 
 	budget = tq->max_retry_time * 1000L;
 	for (;;) {
 		cc = perform(tq, rq, rs);
 		log_debug("%s: %s, HTTP %ld, %zu bytes", rq->what,
-		    cc == CURLE_OK ? "done" : curl_easy_strerror(cc), rs->code,
-		    rs->body.len);
+			  cc == CURLE_OK ? "done" : curl_easy_strerror(cc),
+			  rs->code, rs->body.len);
 		if (cc != CURLE_OK) {
 			if (rs->toobig) {
-				snprintf(err, errsz, "%s: response larger than "
-				    "%u bytes", rq->what, TQ_MAX_RESPONSE);
+				snprintf(err, errsz,
+					 "%s: response larger than "
+					 "%u bytes",
+					 rq->what, TQ_MAX_RESPONSE);
 				return ST_TEMP;
 			}
-			log_esc(msg, sizeof(msg), tq->curlerr[0] ? tq->curlerr :
-			    curl_easy_strerror(cc), strlen(tq->curlerr[0] ?
-			    tq->curlerr : curl_easy_strerror(cc)));
+			log_esc(msg, sizeof(msg),
+				tq->curlerr[0] ? tq->curlerr
+					       : curl_easy_strerror(cc),
+				strlen(tq->curlerr[0]
+					   ? tq->curlerr
+					   : curl_easy_strerror(cc)));
 			snprintf(err, errsz, "%s: %s (%s)", rq->what, msg,
-			    tq->host);
+				 tq->host);
 			if (curl_final(cc))
-				return cc == CURLE_OUT_OF_MEMORY ? ST_NOMEM :
-				    ST_CONFIG;
+				return cc == CURLE_OUT_OF_MEMORY ? ST_NOMEM
+								 : ST_CONFIG;
 		} else if (rs->code >= 200 && rs->code <= 299) {
 			if (!is_json_ctype(rs->ctype)) {
 				log_esc(msg, sizeof(msg), rs->ctype,
-				    strlen(rs->ctype));
-				snprintf(err, errsz, "%s: HTTP %ld with "
-				    "Content-Type '%s', not JSON", rq->what,
-				    rs->code, msg);
+					strlen(rs->ctype));
+				snprintf(err, errsz,
+					 "%s: HTTP %ld with "
+					 "Content-Type '%s', not JSON",
+					 rq->what, rs->code, msg);
 				return ST_TEMP;
 			}
 			if (tqjson_has_errors(rs->body.p, rs->body.len)) {
 				server_msg(rs, msg, sizeof(msg));
-				snprintf(err, errsz, "%s: HTTP %ld with errors: "
-				    "%s", rq->what, rs->code, msg);
+				snprintf(err, errsz,
+					 "%s: HTTP %ld with errors: "
+					 "%s",
+					 rq->what, rs->code, msg);
 				log_warn("%s", err);
 				return ST_MSG_BAD;
 			}
 			return ST_OK;
 		} else if (rs->code == 401 && rq->auth == AUTH_BEARER) {
-			/* Refresh once, else (or then) log in once, else stop. */
+			/* Refresh once, else (or then) log in once, else stop.
+			 */
 			if (!refreshed && tq->refresh != NULL) {
 				refreshed = 1;
 				log_info("%s: HTTP 401, refreshing the token",
-				    rq->what);
+					 rq->what);
 				st = tq_token(tq, GRANT_REFRESH, err, errsz);
 				if (st == ST_OK)
 					continue;
@@ -557,56 +575,62 @@ tq_call(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs, char *err,
 				log_warn("%s; logging in again", err);
 			}
 			if (relogged) {
-				snprintf(err, errsz, "%s: HTTP 401 with a fresh "
-				    "token from %s", rq->what, tq->host);
+				snprintf(err, errsz,
+					 "%s: HTTP 401 with a fresh "
+					 "token from %s",
+					 rq->what, tq->host);
 				return ST_AUTH;
 			}
 			relogged = 1;
 			log_info("%s: HTTP 401, logging in again", rq->what);
-			if ((st = tq_token(tq, GRANT_LOGIN, err, errsz)) != ST_OK)
+			if ((st = tq_token(tq, GRANT_LOGIN, err, errsz)) !=
+			    ST_OK)
 				return st;
 			continue;
 		} else if (rs->code == 429 || rs->code >= 500) {
 			server_msg(rs, msg, sizeof(msg));
 			snprintf(err, errsz, "%s: HTTP %ld: %s", rq->what,
-			    rs->code, msg);
+				 rs->code, msg);
 		} else {
 			server_msg(rs, msg, sizeof(msg));
 			snprintf(err, errsz, "%s: HTTP %ld: %s", rq->what,
-			    rs->code, msg);
+				 rs->code, msg);
 			if (rs->code >= 400 && rs->code <= 499) {
 				log_warn("%s", err);
 				return ST_MSG_BAD;
 			}
-			return ST_TEMP;	/* 1xx, 3xx: not what we asked for */
+			return ST_TEMP; /* 1xx, 3xx: not what we asked for */
 		}
 
 		/* Retryable. */
 		if (++tries > tq->max_retries) {
-			log_warn("%s; giving up after %d attempt(s)", err, tries);
+			log_warn("%s; giving up after %d attempt(s)", err,
+				 tries);
 			return ST_TEMP;
 		}
 		delay = backoff_ms(tq, tries);
 		if (rs->code == 429 && rs->retry_after > 0) {
-			if (rs->retry_after > (budget - (now_ms() - t0)) / 1000) {
+			if (rs->retry_after >
+			    (budget - (now_ms() - t0)) / 1000) {
 				log_warn("%s; Retry-After %ld s is past the "
-				    "retry budget", err, rs->retry_after);
+					 "retry budget",
+					 err, rs->retry_after);
 				return ST_TEMP;
 			}
 			delay = rs->retry_after * 1000L;
 		}
 		if (now_ms() - t0 + delay > budget) {
 			log_warn("%s; giving up after %d attempt(s) in %ld ms",
-			    err, tries, now_ms() - t0);
+				 err, tries, now_ms() - t0);
 			return ST_TEMP;
 		}
 		log_warn("%s; retry %d/%d in %ld ms", err, tries,
-		    tq->max_retries, delay);
+			 tq->max_retries, delay);
 		tq_sleep(delay);
 		if (rq->dedup_md5 != NULL && rq->dedup_id != NULL) {
 			/* The lost response may have been a success. */
 			if ((st = lookup_md5(tq, rq->dedup_md5, rq->dedup_id,
-			    err, errsz)) != ST_OK)
+					     err, errsz)) != ST_OK)
 				return st;
 			if (*rq->dedup_id > 0)
 				return ST_OK;
@@ -635,14 +659,14 @@ who(const struct tq *tq, char *out, size_t outsz)
 static enum status
 tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 {
-	struct tq_req	 rq;
-	struct tq_resp	 rs;
-	struct buf	 path;
-	cJSON		*o = NULL;
-	char		*body = NULL, *esc_rt = NULL, *acc, *ref;
-	char		 e2[256], name[LOG_ESC_SIZE + 4], msg[LOG_ESC_SIZE];
-	long		 exp;
-	enum status	 st = ST_NOMEM;
+	struct tq_req rq;
+	struct tq_resp rs;
+	struct buf path;
+	cJSON *o = NULL;
+	char *body = NULL, *esc_rt = NULL, *acc, *ref;
+	char e2[256], name[LOG_ESC_SIZE + 4], msg[LOG_ESC_SIZE];
+	long exp;
+	enum status st = ST_NOMEM;
 
 	memset(&rq, 0, sizeof(rq));
 	resp_init(&rs);
@@ -651,8 +675,11 @@ tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 	rq.post = 1;
 	if (g == GRANT_REFRESH) {
 		if ((esc_rt = curl_easy_escape(tq->curl, tq->refresh, 0)) ==
-		    NULL || buf_addf(&path, "/token?grant_type=refresh_token"
-		    "&refresh_token=%s", esc_rt) == -1)
+			NULL ||
+		    buf_addf(&path,
+			     "/token?grant_type=refresh_token"
+			     "&refresh_token=%s",
+			     esc_rt) == -1)
 			goto nomem;
 		rq.ctype = "application/json";
 		rq.body = "{}";
@@ -669,14 +696,14 @@ tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 		if (buf_adds(&path, "/token") == -1 ||
 		    (o = cJSON_CreateObject()) == NULL ||
 		    cJSON_AddStringToObject(o, "grant_type", "password") ==
-		    NULL)
+			NULL)
 			goto nomem;
-		cJSON_AddItemToObject(o, "client_id",
-		    cJSON_CreateStringReference(tq->client_id));
-		cJSON_AddItemToObject(o, "email",
-		    cJSON_CreateStringReference(tq->username));
-		cJSON_AddItemToObject(o, "password",
-		    cJSON_CreateStringReference(tq->password));
+		cJSON_AddItemToObject(
+		    o, "client_id", cJSON_CreateStringReference(tq->client_id));
+		cJSON_AddItemToObject(
+		    o, "email", cJSON_CreateStringReference(tq->username));
+		cJSON_AddItemToObject(
+		    o, "password", cJSON_CreateStringReference(tq->password));
 		if (cJSON_GetArraySize(o) != 4 ||
 		    (body = cJSON_PrintUnformatted(o)) == NULL)
 			goto nomem;
@@ -691,18 +718,20 @@ tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 		server_msg(&rs, msg, sizeof(msg));
 		if (rs.code == 400 || rs.code == 401 || rs.code == 403) {
 			if (g == GRANT_REFRESH)
-				snprintf(err, errsz, "token refresh on %s "
-				    "refused (HTTP %ld: %s)", tq->host,
-				    rs.code, msg);
+				snprintf(err, errsz,
+					 "token refresh on %s "
+					 "refused (HTTP %ld: %s)",
+					 tq->host, rs.code, msg);
 			else
-				snprintf(err, errsz, "[threatq] login as %s "
-				    "on %s refused (HTTP %ld: %s)",
-				    who(tq, name, sizeof(name)), tq->host,
-				    rs.code, msg);
+				snprintf(err, errsz,
+					 "[threatq] login as %s "
+					 "on %s refused (HTTP %ld: %s)",
+					 who(tq, name, sizeof(name)), tq->host,
+					 rs.code, msg);
 			st = ST_AUTH;
 		} else {
 			snprintf(err, errsz, "%s on %s: HTTP %ld: %s", rq.what,
-			    tq->host, rs.code, msg);
+				 tq->host, rs.code, msg);
 			st = ST_CONFIG;
 		}
 		goto out;
@@ -710,7 +739,7 @@ tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 	if (st != ST_OK)
 		goto out;
 	if (tqjson_token(rs.body.p, rs.body.len, &acc, &ref, &exp, e2,
-	    sizeof(e2)) == -1) {
+			 sizeof(e2)) == -1) {
 		snprintf(err, errsz, "%s on %s: %s", rq.what, tq->host, e2);
 		st = ST_TEMP;
 		goto out;
@@ -749,15 +778,15 @@ out:
 /* GET path and parse pages into cat, following "total". */
 static enum status
 tq_catalogue(struct tq *tq, const char *path, const char *what,
-    struct tqjson_cat *cat, char *err, size_t errsz)
+	     struct tqjson_cat *cat, char *err, size_t errsz)
 {
-	struct tq_req	 rq;
-	struct tq_resp	 rs;
-	char		 p[TQ_MAX_PATH], e2[256];
-	long		 offset = 0, total;
-	size_t		 npage;
-	int		 pages;
-	enum status	 st = ST_OK;
+	struct tq_req rq;
+	struct tq_resp rs;
+	char p[TQ_MAX_PATH], e2[256];
+	long offset = 0, total;
+	size_t npage;
+	int pages;
+	enum status st = ST_OK;
 
 	memset(&rq, 0, sizeof(rq));
 	resp_init(&rs);
@@ -767,16 +796,17 @@ tq_catalogue(struct tq *tq, const char *path, const char *what,
 	for (pages = 0;; pages++) {
 		if (pages >= TQ_MAX_PAGES) {
 			snprintf(err, errsz, "%s: more than %d pages", what,
-			    TQ_MAX_PAGES);
+				 TQ_MAX_PAGES);
 			st = ST_TEMP;
 			break;
 		}
 		snprintf(p, sizeof(p), "%s?limit=%d&offset=%ld", path,
-		    TQ_PAGE_LIMIT, offset);
+			 TQ_PAGE_LIMIT, offset);
 		if ((st = tq_call(tq, &rq, &rs, err, errsz)) != ST_OK)
 			break;
 		if (tqjson_cat_page(rs.body.p, rs.body.len, cat,
-		    TQ_MAX_CATALOGUE, &total, &npage, e2, sizeof(e2)) == -1) {
+				    TQ_MAX_CATALOGUE, &total, &npage, e2,
+				    sizeof(e2)) == -1) {
 			snprintf(err, errsz, "%s: %s", what, e2);
 			st = ST_TEMP;
 			break;
@@ -793,13 +823,13 @@ tq_catalogue(struct tq *tq, const char *path, const char *what,
 static void
 cat_names(const struct tqjson_cat *cat, char *out, size_t outsz)
 {
-	char	 esc[LOG_ESC_SIZE];
-	size_t	 i, len;
+	char esc[LOG_ESC_SIZE];
+	size_t i, len;
 
 	out[0] = '\0';
 	for (i = 0; i < cat->n; i++) {
 		log_esc(esc, sizeof(esc), cat->v[i].name,
-		    strlen(cat->v[i].name));
+			strlen(cat->v[i].name));
 		len = strlen(out);
 		if (len + strlen(esc) + 8 >= outsz) {
 			strncat(out, ", ...", outsz - len - 1);
@@ -812,7 +842,7 @@ cat_names(const struct tqjson_cat *cat, char *out, size_t outsz)
 static char *
 must_dup(const char *s, int *fail)
 {
-	char	*d;
+	char *d;
 
 	if (s == NULL)
 		return NULL;
@@ -825,16 +855,16 @@ enum status
 tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 {
 	static const char *const cats[3][2] = {
-		{ "/indicator/types", "GET /api/indicator/types" },
-		{ "/indicator/statuses", "GET /api/indicator/statuses" },
-		{ "/attachments/types", "GET /api/attachments/types" },
+	    {"/indicator/types", "GET /api/indicator/types"},
+	    {"/indicator/statuses", "GET /api/indicator/statuses"},
+	    {"/attachments/types", "GET /api/attachments/types"},
 	};
-	struct tqjson_cat		*catp[3];
-	const struct tqjson_entry	*e;
-	struct tq			*tq;
-	char				 esc[LOG_ESC_SIZE], known[512];
-	int				 fail = 0, i;
-	enum status			 st = ST_NOMEM;
+	struct tqjson_cat *catp[3];
+	const struct tqjson_entry *e;
+	struct tq *tq;
+	char esc[LOG_ESC_SIZE], known[512];
+	int fail = 0, i;
+	enum status st = ST_NOMEM;
 
 	*out = NULL;
 	err[0] = '\0';
@@ -844,10 +874,11 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	}
 	if (o->client_id == NULL || *o->client_id == '\0' ||
 	    o->status == NULL || *o->status == '\0' ||
-	    (o->client_secret == NULL && (o->username == NULL ||
-	    o->password == NULL))) {
-		snprintf(err, errsz, "[threatq] client_id, status and either "
-		    "client_secret or username and password are required");
+	    (o->client_secret == NULL &&
+	     (o->username == NULL || o->password == NULL))) {
+		snprintf(err, errsz,
+			 "[threatq] client_id, status and either "
+			 "client_secret or username and password are required");
 		st = ST_CONFIG;
 		goto out;
 	}
@@ -867,13 +898,13 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	log_add_secret(tq->password);
 	log_add_secret(tq->client_secret);
 	tq->verify_tls = o->verify_tls;
-	tq->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout :
-	    TQ_DEF_CONNECT_TIMEOUT;
+	tq->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout
+						     : TQ_DEF_CONNECT_TIMEOUT;
 	tq->timeout = o->timeout > 0 ? o->timeout : TQ_DEF_TIMEOUT;
-	tq->max_retries = o->max_retries >= 0 ? o->max_retries :
-	    TQ_DEF_MAX_RETRIES;
-	tq->max_retry_time = o->max_retry_time > 0 ? o->max_retry_time :
-	    TQ_DEF_MAX_RETRY_TIME;
+	tq->max_retries =
+	    o->max_retries >= 0 ? o->max_retries : TQ_DEF_MAX_RETRIES;
+	tq->max_retry_time =
+	    o->max_retry_time > 0 ? o->max_retry_time : TQ_DEF_MAX_RETRY_TIME;
 	tq->rng = (uint32_t)now_ms() ^ (uint32_t)(uintptr_t)tq;
 	if (tq->rng == 0)
 		tq->rng = 1;
@@ -893,8 +924,9 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	}
 	if (!tq->verify_tls)
 		log_warn("[threatq] verify_tls = 0: the TLS certificate of %s "
-		    "is NOT verified; anyone on the path can read the "
-		    "credentials and the data", tq->host);
+			 "is NOT verified; anyone on the path can read the "
+			 "credentials and the data",
+			 tq->host);
 
 	if ((st = tq_token(tq, GRANT_LOGIN, err, errsz)) != ST_OK)
 		goto out;
@@ -903,8 +935,9 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	catp[2] = &tq->atypes;
 	for (i = 0; i < 3; i++) {
 		st = tq_catalogue(tq, cats[i][0], cats[i][1], catp[i], err,
-		    errsz);
-		/* A 4xx on a catalogue: the account or the instance is unusable. */
+				  errsz);
+		/* A 4xx on a catalogue: the account or the instance is
+		 * unusable. */
 		if (st == ST_MSG_BAD)
 			st = ST_CONFIG;
 		if (st != ST_OK)
@@ -914,8 +947,10 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	if ((e = tqjson_cat_find(&tq->statuses, o->status)) == NULL) {
 		log_esc(esc, sizeof(esc), o->status, strlen(o->status));
 		cat_names(&tq->statuses, known, sizeof(known));
-		snprintf(err, errsz, "[threatq] status '%s' is not an "
-		    "indicator status of %s (known: %s)", esc, tq->host, known);
+		snprintf(err, errsz,
+			 "[threatq] status '%s' is not an "
+			 "indicator status of %s (known: %s)",
+			 esc, tq->host, known);
 		st = ST_CONFIG;
 		goto out;
 	}
@@ -926,15 +961,15 @@ tq_open(const struct tq_opts *o, struct tq **out, char *err, size_t errsz)
 	}
 	for (i = 0; i < IOC_NTYPES; i++) {
 		e = tqjson_cat_find(&tq->itypes,
-		    ioc_type_name((enum ioc_type)i));
+				    ioc_type_name((enum ioc_type)i));
 		if (e != NULL) {
 			tq->type_names[i] = e->name;
 			tq->type_ids[i] = e->id;
 		}
 	}
 	log_info("[threatq] logged in to %s: %zu indicator types, %zu "
-	    "statuses, %zu attachment types", tq->host, tq->itypes.n,
-	    tq->statuses.n, tq->atypes.n);
+		 "statuses, %zu attachment types",
+		 tq->host, tq->itypes.n, tq->statuses.n, tq->atypes.n);
 	*out = tq;
 	tq = NULL;
 	err[0] = '\0';
@@ -948,12 +983,12 @@ out:
 static int
 is_md5(const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < 32; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f') ||
-		    (s[i] >= 'A' && s[i] <= 'F')))
+		      (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
 			return 0;
 	return s[32] == '\0';
 }
@@ -962,11 +997,11 @@ is_md5(const char *s)
 static enum status
 lookup_md5(struct tq *tq, const char *md5, long *id, char *err, size_t errsz)
 {
-	struct tq_req	 rq;
-	struct tq_resp	 rs;
-	char		 path[64], what[96], e2[256];
-	enum status	 st;
-	int		 r;
+	struct tq_req rq;
+	struct tq_resp rs;
+	char path[64], what[96], e2[256];
+	enum status st;
+	int r;
 
 	*id = 0;
 	if (md5 == NULL || !is_md5(md5)) {
@@ -982,7 +1017,7 @@ lookup_md5(struct tq *tq, const char *md5, long *id, char *err, size_t errsz)
 	resp_init(&rs);
 	if ((st = tq_call(tq, &rq, &rs, err, errsz)) == ST_OK) {
 		r = tqjson_lookup(rs.body.p, rs.body.len, md5, id, e2,
-		    sizeof(e2));
+				  sizeof(e2));
 		if (r == -1) {
 			snprintf(err, errsz, "%s: %s", what, e2);
 			st = ST_TEMP;
@@ -993,14 +1028,14 @@ lookup_md5(struct tq *tq, const char *md5, long *id, char *err, size_t errsz)
 }
 
 struct tq_attr {
-	const char	*name;
-	const char	*value;
+	const char *name;
+	const char *value;
 };
 
 static int
 mime_field(curl_mime *m, const char *name, const char *value)
 {
-	curl_mimepart	*p;
+	curl_mimepart *p;
 
 	if (value == NULL)
 		return 0;
@@ -1017,20 +1052,20 @@ mime_field(curl_mime *m, const char *name, const char *value)
  */
 static enum status
 upload(struct tq *tq, const char *name, const char *title, const char *type,
-    const void *data, size_t size, const char *md5, enum tlp tlp,
-    const struct tq_attr *attrs, size_t nattrs, long *id, char *err,
-    size_t errsz)
+       const void *data, size_t size, const char *md5, enum tlp tlp,
+       const struct tq_attr *attrs, size_t nattrs, long *id, char *err,
+       size_t errsz)
 {
-	struct tq_req	 rq;
-	struct tq_resp	 rs;
-	curl_mime	*m;
-	curl_mimepart	*p;
-	const char	*tn = tlp_name(tlp);
-	char		 f[64], esc[LOG_ESC_SIZE], what[LOG_ESC_SIZE + 64];
-	char		 e2[256];
-	long		 found = 0;
-	size_t		 i, k;
-	enum status	 st = ST_NOMEM;
+	struct tq_req rq;
+	struct tq_resp rs;
+	curl_mime *m;
+	curl_mimepart *p;
+	const char *tn = tlp_name(tlp);
+	char f[64], esc[LOG_ESC_SIZE], what[LOG_ESC_SIZE + 64];
+	char e2[256];
+	long found = 0;
+	size_t i, k;
+	enum status st = ST_NOMEM;
 
 	*id = 0;
 	resp_init(&rs);
@@ -1045,7 +1080,7 @@ upload(struct tq *tq, const char *name, const char *title, const char *type,
 		goto nomem;
 	if (tq->source != NULL && *tq->source != '\0' &&
 	    (mime_field(m, "sources[0][name]", tq->source) == -1 ||
-	    (tn != NULL && mime_field(m, "sources[0][tlp][name]", tn) == -1)))
+	     (tn != NULL && mime_field(m, "sources[0][tlp][name]", tn) == -1)))
 		goto nomem;
 	for (i = k = 0; i < nattrs; i++) {
 		if (attrs[i].value == NULL || *attrs[i].value == '\0')
@@ -1076,7 +1111,7 @@ upload(struct tq *tq, const char *name, const char *title, const char *type,
 		goto out;
 	if (found > 0) {
 		log_info("%s: found by MD5 after a lost response (id %ld)",
-		    what, found);
+			 what, found);
 		*id = found;
 		goto out;
 	}
@@ -1097,9 +1132,9 @@ out:
 /* POST a JSON body; ST_OK leaves the response in rs. */
 static enum status
 post_json(struct tq *tq, const char *what, const char *path, const char *body,
-    struct tq_resp *rs, char *err, size_t errsz)
+	  struct tq_resp *rs, char *err, size_t errsz)
 {
-	struct tq_req	 rq;
+	struct tq_req rq;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.what = what;
@@ -1121,10 +1156,10 @@ post_json(struct tq *tq, const char *what, const char *path, const char *body,
  */
 static enum status
 att_type(struct tq *tq, const char *want, const char **name, char *err,
-    size_t errsz)
+	 size_t errsz)
 {
-	const struct tqjson_entry	*e;
-	char				 esc[LOG_ESC_SIZE];
+	const struct tqjson_entry *e;
+	char esc[LOG_ESC_SIZE];
 
 	if (want == NULL)
 		want = TQ_FALLBACK_TYPE;
@@ -1134,13 +1169,15 @@ att_type(struct tq *tq, const char *want, const char **name, char *err,
 	}
 	log_esc(esc, sizeof(esc), want, strlen(want));
 	if ((e = tqjson_cat_find(&tq->atypes, TQ_FALLBACK_TYPE)) == NULL) {
-		snprintf(err, errsz, "[threatq] neither '%s' nor '"
-		    TQ_FALLBACK_TYPE "' is an attachment type of %s", esc,
-		    tq->host);
+		snprintf(err, errsz,
+			 "[threatq] neither '%s' nor '" TQ_FALLBACK_TYPE
+			 "' is an attachment type of %s",
+			 esc, tq->host);
 		return ST_CONFIG;
 	}
 	log_warn("[threatq] attachment type '%s' is not known to %s; using "
-	    "'%s'", esc, tq->host, e->name);
+		 "'%s'",
+		 esc, tq->host, e->name);
 	*name = e->name;
 	return ST_OK;
 }
@@ -1153,8 +1190,8 @@ att_type(struct tq *tq, const char *want, const char **name, char *err,
 static enum status
 check_types(struct tq *tq, const struct ioc_set *s, char *err, size_t errsz)
 {
-	size_t	 i;
-	int	 t;
+	size_t i;
+	int t;
 
 	(void)err;
 	(void)errsz;
@@ -1164,9 +1201,11 @@ check_types(struct tq *tq, const struct ioc_set *s, char *err, size_t errsz)
 		    tq->type_warned[t])
 			continue;
 		tq->type_warned[t] = 1;
-		log_msg(s->v[i].type == IOC_BTC ? LL_INFO : LL_WARN,
+		log_msg(
+		    s->v[i].type == IOC_BTC ? LL_INFO : LL_WARN,
 		    "ThreatQ %s has no indicator type '%s': such indicators "
-		    "are left out", tq->host, ioc_type_name(s->v[i].type));
+		    "are left out",
+		    tq->host, ioc_type_name(s->v[i].type));
 	}
 	return ST_OK;
 }
@@ -1175,7 +1214,7 @@ check_types(struct tq *tq, const struct ioc_set *s, char *err, size_t errsz)
 static void
 drop_unknown_types(const struct tq *tq, struct tqjson_inds *inds)
 {
-	size_t	 i, k = 0;
+	size_t i, k = 0;
 
 	for (i = 0; i < inds->n; i++) {
 		struct tqjson_ind *it = &inds->v[i];
@@ -1193,17 +1232,17 @@ drop_unknown_types(const struct tq *tq, struct tqjson_inds *inds)
 
 enum status
 tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
-    size_t errsz)
+	size_t errsz)
 {
-	struct tq_attr		 fattrs[5];
-	struct tqjson_inds	 inds;
-	struct tq_resp		 rs;
-	const char		*ftype, **atype = NULL, **vals = NULL;
-	long			*att_ids = NULL, *rep_ids = NULL, *ids = NULL;
-	long			 fid = 0;
-	char			*body = NULL, path[64], what[96], e2[256];
-	size_t			 i, j, n, req0 = tq->requests;
-	enum status		 st = ST_NOMEM;
+	struct tq_attr fattrs[5];
+	struct tqjson_inds inds;
+	struct tq_resp rs;
+	const char *ftype, **atype = NULL, **vals = NULL;
+	long *att_ids = NULL, *rep_ids = NULL, *ids = NULL;
+	long fid = 0;
+	char *body = NULL, path[64], what[96], e2[256];
+	size_t i, j, n, req0 = tq->requests;
+	enum status st = ST_NOMEM;
 
 	memset(res, 0, sizeof(*res));
 	memset(&inds, 0, sizeof(inds));
@@ -1213,18 +1252,19 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 	/* Everything the instance must know, before the first write. */
 	if ((st = att_type(tq, p->file_type, &ftype, err, errsz)) != ST_OK)
 		goto out;
-	if ((p->natts > 0 && ((atype = calloc(p->natts, sizeof(*atype))) ==
-	    NULL || (att_ids = calloc(p->natts, sizeof(*att_ids))) == NULL)) ||
-	    (p->nreports > 0 && ((rep_ids = calloc(p->nreports,
-	    sizeof(*rep_ids))) == NULL || (vals = calloc(p->nreports,
-	    sizeof(*vals))) == NULL)) ||
+	if ((p->natts > 0 &&
+	     ((atype = calloc(p->natts, sizeof(*atype))) == NULL ||
+	      (att_ids = calloc(p->natts, sizeof(*att_ids))) == NULL)) ||
+	    (p->nreports > 0 &&
+	     ((rep_ids = calloc(p->nreports, sizeof(*rep_ids))) == NULL ||
+	      (vals = calloc(p->nreports, sizeof(*vals))) == NULL)) ||
 	    (ids = calloc(TQJSON_BATCH, sizeof(*ids))) == NULL)
 		goto nomem;
 	for (i = 0; i < p->natts; i++)
 		if ((st = att_type(tq, p->atts[i].type, &atype[i], err,
-		    errsz)) != ST_OK ||
+				   errsz)) != ST_OK ||
 		    (st = check_types(tq, &p->atts[i].iocs, err, errsz)) !=
-		    ST_OK)
+			ST_OK)
 			goto out;
 	for (i = 0; i < p->nreports; i++)
 		if ((st = check_types(tq, &p->reports[i].iocs, err, errsz)) !=
@@ -1250,8 +1290,8 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		fattrs[4].name = "Received Date";
 		fattrs[4].value = p->published_at;
 		if ((st = upload(tq, p->file_name, p->file_title, ftype, p->raw,
-		    p->size, p->md5, p->tlp, fattrs, 5, &fid, err, errsz)) !=
-		    ST_OK)
+				 p->size, p->md5, p->tlp, fattrs, 5, &fid, err,
+				 errsz)) != ST_OK)
 			goto out;
 	}
 	res->file_id = fid;
@@ -1264,25 +1304,25 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 			if (strcmp(p->atts[j].md5, a->md5) == 0)
 				break;
 		if (j < i) {
-			att_ids[i] = att_ids[j];	/* same bytes twice */
+			att_ids[i] = att_ids[j]; /* same bytes twice */
 			continue;
 		}
 		if (res->file_existed &&
 		    (st = lookup_md5(tq, a->md5, &att_ids[i], err, errsz)) !=
-		    ST_OK)
+			ST_OK)
 			goto out;
 		if (att_ids[i] > 0)
 			continue;
 		fattrs[0].name = "TLP";
 		fattrs[0].value = tlp_name(p->tlp);
 		if ((st = upload(tq, a->name, a->name, atype[i], a->data,
-		    a->size, a->md5, p->tlp, fattrs, 1, &att_ids[i], err,
-		    errsz)) != ST_OK)
+				 a->size, a->md5, p->tlp, fattrs, 1,
+				 &att_ids[i], err, errsz)) != ST_OK)
 			goto out;
 	}
 	if (p->natts > 0) {
 		snprintf(path, sizeof(path), "/attachments/%ld/attachments",
-		    fid);
+			 fid);
 		snprintf(what, sizeof(what), "POST /api%s", path);
 		if ((body = tqjson_id_list(att_ids, p->natts)) == NULL)
 			goto nomem;
@@ -1290,7 +1330,7 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		    ST_OK)
 			goto out;
 		if (tqjson_data_array(rs.body.p, rs.body.len, &n, e2,
-		    sizeof(e2)) == -1) {
+				      sizeof(e2)) == -1) {
 			snprintf(err, errsz, "%s: %s", what, e2);
 			st = ST_TEMP;
 			goto out;
@@ -1308,14 +1348,15 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		if ((body = tqjson_reports(p, i, n, tq->source, fid)) == NULL)
 			goto nomem;
 		if ((st = post_json(tq, "POST /api/report/consume",
-		    "/report/consume", body, &rs, err, errsz)) != ST_OK)
+				    "/report/consume", body, &rs, err,
+				    errsz)) != ST_OK)
 			goto out;
 		for (j = 0; j < n; j++)
 			vals[j] = p->reports[i + j].title;
 		if (tqjson_ids_by_value(rs.body.p, rs.body.len, vals, n,
-		    rep_ids + i, e2, sizeof(e2)) == -1) {
+					rep_ids + i, e2, sizeof(e2)) == -1) {
 			snprintf(err, errsz, "POST /api/report/consume: %s",
-			    e2);
+				 e2);
 			st = ST_TEMP;
 			goto out;
 		}
@@ -1326,8 +1367,10 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 
 	/* 5. Indicators, one item per (type, value) with all its relations. */
 	if (tqjson_inds_build(p, rep_ids, att_ids, fid, &inds) == -1) {
-		snprintf(err, errsz, "indicators: out of memory or more than "
-		    "%d", TQJSON_MAX_INDICATORS);
+		snprintf(err, errsz,
+			 "indicators: out of memory or more than "
+			 "%d",
+			 TQJSON_MAX_INDICATORS);
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -1337,15 +1380,18 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		if (n > TQJSON_BATCH)
 			n = TQJSON_BATCH;
 		if ((body = tqjson_inds_json(&inds, i, n, tq->type_names,
-		    tq->status, tq->source)) == NULL)
+					     tq->status, tq->source)) == NULL)
 			goto nomem;
 		if ((st = post_json(tq, "POST /api/indicators/consume",
-		    "/indicators/consume", body, &rs, err, errsz)) != ST_OK)
+				    "/indicators/consume", body, &rs, err,
+				    errsz)) != ST_OK)
 			goto out;
 		if (tqjson_inds_ids(rs.body.p, rs.body.len, &inds, i, n,
-		    tq->type_ids, ids, e2, sizeof(e2)) == -1) {
-			snprintf(err, errsz, "POST /api/indicators/consume "
-			    "(items %zu-%zu): %s", i, i + n - 1, e2);
+				    tq->type_ids, ids, e2, sizeof(e2)) == -1) {
+			snprintf(err, errsz,
+				 "POST /api/indicators/consume "
+				 "(items %zu-%zu): %s",
+				 i, i + n - 1, e2);
 			st = ST_TEMP;
 			goto out;
 		}
@@ -1353,7 +1399,7 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		body = NULL;
 	}
 	res->indicators = inds.n;
-	err[0] = '\0';		/* retries that ended well leave no message */
+	err[0] = '\0'; /* retries that ended well leave no message */
 	st = ST_OK;
 	goto out;
 nomem:

@@ -14,9 +14,9 @@
 
 #include "tqjson.h"
 
-#define MAX_ID_DIGITS	15	/* an id sent as a decimal string */
-#define MAX_ERR_DEPTH	4	/* nesting followed inside "errors" */
-#define INDS_MIN_SLOTS	64
+#define MAX_ID_DIGITS 15 /* an id sent as a decimal string */
+#define MAX_ERR_DEPTH 4	 /* nesting followed inside "errors" */
+#define INDS_MIN_SLOTS 64
 
 static const char *
 s_or_empty(const char *s)
@@ -28,8 +28,8 @@ s_or_empty(const char *s)
 static int
 depth_ok(const char *buf, size_t len)
 {
-	size_t	 i;
-	int	 depth = 0, instr = 0;
+	size_t i;
+	int depth = 0, instr = 0;
 
 	for (i = 0; i < len; i++) {
 		if (instr) {
@@ -63,8 +63,8 @@ depth_ok(const char *buf, size_t len)
 static cJSON *
 parse(const char *buf, size_t len, char *err, size_t errsz)
 {
-	cJSON	*j = NULL;
-	char	*copy = NULL;
+	cJSON *j = NULL;
+	char *copy = NULL;
 
 	if (buf == NULL || len == 0) {
 		snprintf(err, errsz, "empty body");
@@ -72,7 +72,7 @@ parse(const char *buf, size_t len, char *err, size_t errsz)
 	}
 	if (len > TQJSON_MAX_BODY) {
 		snprintf(err, errsz, "body too large (%zu > %u bytes)", len,
-		    TQJSON_MAX_BODY);
+			 TQJSON_MAX_BODY);
 		goto out;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
@@ -81,7 +81,7 @@ parse(const char *buf, size_t len, char *err, size_t errsz)
 	}
 	if (!depth_ok(buf, len)) {
 		snprintf(err, errsz, "JSON nested deeper than %d levels",
-		    TQJSON_MAX_DEPTH);
+			 TQJSON_MAX_DEPTH);
 		goto out;
 	}
 	/* A terminated copy: cJSON then never reads past the body. */
@@ -102,10 +102,10 @@ out:
 static int
 to_id(const cJSON *v, long *id)
 {
-	const char	*s;
-	double		 d;
-	long long	 ll;
-	size_t		 i, n;
+	const char *s;
+	double d;
+	long long ll;
+	size_t i, n;
 
 	if (cJSON_IsNumber(v)) {
 		d = v->valuedouble;
@@ -146,7 +146,7 @@ obj_id(const cJSON *o, long *id)
 static const char *
 obj_str(const cJSON *o, const char *k)
 {
-	const cJSON	*v;
+	const cJSON *v;
 
 	if (!cJSON_IsObject(o))
 		return NULL;
@@ -157,7 +157,7 @@ obj_str(const cJSON *o, const char *k)
 static int
 ascii_casecmp(const char *a, const char *b)
 {
-	unsigned char	 ca, cb;
+	unsigned char ca, cb;
 
 	for (;; a++, b++) {
 		ca = (unsigned char)*a;
@@ -175,7 +175,7 @@ ascii_casecmp(const char *a, const char *b)
 static const cJSON *
 data_array(const cJSON *root, char *err, size_t errsz)
 {
-	const cJSON	*d;
+	const cJSON *d;
 
 	if (!cJSON_IsObject(root)) {
 		snprintf(err, errsz, "body is not a JSON object");
@@ -193,7 +193,7 @@ data_array(const cJSON *root, char *err, size_t errsz)
 static int
 token_ok(const char *s)
 {
-	size_t	 i, n;
+	size_t i, n;
 
 	if (s == NULL || (n = strlen(s)) == 0 || n > TQJSON_MAX_TOKEN)
 		return 0;
@@ -205,12 +205,12 @@ token_ok(const char *s)
 
 int
 tqjson_token(const char *buf, size_t len, char **access, char **refresh,
-    long *expires_in, char *err, size_t errsz)
+	     long *expires_in, char *err, size_t errsz)
 {
-	cJSON		*root;
-	const cJSON	*v;
-	const char	*a, *r, *t;
-	int		 rc = -1;
+	cJSON *root;
+	const cJSON *v;
+	const char *a, *r, *t;
+	int rc = -1;
 
 	*access = *refresh = NULL;
 	*expires_in = 0;
@@ -238,7 +238,7 @@ tqjson_token(const char *buf, size_t len, char **access, char **refresh,
 	}
 	r = obj_str(root, "refresh_token");
 	if (r != NULL && !token_ok(r))
-		r = NULL;	/* unusable: log in again instead of refreshing */
+		r = NULL; /* unusable: log in again instead of refreshing */
 	v = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
 	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
 	    v->valuedouble <= (double)INT32_MAX)
@@ -257,16 +257,16 @@ out:
 }
 
 int
-tqjson_cat_page(const char *buf, size_t len, struct tqjson_cat *cat,
-    size_t max, long *total, size_t *npage, char *err, size_t errsz)
+tqjson_cat_page(const char *buf, size_t len, struct tqjson_cat *cat, size_t max,
+		long *total, size_t *npage, char *err, size_t errsz)
 {
-	cJSON			*root;
-	const cJSON		*d, *el, *t;
-	const char		*name;
-	struct tqjson_entry	*nv;
-	size_t			 ncap, i = 0;
-	long			 id;
-	int			 rc = -1;
+	cJSON *root;
+	const cJSON *d, *el, *t;
+	const char *name;
+	struct tqjson_entry *nv;
+	size_t ncap, i = 0;
+	long id;
+	int rc = -1;
 
 	*total = -1;
 	*npage = 0;
@@ -276,18 +276,20 @@ tqjson_cat_page(const char *buf, size_t len, struct tqjson_cat *cat,
 		goto out;
 	t = cJSON_GetObjectItemCaseSensitive(root, "total");
 	if (t != NULL) {
-		if (!cJSON_IsNumber(t) || !(t->valuedouble >= 0 &&
-		    t->valuedouble <= TQJSON_MAX_ID)) {
+		if (!cJSON_IsNumber(t) ||
+		    !(t->valuedouble >= 0 && t->valuedouble <= TQJSON_MAX_ID)) {
 			snprintf(err, errsz, "bad \"total\"");
 			goto out;
 		}
 		*total = (long)t->valuedouble;
 	}
-	cJSON_ArrayForEach(el, d) {
+	cJSON_ArrayForEach(el, d)
+	{
 		name = obj_str(el, "name");
 		if (obj_id(el, &id) == -1 || name == NULL || *name == '\0' ||
 		    strlen(name) > TQJSON_MAX_NAME) {
-			snprintf(err, errsz, "data[%zu]: no valid id and name", i);
+			snprintf(err, errsz, "data[%zu]: no valid id and name",
+				 i);
 			goto out;
 		}
 		if (cat->n >= max) {
@@ -297,7 +299,8 @@ tqjson_cat_page(const char *buf, size_t len, struct tqjson_cat *cat,
 		if (cat->n == cat->cap) {
 			ncap = cat->cap ? cat->cap * 2 : 64;
 			if (ncap > SIZE_MAX / sizeof(*cat->v) ||
-			    (nv = realloc(cat->v, ncap * sizeof(*nv))) == NULL) {
+			    (nv = realloc(cat->v, ncap * sizeof(*nv))) ==
+				NULL) {
 				snprintf(err, errsz, "out of memory");
 				goto out;
 			}
@@ -321,7 +324,7 @@ out:
 const struct tqjson_entry *
 tqjson_cat_find(const struct tqjson_cat *cat, const char *name)
 {
-	size_t	 i;
+	size_t i;
 
 	if (name == NULL)
 		return NULL;
@@ -337,7 +340,7 @@ tqjson_cat_find(const struct tqjson_cat *cat, const char *name)
 void
 tqjson_cat_free(struct tqjson_cat *cat)
 {
-	size_t	 i;
+	size_t i;
 
 	if (cat == NULL)
 		return;
@@ -349,21 +352,22 @@ tqjson_cat_free(struct tqjson_cat *cat)
 }
 
 int
-tqjson_lookup(const char *buf, size_t len, const char *md5, long *id,
-    char *err, size_t errsz)
+tqjson_lookup(const char *buf, size_t len, const char *md5, long *id, char *err,
+	      size_t errsz)
 {
-	cJSON		*root;
-	const cJSON	*d, *el;
-	const char	*h;
-	size_t		 i = 0;
-	int		 rc = -1;
+	cJSON *root;
+	const cJSON *d, *el;
+	const char *h;
+	size_t i = 0;
+	int rc = -1;
 
 	if ((root = parse(buf, len, err, errsz)) == NULL)
 		goto out;
 	if ((d = data_array(root, err, errsz)) == NULL)
 		goto out;
 	rc = 0;
-	cJSON_ArrayForEach(el, d) {
+	cJSON_ArrayForEach(el, d)
+	{
 		/* A server ignoring ?hash= must not hand us another file. */
 		h = obj_str(el, "hash");
 		if (cJSON_IsObject(el) && cJSON_HasObjectItem(el, "hash") &&
@@ -385,17 +389,17 @@ out:
 }
 
 int
-tqjson_data_id(const char *buf, size_t len, long *id, char *err,
-    size_t errsz)
+tqjson_data_id(const char *buf, size_t len, long *id, char *err, size_t errsz)
 {
-	cJSON		*root;
-	const cJSON	*d;
-	int		 rc = -1;
+	cJSON *root;
+	const cJSON *d;
+	int rc = -1;
 
 	if ((root = parse(buf, len, err, errsz)) == NULL)
 		goto out;
-	d = cJSON_IsObject(root) ?
-	    cJSON_GetObjectItemCaseSensitive(root, "data") : NULL;
+	d = cJSON_IsObject(root)
+		? cJSON_GetObjectItemCaseSensitive(root, "data")
+		: NULL;
 	if (cJSON_IsArray(d))
 		d = cJSON_GetArrayItem(d, 0);
 	if (!cJSON_IsObject(d)) {
@@ -414,11 +418,11 @@ out:
 
 int
 tqjson_data_array(const char *buf, size_t len, size_t *n, char *err,
-    size_t errsz)
+		  size_t errsz)
 {
-	cJSON		*root;
-	const cJSON	*d;
-	int		 rc = -1;
+	cJSON *root;
+	const cJSON *d;
+	int rc = -1;
 
 	*n = 0;
 	if ((root = parse(buf, len, err, errsz)) == NULL)
@@ -440,8 +444,8 @@ out:
 static int
 fits(const cJSON *el, const char *val, long tid, int positional)
 {
-	const cJSON	*vv, *tv;
-	long		 t;
+	const cJSON *vv, *tv;
+	long t;
 
 	vv = cJSON_GetObjectItemCaseSensitive(el, "value");
 	tv = cJSON_GetObjectItemCaseSensitive(el, "type_id");
@@ -462,16 +466,15 @@ fits(const cJSON *el, const char *val, long tid, int positional)
  */
 static int
 match_ids(const cJSON *data, size_t n, const char *const *vals,
-    const long *tids, long *ids, char *err, size_t errsz)
+	  const long *tids, long *ids, char *err, size_t errsz)
 {
-	const cJSON	**els = NULL;
-	const cJSON	 *el;
-	long		 *elids = NULL, tid;
-	size_t		  i, j, cnt = 0;
-	int		  rc = -1;
+	const cJSON **els = NULL;
+	const cJSON *el;
+	long *elids = NULL, tid;
+	size_t i, j, cnt = 0;
+	int rc = -1;
 
-	cJSON_ArrayForEach(el, data)
-		cnt++;
+	cJSON_ArrayForEach(el, data) cnt++;
 	if (cnt != n) {
 		snprintf(err, errsz, "%zu elements for %zu items sent", cnt, n);
 		goto out;
@@ -484,7 +487,8 @@ match_ids(const cJSON *data, size_t n, const char *const *vals,
 		goto out;
 	}
 	i = 0;
-	cJSON_ArrayForEach(el, data) {
+	cJSON_ArrayForEach(el, data)
+	{
 		if (obj_id(el, &elids[i]) == -1) {
 			snprintf(err, errsz, "data[%zu]: no valid id", i);
 			goto out;
@@ -501,8 +505,10 @@ match_ids(const cJSON *data, size_t n, const char *const *vals,
 			if (j != i && fits(els[j], vals[i], tid, 0))
 				break;
 		if (j == n) {
-			snprintf(err, errsz, "item %zu: no element with its "
-			    "value and type", i);
+			snprintf(err, errsz,
+				 "item %zu: no element with its "
+				 "value and type",
+				 i);
 			goto out;
 		}
 		ids[i] = elids[j];
@@ -516,11 +522,11 @@ out:
 
 int
 tqjson_ids_by_value(const char *buf, size_t len, const char *const *values,
-    size_t n, long *ids, char *err, size_t errsz)
+		    size_t n, long *ids, char *err, size_t errsz)
 {
-	cJSON		*root;
-	const cJSON	*d;
-	int		 rc = -1;
+	cJSON *root;
+	const cJSON *d;
+	int rc = -1;
 
 	if ((root = parse(buf, len, err, errsz)) == NULL)
 		goto out;
@@ -534,16 +540,16 @@ out:
 
 /* Bounded message assembly for tqjson_error_msg. */
 struct emsg {
-	char	*out;
-	size_t	 cap;	/* bytes usable, without the NUL */
-	size_t	 len;
+	char *out;
+	size_t cap; /* bytes usable, without the NUL */
+	size_t len;
 };
 
 /* Append s, cut on a UTF-8 boundary where the room ends. */
 static void
 em_put(struct emsg *m, const char *s)
 {
-	size_t	 n = strlen(s), room = m->cap - m->len;
+	size_t n = strlen(s), room = m->cap - m->len;
 
 	if (n > room) {
 		n = room;
@@ -570,7 +576,7 @@ em_add(struct emsg *m, const char *key, const char *s)
 static void
 em_collect(struct emsg *m, const char *key, const cJSON *v, int depth)
 {
-	const cJSON	*c;
+	const cJSON *c;
 
 	if (depth > MAX_ERR_DEPTH || m->len >= m->cap)
 		return;
@@ -578,22 +584,20 @@ em_collect(struct emsg *m, const char *key, const cJSON *v, int depth)
 	    v->valuestring[0] != '\0')
 		em_add(m, key, v->valuestring);
 	else if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(c, v)
-			em_collect(m, key, c, depth + 1);
+		cJSON_ArrayForEach(c, v) em_collect(m, key, c, depth + 1);
 	} else if (cJSON_IsObject(v)) {
-		cJSON_ArrayForEach(c, v)
-			em_collect(m, c->string, c, depth + 1);
+		cJSON_ArrayForEach(c, v) em_collect(m, c->string, c, depth + 1);
 	}
 }
 
 size_t
 tqjson_error_msg(const char *buf, size_t len, char *out, size_t outsz)
 {
-	struct emsg	 m;
-	cJSON		*root;
-	const cJSON	*d;
-	const char	*e, *msg;
-	char		 err[64];
+	struct emsg m;
+	cJSON *root;
+	const cJSON *d;
+	const char *e, *msg;
+	char err[64];
 
 	if (out == NULL || outsz == 0)
 		return 0;
@@ -605,10 +609,11 @@ tqjson_error_msg(const char *buf, size_t len, char *out, size_t outsz)
 		return 0;
 	if (cJSON_IsObject(root)) {
 		em_collect(&m, NULL,
-		    cJSON_GetObjectItemCaseSensitive(root, "errors"), 0);
+			   cJSON_GetObjectItemCaseSensitive(root, "errors"), 0);
 		d = cJSON_GetObjectItemCaseSensitive(root, "data");
 		if (cJSON_IsObject(d))
-			em_collect(&m, NULL,
+			em_collect(
+			    &m, NULL,
 			    cJSON_GetObjectItemCaseSensitive(d, "errors"), 0);
 		e = obj_str(root, "error");
 		if ((msg = obj_str(root, "message")) == NULL)
@@ -625,17 +630,17 @@ tqjson_error_msg(const char *buf, size_t len, char *out, size_t outsz)
 int
 tqjson_has_errors(const char *buf, size_t len)
 {
-	cJSON		*root;
-	const cJSON	*d;
-	char		 err[64];
-	int		 rc = 0;
+	cJSON *root;
+	const cJSON *d;
+	char err[64];
+	int rc = 0;
 
 	if ((root = parse(buf, len, err, sizeof(err))) == NULL)
 		return 0;
 	if (cJSON_IsObject(root)) {
 		d = cJSON_GetObjectItemCaseSensitive(root, "data");
 		rc = cJSON_HasObjectItem(root, "errors") ||
-		    (cJSON_IsObject(d) && cJSON_HasObjectItem(d, "errors"));
+		     (cJSON_IsObject(d) && cJSON_HasObjectItem(d, "errors"));
 	}
 	cJSON_Delete(root);
 	return rc;
@@ -648,7 +653,7 @@ tqjson_has_errors(const char *buf, size_t len)
 static int
 add_ref(cJSON *o, const char *k, const char *v)
 {
-	cJSON	*s;
+	cJSON *s;
 
 	if ((s = cJSON_CreateStringReference(v)) == NULL)
 		return -1;
@@ -660,7 +665,7 @@ add_ref(cJSON *o, const char *k, const char *v)
 static int
 add_named(cJSON *o, const char *k, const char *v)
 {
-	cJSON	*n;
+	cJSON *n;
 
 	if ((n = cJSON_AddObjectToObject(o, k)) == NULL)
 		return -1;
@@ -670,23 +675,24 @@ add_named(cJSON *o, const char *k, const char *v)
 static int
 add_attr(cJSON *arr, const char *name, const char *value)
 {
-	cJSON	*a;
+	cJSON *a;
 
 	if (value == NULL || *value == '\0')
 		return 0;
 	if ((a = cJSON_CreateObject()) == NULL)
 		return -1;
 	cJSON_AddItemToArray(arr, a);
-	return add_ref(a, "name", name) == 0 &&
-	    add_ref(a, "value", value) == 0 ? 0 : -1;
+	return add_ref(a, "name", name) == 0 && add_ref(a, "value", value) == 0
+		   ? 0
+		   : -1;
 }
 
 /* "sources":[{"name": source, "tlp": {"name": TLP}}], when source is set. */
 static int
 add_sources(cJSON *o, const char *source, enum tlp tlp)
 {
-	cJSON		*arr, *s;
-	const char	*tn = tlp_name(tlp);
+	cJSON *arr, *s;
+	const char *tn = tlp_name(tlp);
 
 	if (source == NULL || *source == '\0')
 		return 0;
@@ -703,8 +709,8 @@ add_sources(cJSON *o, const char *source, enum tlp tlp)
 static int
 add_ids(cJSON *o, const char *k, const long *ids, size_t n)
 {
-	cJSON	*arr, *e;
-	size_t	 i;
+	cJSON *arr, *e;
+	size_t i;
 
 	if (n == 0)
 		return 0;
@@ -721,12 +727,12 @@ add_ids(cJSON *o, const char *k, const long *ids, size_t n)
 }
 
 char *
-tqjson_reports(const struct plan *p, size_t start, size_t n,
-    const char *source, long file_id)
+tqjson_reports(const struct plan *p, size_t start, size_t n, const char *source,
+	       long file_id)
 {
-	cJSON	*root, *o, *attrs;
-	char	*s = NULL;
-	size_t	 i;
+	cJSON *root, *o, *attrs;
+	char *s = NULL;
+	size_t i;
 
 	if (start > p->nreports || n > p->nreports - start)
 		return NULL;
@@ -740,14 +746,15 @@ tqjson_reports(const struct plan *p, size_t start, size_t n,
 		cJSON_AddItemToArray(root, o);
 		if (add_ref(o, "value", s_or_empty(r->title)) == -1 ||
 		    (r->description != NULL &&
-		    add_ref(o, "description", r->description) == -1) ||
+		     add_ref(o, "description", r->description) == -1) ||
 		    (p->published_at[0] != '\0' &&
-		    add_ref(o, "published_at", p->published_at) == -1) ||
+		     add_ref(o, "published_at", p->published_at) == -1) ||
 		    add_sources(o, source, r->tlp) == -1 ||
 		    (attrs = cJSON_AddArrayToObject(o, "attributes")) == NULL ||
 		    add_attr(attrs, "TLP", tlp_name(r->tlp)) == -1 ||
 		    add_attr(attrs, "Article URL", r->url) == -1 ||
-		    (file_id > 0 && add_ids(o, "attachments", &file_id, 1) == -1))
+		    (file_id > 0 &&
+		     add_ids(o, "attachments", &file_id, 1) == -1))
 			goto out;
 	}
 	s = cJSON_PrintUnformatted(root);
@@ -759,9 +766,9 @@ out:
 char *
 tqjson_id_list(const long *ids, size_t n)
 {
-	cJSON	*root, *e;
-	char	*s = NULL;
-	size_t	 i, j;
+	cJSON *root, *e;
+	char *s = NULL;
+	size_t i, j;
 
 	if ((root = cJSON_CreateArray()) == NULL)
 		return NULL;
@@ -787,7 +794,7 @@ out:
 static size_t
 ind_hash(enum ioc_type t, const char *v)
 {
-	uint64_t	 h = 1469598103934665603ULL;
+	uint64_t h = 1469598103934665603ULL;
 
 	h ^= (uint64_t)t;
 	h *= 1099511628211ULL;
@@ -801,7 +808,7 @@ ind_hash(enum ioc_type t, const char *v)
 static int
 inds_rehash(struct tqjson_inds *s, size_t nslots)
 {
-	size_t	*ns, i, k;
+	size_t *ns, i, k;
 
 	if ((ns = calloc(nslots, sizeof(*ns))) == NULL)
 		return -1;
@@ -821,8 +828,8 @@ inds_rehash(struct tqjson_inds *s, size_t nslots)
 static int
 rel_add(long **v, size_t *n, long id)
 {
-	long	*nv;
-	size_t	 i;
+	long *nv;
+	size_t i;
 
 	if (id <= 0)
 		return 0;
@@ -844,10 +851,10 @@ rel_add(long **v, size_t *n, long id)
 /* Find or add (t, value); relate it to a report (rep) or a file (att). */
 static int
 inds_add(struct tqjson_inds *s, enum ioc_type t, const char *value,
-    enum tlp tlp, long rep, long att)
+	 enum tlp tlp, long rep, long att)
 {
-	struct tqjson_ind	*it, *nv;
-	size_t			 k, ncap;
+	struct tqjson_ind *it, *nv;
+	size_t k, ncap;
 
 	if (value == NULL)
 		return 0;
@@ -887,31 +894,31 @@ found:
 
 static int
 inds_add_set(struct tqjson_inds *s, const struct ioc_set *set, enum tlp tlp,
-    long rep, long att)
+	     long rep, long att)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < set->n; i++)
 		if (inds_add(s, set->v[i].type, set->v[i].value, tlp, rep,
-		    att) == -1)
+			     att) == -1)
 			return -1;
 	return 0;
 }
 
 int
 tqjson_inds_build(const struct plan *p, const long *report_ids,
-    const long *att_ids, long file_id, struct tqjson_inds *out)
+		  const long *att_ids, long file_id, struct tqjson_inds *out)
 {
-	size_t	 i;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < p->nreports; i++)
 		if (inds_add_set(out, &p->reports[i].iocs, p->reports[i].tlp,
-		    report_ids ? report_ids[i] : 0, 0) == -1)
+				 report_ids ? report_ids[i] : 0, 0) == -1)
 			goto fail;
 	for (i = 0; i < p->natts; i++)
 		if (inds_add_set(out, &p->atts[i].iocs, p->tlp, 0,
-		    att_ids ? att_ids[i] : 0) == -1)
+				 att_ids ? att_ids[i] : 0) == -1)
 			goto fail;
 	if (inds_add_set(out, &p->iocs, p->tlp, 0, file_id) == -1)
 		goto fail;
@@ -924,7 +931,7 @@ fail:
 void
 tqjson_inds_free(struct tqjson_inds *s)
 {
-	size_t	 i;
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -939,12 +946,13 @@ tqjson_inds_free(struct tqjson_inds *s)
 
 char *
 tqjson_inds_json(const struct tqjson_inds *s, size_t start, size_t n,
-    const char *const *type_names, const char *status, const char *source)
+		 const char *const *type_names, const char *status,
+		 const char *source)
 {
-	cJSON		*root, *o, *attrs;
-	char		*js = NULL;
-	const char	*tn;
-	size_t		 i;
+	cJSON *root, *o, *attrs;
+	char *js = NULL;
+	const char *tn;
+	size_t i;
 
 	if (start > s->n || n > s->n - start || n > TQJSON_BATCH)
 		return NULL;
@@ -980,28 +988,29 @@ out:
 
 int
 tqjson_inds_ids(const char *buf, size_t len, const struct tqjson_inds *s,
-    size_t start, size_t n, const long *type_ids, long *ids, char *err,
-    size_t errsz)
+		size_t start, size_t n, const long *type_ids, long *ids,
+		char *err, size_t errsz)
 {
-	cJSON		 *root = NULL;
-	const cJSON	 *d;
-	const char	**vals = NULL;
-	long		 *tids = NULL;
-	size_t		  i;
-	int		  rc = -1;
+	cJSON *root = NULL;
+	const cJSON *d;
+	const char **vals = NULL;
+	long *tids = NULL;
+	size_t i;
+	int rc = -1;
 
 	if (start > s->n || n > s->n - start) {
 		snprintf(err, errsz, "bad item range");
 		goto out;
 	}
 	if (n > 0 && ((vals = calloc(n, sizeof(*vals))) == NULL ||
-	    (tids = calloc(n, sizeof(*tids))) == NULL)) {
+		      (tids = calloc(n, sizeof(*tids))) == NULL)) {
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		vals[i] = s->v[start + i].value;
-		tids[i] = type_ids != NULL ? type_ids[s->v[start + i].type] : -1;
+		tids[i] =
+		    type_ids != NULL ? type_ids[s->v[start + i].type] : -1;
 	}
 	if ((root = parse(buf, len, err, errsz)) == NULL)
 		goto out;

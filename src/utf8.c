@@ -8,7 +8,7 @@ size_t
 utf8_decode(const unsigned char *p, size_t n, uint32_t *cpp)
 {
 	uint32_t cp;
-	size_t	 len, i;
+	size_t len, i;
 
 	if (n == 0)
 		return 0;
@@ -43,10 +43,10 @@ ok:
 char *
 utf8_clean(const char *s, size_t len)
 {
-	const unsigned char	*u = (const unsigned char *)s;
-	struct buf		 b;
-	size_t			 i = 0, n;
-	char			 c;
+	const unsigned char *u = (const unsigned char *)s;
+	struct buf b;
+	size_t i = 0, n;
+	char c;
 
 	if (len > ((size_t)-1 - 16) / 3)
 		return NULL;
@@ -54,7 +54,9 @@ utf8_clean(const char *s, size_t len)
 	while (i < len) {
 		if (u[i] < 0x80) {
 			c = (u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') ||
-			    u[i] == 0x7f ? ' ' : (char)u[i];
+				    u[i] == 0x7f
+				? ' '
+				: (char)u[i];
 			if (buf_addc(&b, c) == -1)
 				goto fail;
 			i++;

@@ -5,14 +5,14 @@
 
 #include "ioc.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static struct ioc_ctx	*ctx;
-	struct ioc_set		 set;
-	char			 err[256];
+	static struct ioc_ctx *ctx;
+	struct ioc_set set;
+	char err[256];
 
 	if (ctx == NULL && (ctx = ioc_ctx_new(err, sizeof(err))) == NULL)
 		abort();

@@ -10,17 +10,17 @@
 
 #include "socks.h"
 
-#define ERRSZ		256
-#define SOCKS5_MIN	8	/* 5 + 1 + 2: a one-byte name */
-#define SOCKS5_MAX	262	/* 5 + 255 + 2: the longest valid reply */
+#define ERRSZ 256
+#define SOCKS5_MIN 8   /* 5 + 1 + 2: a one-byte name */
+#define SOCKS5_MAX 262 /* 5 + 255 + 2: the longest valid reply */
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	char	 err[ERRSZ];
-	size_t	 have = 0, need;
+	char err[ERRSZ];
+	size_t have = 0, need;
 
 	(void)socks4_reply(data, len, err, sizeof(err));
 	(void)socks5_reply(data, len, &need, err, sizeof(err));

@@ -21,17 +21,18 @@
 #include "log.h"
 #include "status.h"
 
-#define TOOL_ERR_MAX	1024
-#define TOOL_MAX_UNSEEN	100000	/* UIDs listed by "unseen" */
+#define TOOL_ERR_MAX 1024
+#define TOOL_MAX_UNSEEN 100000 /* UIDs listed by "unseen" */
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: imap_tool [--starttls] [--allow-plaintext] "
-	    "[--ca FILE] [--no-verify] [--auth login|plain] [--timeout S] "
-	    "[--max BYTES] [--limit N] [-v] --server H --port P --user U "
-	    "--pass P [--folder F] unseen|fetch UID|seen UID|flag UID KW|"
-	    "move UID FOLDER|uidvalidity\n");
+	fprintf(stderr,
+		"usage: imap_tool [--starttls] [--allow-plaintext] "
+		"[--ca FILE] [--no-verify] [--auth login|plain] [--timeout S] "
+		"[--max BYTES] [--limit N] [-v] --server H --port P --user U "
+		"--pass P [--folder F] unseen|fetch UID|seen UID|flag UID KW|"
+		"move UID FOLDER|uidvalidity\n");
 	exit(2);
 }
 
@@ -55,8 +56,8 @@ exit_code(enum status st)
 static uint32_t
 parse_uid(const char *s)
 {
-	char		*end;
-	unsigned long	 v;
+	char *end;
+	unsigned long v;
 
 	v = strtoul(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v == 0 || v > UINT32_MAX)
@@ -67,24 +68,24 @@ parse_uid(const char *s)
 int
 main(int argc, char *argv[])
 {
-	struct imap_opts	 o;
-	struct imap		*im = NULL;
-	uint32_t		*uids = NULL;
-	size_t			 n, i, len, max = MAX_MESSAGE_SIZE;
-	size_t			 limit = TOOL_MAX_UNSEEN;
-	char			 err[TOOL_ERR_MAX] = "", lerr[TOOL_ERR_MAX];
-	char			*raw = NULL;
-	const char		*cmd;
-	time_t			 idate;
-	int			 a, verbose = LL_WARN;
-	enum status		 st;
+	struct imap_opts o;
+	struct imap *im = NULL;
+	uint32_t *uids = NULL;
+	size_t n, i, len, max = MAX_MESSAGE_SIZE;
+	size_t limit = TOOL_MAX_UNSEEN;
+	char err[TOOL_ERR_MAX] = "", lerr[TOOL_ERR_MAX];
+	char *raw = NULL;
+	const char *cmd;
+	time_t idate;
+	int a, verbose = LL_WARN;
+	enum status st;
 
 	memset(&o, 0, sizeof(o));
 	o.verify_tls = 1;
 	o.proxy.type = SOCKS_NONE;
 	o.timeout = 10;
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
-		const char	*opt = argv[a];
+		const char *opt = argv[a];
 
 		if (strcmp(opt, "--starttls") == 0)
 			o.starttls = 1;
@@ -131,25 +132,25 @@ main(int argc, char *argv[])
 		printf("%" PRIu32 "\n", imap_uidvalidity(im));
 	} else if (strcmp(cmd, "unseen") == 0 && a == argc) {
 		if ((st = imap_unseen(im, limit, &uids, &n, err,
-		    sizeof(err))) == ST_OK)
+				      sizeof(err))) == ST_OK)
 			for (i = 0; i < n; i++)
 				printf("%" PRIu32 "\n", uids[i]);
 	} else if (strcmp(cmd, "fetch") == 0 && a + 1 == argc) {
 		if ((st = imap_fetch(im, parse_uid(argv[a]), max, &raw, &len,
-		    &idate, err, sizeof(err))) == ST_OK) {
+				     &idate, err, sizeof(err))) == ST_OK) {
 			fwrite(raw, 1, len, stdout);
 			fprintf(stderr, "internaldate %lld\n",
-			    (long long)idate);
+				(long long)idate);
 		}
 	} else if (strcmp(cmd, "seen") == 0 && a + 1 == argc) {
 		st = imap_add_flag(im, parse_uid(argv[a]), "\\Seen", err,
-		    sizeof(err));
+				   sizeof(err));
 	} else if (strcmp(cmd, "flag") == 0 && a + 2 == argc) {
 		st = imap_add_flag(im, parse_uid(argv[a]), argv[a + 1], err,
-		    sizeof(err));
+				   sizeof(err));
 	} else if (strcmp(cmd, "move") == 0 && a + 2 == argc) {
 		st = imap_move(im, parse_uid(argv[a]), argv[a + 1], err,
-		    sizeof(err));
+			       sizeof(err));
 	} else {
 		imap_close(im);
 		usage();

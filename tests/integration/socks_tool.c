@@ -17,10 +17,10 @@
 
 #include "socks.h"
 
-#define ERRSZ		512
-#define LINE		"hello through the proxy\n"
-#define LINE_MAX_LEN	128
-#define EXIT_SOFTWARE	70	/* EX_SOFTWARE: unexpected */
+#define ERRSZ 512
+#define LINE "hello through the proxy\n"
+#define LINE_MAX_LEN 128
+#define EXIT_SOFTWARE 70 /* EX_SOFTWARE: unexpected */
 
 static int
 exit_for(enum status st)
@@ -43,20 +43,20 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: socks_tool [-4 | -5] [-x proxyhost:port] "
-	    "[-u user] [-t timeout] host port\n");
+			"[-u user] [-t timeout] host port\n");
 	exit(EXIT_USAGE);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct socks_opts	 o;
-	char			 err[ERRSZ], buf[LINE_MAX_LEN], *colon;
-	char			*proxy = NULL;
-	size_t			 got = 0;
-	ssize_t			 n;
-	int			 ch, fd, timeout = 10, rc;
-	enum status		 st;
+	struct socks_opts o;
+	char err[ERRSZ], buf[LINE_MAX_LEN], *colon;
+	char *proxy = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int ch, fd, timeout = 10, rc;
+	enum status st;
 
 	memset(&o, 0, sizeof(o));
 	while ((ch = getopt(argc, argv, "45x:u:t:")) != -1) {
@@ -94,7 +94,7 @@ main(int argc, char *argv[])
 	o.password = getenv("SOCKS_PASSWORD");
 
 	st = socks_connect(&o, argv[0], atoi(argv[1]), timeout, &fd, err,
-	    sizeof(err));
+			   sizeof(err));
 	if (st != ST_OK) {
 		fprintf(stderr, "socks_tool: %s\n", err);
 		return exit_for(st);
@@ -107,7 +107,7 @@ main(int argc, char *argv[])
 	while (got < strlen(LINE)) {
 		if ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) <= 0) {
 			fprintf(stderr, "socks_tool: read: %s\n",
-			    n == 0 ? "EOF" : strerror(errno));
+				n == 0 ? "EOF" : strerror(errno));
 			rc = EXIT_TEMPFAIL;
 			goto out;
 		}

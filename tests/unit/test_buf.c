@@ -12,8 +12,8 @@
 static void
 t_append_and_terminate(void **state)
 {
-	struct buf	 b;
-	char		*s;
+	struct buf b;
+	char *s;
 
 	(void)state;
 	buf_init(&b, 100);
@@ -32,8 +32,8 @@ t_append_and_terminate(void **state)
 static void
 t_ceiling(void **state)
 {
-	struct buf	 b;
-	char		 big[64];
+	struct buf b;
+	char big[64];
 
 	(void)state;
 	memset(big, 'a', sizeof(big));
@@ -41,7 +41,7 @@ t_ceiling(void **state)
 	assert_int_equal(buf_add(&b, big, 10), 0);
 	assert_int_equal(buf_add(&b, big, 1), -1);
 	assert_int_equal(buf_addf(&b, "%s", "x"), -1);
-	assert_int_equal(b.len, 10);	/* a failed append leaves it alone */
+	assert_int_equal(b.len, 10); /* a failed append leaves it alone */
 	buf_free(&b);
 	buf_init(&b, 10);
 	assert_int_equal(buf_add(&b, big, (size_t)-1), -1);
@@ -52,8 +52,8 @@ t_ceiling(void **state)
 static void
 t_steal_empty(void **state)
 {
-	struct buf	 b;
-	char		*s;
+	struct buf b;
+	char *s;
 
 	(void)state;
 	buf_init(&b, 10);
@@ -61,15 +61,15 @@ t_steal_empty(void **state)
 	assert_non_null(s);
 	assert_string_equal(s, "");
 	free(s);
-	buf_free(&b);		/* freeing twice is fine */
+	buf_free(&b); /* freeing twice is fine */
 	buf_free(&b);
 }
 
 static void
 t_growth(void **state)
 {
-	struct buf	 b;
-	size_t		 i;
+	struct buf b;
+	size_t i;
 
 	(void)state;
 	buf_init(&b, 1 << 20);
@@ -85,10 +85,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_append_and_terminate),
-		cmocka_unit_test(t_ceiling),
-		cmocka_unit_test(t_steal_empty),
-		cmocka_unit_test(t_growth),
+	    cmocka_unit_test(t_append_and_terminate),
+	    cmocka_unit_test(t_ceiling),
+	    cmocka_unit_test(t_steal_empty),
+	    cmocka_unit_test(t_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,12 +10,12 @@
 
 #include "cli.h"
 
-#define PARSE(c, err, ...) parse(c, err, (char *[]){ "prog", __VA_ARGS__, NULL })
+#define PARSE(c, err, ...) parse(c, err, (char *[]){"prog", __VA_ARGS__, NULL})
 
 static int
 parse(struct cli *c, char *err, char *argv[])
 {
-	int	 argc = 0;
+	int argc = 0;
 
 	while (argv[argc] != NULL)
 		argc++;
@@ -25,30 +25,32 @@ parse(struct cli *c, char *err, char *argv[])
 static void
 t_defaults(void **state)
 {
-	struct cli	 c;
-	char		 err[256];
+	struct cli c;
+	char err[256];
 
 	(void)state;
-	assert_int_equal(parse(&c, err, (char *[]){ "prog", NULL }), 0);
+	assert_int_equal(parse(&c, err, (char *[]){"prog", NULL}), 0);
 	assert_null(c.loglocation);
 	assert_string_equal(c.configdir, ".");
 	assert_int_equal(c.verbosity, 1);
 	assert_string_equal(c.name, CLI_DEFAULT_NAME);
 	assert_false(c.dry_run || c.extract || c.no_differential ||
-	    c.disable_ssl || c.help || c.version);
+		     c.disable_ssl || c.help || c.version);
 	cli_free(&c);
 }
 
 static void
 t_seed_flags(void **state)
 {
-	struct cli	 c;
-	char		 err[256];
+	struct cli c;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(PARSE(&c, err, "-ll", "/var/log/tq", "-c", "/etc/tq",
-	    "-v", "3", "-n", "box2", "-ep", "http://proxy:3128", "-d", "-f",
-	    "/srv/files", "-ds"), 0);
+			       "-v", "3", "-n", "box2", "-ep",
+			       "http://proxy:3128", "-d", "-f", "/srv/files",
+			       "-ds"),
+			 0);
 	assert_string_equal(c.loglocation, "/var/log/tq");
 	assert_string_equal(c.configdir, "/etc/tq");
 	assert_int_equal(c.verbosity, 3);
@@ -60,8 +62,10 @@ t_seed_flags(void **state)
 	cli_free(&c);
 
 	assert_int_equal(PARSE(&c, err, "--loglocation=stdout", "--config",
-	    "cfg", "--verbosity=2", "--name", "n", "--external-proxy", "p",
-	    "--no-differential", "--files", "F", "--disable_ssl"), 0);
+			       "cfg", "--verbosity=2", "--name", "n",
+			       "--external-proxy", "p", "--no-differential",
+			       "--files", "F", "--disable_ssl"),
+			 0);
 	assert_string_equal(c.loglocation, "stdout");
 	assert_string_equal(c.configdir, "cfg");
 	assert_int_equal(c.verbosity, 2);
@@ -72,12 +76,12 @@ t_seed_flags(void **state)
 static void
 t_attached_and_prefix(void **state)
 {
-	struct cli	 c;
-	char		 err[256];
+	struct cli c;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(PARSE(&c, err, "-v3", "-cdir", "--verb", "2"), 0);
-	assert_int_equal(c.verbosity, 2);	/* the last one wins */
+	assert_int_equal(c.verbosity, 2); /* the last one wins */
 	assert_string_equal(c.configdir, "dir");
 	cli_free(&c);
 	/* "--e" could be --eml, --external-proxy or --extract. */
@@ -88,12 +92,13 @@ t_attached_and_prefix(void **state)
 static void
 t_offline_modes(void **state)
 {
-	struct cli	 c;
-	char		 err[256];
+	struct cli c;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(PARSE(&c, err, "--eml", "a.eml", "--eml", "b.eml",
-	    "--maildir", "md", "--dry-run"), 0);
+			       "--maildir", "md", "--dry-run"),
+			 0);
 	assert_int_equal(c.neml, 2);
 	assert_string_equal(c.eml[0], "a.eml");
 	assert_string_equal(c.eml[1], "b.eml");
@@ -123,13 +128,13 @@ t_offline_modes(void **state)
 static void
 t_bad_usage(void **state)
 {
-	struct cli	 c;
-	char		 err[256];
+	struct cli c;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(PARSE(&c, err, "-v", "7"), -1);
 	assert_string_equal(err, "argument -v/--verbosity: invalid choice: "
-	    "'7' (choose from 1, 2, 3)");
+				 "'7' (choose from 1, 2, 3)");
 	assert_int_equal(PARSE(&c, err, "-v"), -1);
 	assert_non_null(strstr(err, "expected one argument"));
 	assert_int_equal(PARSE(&c, err, "--bogus"), -1);
@@ -148,14 +153,21 @@ t_bad_usage(void **state)
 static void
 t_help_lists_every_flag(void **state)
 {
-	static const char *const flags[] = { "-h", "--help", "-ll", "--loglocation",
-	    "-c", "--config", "-v", "--verbosity", "-n", "--name", "-ep",
-	    "--external-proxy", "-d", "--no-differential", "-f", "--files",
-	    "-ds", "--disable_ssl", "--eml", "--maildir", "--dry-run",
-	    "--extract", "--version" };
-	char	*text = NULL;
-	size_t	 len = 0, i;
-	FILE	*fp;
+	static const char *const flags[] = {"-h",	 "--help",
+					    "-ll",	 "--loglocation",
+					    "-c",	 "--config",
+					    "-v",	 "--verbosity",
+					    "-n",	 "--name",
+					    "-ep",	 "--external-proxy",
+					    "-d",	 "--no-differential",
+					    "-f",	 "--files",
+					    "-ds",	 "--disable_ssl",
+					    "--eml",	 "--maildir",
+					    "--dry-run", "--extract",
+					    "--version"};
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *fp;
 
 	(void)state;
 	assert_non_null(fp = open_memstream(&text, &len));
@@ -171,12 +183,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_defaults),
-		cmocka_unit_test(t_seed_flags),
-		cmocka_unit_test(t_attached_and_prefix),
-		cmocka_unit_test(t_offline_modes),
-		cmocka_unit_test(t_bad_usage),
-		cmocka_unit_test(t_help_lists_every_flag),
+	    cmocka_unit_test(t_defaults),
+	    cmocka_unit_test(t_seed_flags),
+	    cmocka_unit_test(t_attached_and_prefix),
+	    cmocka_unit_test(t_offline_modes),
+	    cmocka_unit_test(t_bad_usage),
+	    cmocka_unit_test(t_help_lists_every_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

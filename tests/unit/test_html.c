@@ -16,8 +16,8 @@
 static char *
 text_of(const char *html)
 {
-	char	*s;
-	size_t	 n = 0;
+	char *s;
+	size_t n = 0;
 
 	s = html_to_text(html, strlen(html), &n);
 	assert_non_null(s);
@@ -28,7 +28,7 @@ text_of(const char *html)
 static void
 check_text(const char *html, const char *want)
 {
-	char	*s = text_of(html);
+	char *s = text_of(html);
 
 	assert_string_equal(s, want);
 	free(s);
@@ -38,7 +38,8 @@ static void
 t_simple(void **state)
 {
 	(void)state;
-	check_text("<html><head><title>T</title></head><body>"
+	check_text(
+	    "<html><head><title>T</title></head><body>"
 	    "<h1>Weekly  report</h1><p>First\n   para &amp; more.</p>"
 	    "<div>Second<br>line</div><ul><li>one</li><li>two</li></ul>"
 	    "<table><tr><td>a</td><td>b</td></tr></table>"
@@ -55,16 +56,17 @@ t_links(void **state)
 {
 	(void)state;
 	check_text("<p>See <a href=\"http://evil.example/x\">this report</a>."
-	    "</p>", "See this report <http://evil.example/x>.");
+		   "</p>",
+		   "See this report <http://evil.example/x>.");
 	/* Same text as href: not repeated. */
 	check_text("<a href=\"http://a.example/\">http://a.example/</a>",
-	    "http://a.example/");
+		   "http://a.example/");
 	/* Hidden link, defanged text. */
 	check_text("<a href=\"hxxp://b[.]example\"></a>x",
-	    "<hxxp://b[.]example>x");
+		   "<hxxp://b[.]example>x");
 	check_text("<a href=\"#top\">top</a>", "top");
 	check_text("<a href=\"https://c.example/?a=1&amp;b=2\">c</a>",
-	    "c <https://c.example/?a=1&b=2>");
+		   "c <https://c.example/?a=1&b=2>");
 }
 
 static void
@@ -72,16 +74,18 @@ t_script_removed(void **state)
 {
 	(void)state;
 	check_text("<p>a<script>var x = '<p>evil.example</p>';</script>b"
-	    "<style>p { color: red }</style>c</p><noscript>n</noscript>",
-	    "abc");
+		   "<style>p { color: red }</style>c</p><noscript>n</noscript>",
+		   "abc");
 }
 
 static void
 t_sanitiser(void **state)
 {
-	struct article_list	 l;
-	const char		*h = "<html><body>"
-	    "<p onclick=\"alert(1)\" style=\"x\" class=\"c\">Hi <b>there</b></p>"
+	struct article_list l;
+	const char *h =
+	    "<html><body>"
+	    "<p onclick=\"alert(1)\" style=\"x\" class=\"c\">Hi "
+	    "<b>there</b></p>"
 	    "<img src=\"http://track.example/pixel.gif\" width=1>"
 	    "<a href=\"javascript:alert(1)\">js</a>"
 	    "<a href=\" JaVaScRiPt:alert(2)\">js2</a>"
@@ -94,11 +98,12 @@ t_sanitiser(void **state)
 	    "<script>alert(3)</script>"
 	    "<table border=1><tr><td>1 &lt; 2</td></tr></table><br/><hr>"
 	    "</body></html>";
-	char			*d;
+	char *d;
 
 	(void)state;
 	assert_int_equal(html_articles("  Weekly\t\n digest  ", h, strlen(h),
-	    "plain", 5, &l), ST_OK);
+				       "plain", 5, &l),
+			 ST_OK);
 	assert_int_equal(l.n, 1);
 	assert_null(l.rest);
 	assert_null(l.v[0].url);
@@ -123,8 +128,8 @@ t_sanitiser(void **state)
 	assert_null(strstr(d, "<font"));
 	assert_non_null(strstr(d, "<p>Hi <b>there</b></p>"));
 	assert_non_null(strstr(d, "<a>js</a>"));
-	assert_non_null(strstr(d,
-	    "<a href=\"https://ok.example/?q=&quot;x&quot;\">ok</a>"));
+	assert_non_null(strstr(
+	    d, "<a href=\"https://ok.example/?q=&quot;x&quot;\">ok</a>"));
 	assert_non_null(strstr(d, "<a href=\"mailto:x@example.org\">m</a>"));
 	assert_non_null(strstr(d, "<div>sec</div>"));
 	assert_non_null(strstr(d, "<td>1 &lt; 2</td>"));
@@ -140,17 +145,17 @@ t_sanitiser(void **state)
 static void
 t_plain_only(void **state)
 {
-	struct article_list	 l;
-	const char		*t = "IoC: evil.example <b>&\nline2\n";
+	struct article_list l;
+	const char *t = "IoC: evil.example <b>&\nline2\n";
 
 	(void)state;
-	assert_int_equal(html_articles(NULL, NULL, 0, t, strlen(t), &l),
-	    ST_OK);
+	assert_int_equal(html_articles(NULL, NULL, 0, t, strlen(t), &l), ST_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].title, "(no subject)");
 	assert_string_equal(l.v[0].text, t);
 	assert_int_equal(l.v[0].text_len, strlen(t));
-	assert_string_equal(l.v[0].description,
+	assert_string_equal(
+	    l.v[0].description,
 	    "<pre>IoC: evil.example &lt;b&gt;&amp;\nline2\n</pre>");
 	html_articles_free(&l);
 }
@@ -158,7 +163,7 @@ t_plain_only(void **state)
 static void
 t_no_body(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	assert_int_equal(html_articles("s", NULL, 0, NULL, 0, &l), ST_OK);
@@ -173,8 +178,8 @@ t_no_body(void **state)
 static void
 t_title(void **state)
 {
-	struct article_list	 l;
-	char			 big[2000];
+	struct article_list l;
+	char big[2000];
 
 	(void)state;
 	memset(big, 0, sizeof(big));
@@ -194,12 +199,12 @@ t_title(void **state)
 static void
 bomb(const char *tag, size_t n)
 {
-	struct buf		 b;
-	struct article_list	 l;
-	clock_t			 c0;
-	double			 secs;
-	char			*s;
-	size_t			 sl = 0, i;
+	struct buf b;
+	struct article_list l;
+	clock_t c0;
+	double secs;
+	char *s;
+	size_t sl = 0, i;
 
 	buf_init(&b, 64u << 20);
 	for (i = 0; i < n; i++)
@@ -210,7 +215,7 @@ bomb(const char *tag, size_t n)
 	assert_non_null(s);
 	if (strstr(s, "end evil.example") == NULL)
 		print_error("%s: text ends \"%s\"\n", tag,
-		    s + (sl > 60 ? sl - 60 : 0));
+			    s + (sl > 60 ? sl - 60 : 0));
 	assert_non_null(strstr(s, "end evil.example"));
 	free(s);
 	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
@@ -218,8 +223,7 @@ bomb(const char *tag, size_t n)
 		print_error("%s x %zu: %.2f s\n", tag, n, secs);
 	assert_true(secs < 10.0);
 	c0 = clock();
-	assert_int_equal(html_articles("bomb", b.p, b.len, NULL, 0, &l),
-	    ST_OK);
+	assert_int_equal(html_articles("bomb", b.p, b.len, NULL, 0, &l), ST_OK);
 	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
 	if (secs >= 10.0)
 		print_error("%s x %zu: %.2f s\n", tag, n, secs);
@@ -249,8 +253,8 @@ t_depth_bombs(void **state)
 static void
 t_bounded_size(void **state)
 {
-	char	*h, *s;
-	size_t	 n = MAX_HTML_SIZE + 4096, sl = 0;
+	char *h, *s;
+	size_t n = MAX_HTML_SIZE + 4096, sl = 0;
 
 	(void)state;
 	h = malloc(n);
@@ -282,15 +286,16 @@ t_raw_text_and_comments(void **state)
 static void
 split(const char *html, const char *text, struct article_list *l)
 {
-	assert_int_equal(html_articles("Subject line", html, html != NULL ?
-	    strlen(html) : 0, text, text != NULL ? strlen(text) : 0, l),
-	    ST_OK);
+	assert_int_equal(html_articles("Subject line", html,
+				       html != NULL ? strlen(html) : 0, text,
+				       text != NULL ? strlen(text) : 0, l),
+			 ST_OK);
 }
 
 /* Article i has this title and url, and its text holds want. */
 static void
 check_art(const struct article_list *l, size_t i, const char *title,
-    const char *url, const char *want)
+	  const char *url, const char *want)
 {
 	assert_true(i < l->n);
 	assert_string_equal(l->v[i].title, title);
@@ -312,7 +317,7 @@ check_art(const struct article_list *l, size_t i, const char *title,
 static void
 nowhere(const struct article_list *l, const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		assert_null(strstr(l->v[i].text, s));
@@ -323,25 +328,26 @@ nowhere(const struct article_list *l, const char *s)
 static void
 t_split_headings(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<h1>Acme Weekly</h1><p>TLP:GREEN intro text.</p>"
-	    "<h2><a href=\"https://acme.example/a\">First story here</a></h2>"
-	    "<p>Alpha body evil-one.example</p><h3>Indicators</h3><p>x1</p>"
-	    "<h2>Second story here</h2><p>Beta body</p>"
-	    "<p><a href=\"https://acme.example/b\">Read more</a></p>"
-	    "<h2>Third story</h2><p>Gamma body</p>", NULL, &l);
+	      "<h2><a href=\"https://acme.example/a\">First story here</a></h2>"
+	      "<p>Alpha body evil-one.example</p><h3>Indicators</h3><p>x1</p>"
+	      "<h2>Second story here</h2><p>Beta body</p>"
+	      "<p><a href=\"https://acme.example/b\">Read more</a></p>"
+	      "<h2>Third story</h2><p>Gamma body</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "First story here", "https://acme.example/a",
-	    "Alpha body evil-one.example");
+		  "Alpha body evil-one.example");
 	/* A deeper heading stays inside its story. */
 	assert_non_null(strstr(l.v[0].text, "Indicators"));
 	assert_null(strstr(l.v[0].text, "Beta"));
 	assert_non_null(strstr(l.v[0].description, "<h3>Indicators</h3>"));
 	assert_null(strstr(l.v[0].description, "Beta"));
 	check_art(&l, 1, "Second story here", "https://acme.example/b",
-	    "Beta body");
+		  "Beta body");
 	check_art(&l, 2, "Third story", NULL, "Gamma body");
 	/* The newsletter's name and intro go to rest. */
 	assert_non_null(l.rest);
@@ -353,8 +359,9 @@ t_split_headings(void **state)
 
 	/* Sections (h2, no text of their own) holding h3 stories. */
 	split("<h2>Vulnerabilities</h2><h3>Bug one in product</h3><p>one</p>"
-	    "<h3>Bug two in product</h3><p>two</p><h2>Malware</h2>"
-	    "<h3>Loader three seen</h3><p>three</p>", NULL, &l);
+	      "<h3>Bug two in product</h3><p>two</p><h2>Malware</h2>"
+	      "<h3>Loader three seen</h3><p>three</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "Bug one in product", NULL, "one");
 	check_art(&l, 1, "Bug two in product", NULL, "two");
@@ -367,23 +374,24 @@ t_split_headings(void **state)
 static void
 t_split_linked_titles(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<div><a href=\"https://n.example/1\">Story one has a title</a>"
-	    "</div><p>Summary one 10.1.2.3</p>"
-	    "<div><a href=\"https://n.example/2\">Story two has a title</a>"
-	    "</div><p>Summary two</p>"
-	    "<p><strong><a href=\"https://n.example/3\">Story three title"
-	    "</a></strong> summary three inline</p>", NULL, &l);
+	      "</div><p>Summary one 10.1.2.3</p>"
+	      "<div><a href=\"https://n.example/2\">Story two has a title</a>"
+	      "</div><p>Summary two</p>"
+	      "<p><strong><a href=\"https://n.example/3\">Story three title"
+	      "</a></strong> summary three inline</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "Story one has a title", "https://n.example/1",
-	    "Summary one 10.1.2.3");
+		  "Summary one 10.1.2.3");
 	assert_non_null(strstr(l.v[0].text, "<https://n.example/1>"));
 	check_art(&l, 1, "Story two has a title", "https://n.example/2",
-	    "Summary two");
+		  "Summary two");
 	check_art(&l, 2, "Story three title", "https://n.example/3",
-	    "summary three inline");
+		  "summary three inline");
 	assert_null(l.rest);
 	html_articles_free(&l);
 }
@@ -391,14 +399,15 @@ t_split_linked_titles(void **state)
 static void
 t_split_bold_leads(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<p><b>TLP:AMBER</b></p><p>Bulletin intro.</p>"
-	    "<p><b>Exim heap overflow bug</b> &ndash; text one.</p>"
-	    "<p><b>Recommendation:</b> patch it.</p>"
-	    "<p><strong>Phishing kit for refunds:</strong> text two.</p>"
-	    "<p><b>Important</b> words in a sentence stay.</p>", NULL, &l);
+	      "<p><b>Exim heap overflow bug</b> &ndash; text one.</p>"
+	      "<p><b>Recommendation:</b> patch it.</p>"
+	      "<p><strong>Phishing kit for refunds:</strong> text two.</p>"
+	      "<p><b>Important</b> words in a sentence stay.</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	check_art(&l, 0, "Exim heap overflow bug", NULL, "text one.");
 	assert_non_null(strstr(l.v[0].text, "patch it."));
@@ -411,17 +420,18 @@ t_split_bold_leads(void **state)
 static void
 t_split_hr(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<p>Daily digest intro</p><hr><p>First item title</p>"
-	    "<p>first body</p><hr><p>Second item title</p><p>second body "
-	    "<a href=\"https://d.example/2\">continue reading</a></p><hr>"
-	    "<p>Unsubscribe here</p>", NULL, &l);
+	      "<p>first body</p><hr><p>Second item title</p><p>second body "
+	      "<a href=\"https://d.example/2\">continue reading</a></p><hr>"
+	      "<p>Unsubscribe here</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	check_art(&l, 0, "First item title", NULL, "first body");
 	check_art(&l, 1, "Second item title", "https://d.example/2",
-	    "second body");
+		  "second body");
 	assert_null(strstr(l.v[0].description, "<hr>"));
 	assert_string_equal(l.rest, "Daily digest intro");
 	nowhere(&l, "Unsubscribe");
@@ -431,25 +441,25 @@ t_split_hr(void **state)
 static void
 t_split_table_rows(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<table><tr><td><a href=\"https://t.example/web\">View in "
-	    "browser</a></td></tr>"
-	    "<tr><td><img src=\"https://t.example/logo.png\"></td></tr>"
-	    "<tr><td><table><tr><td><a href=\"https://t.example/1\"><b>Row "
-	    "story number one</b></a></td></tr><tr><td>Row summary one "
-	    "about bad-row[.]com</td></tr></table></td></tr>"
-	    "<tr><td><a href=\"https://t.example/2\">Row story number two</a>"
-	    "<br>Row summary two</td></tr>"
-	    "<tr><td>You received this because you subscribed.</td></tr>"
-	    "</table><img src=\"https://t.example/px.gif\" width=1>",
-	    NULL, &l);
+	      "browser</a></td></tr>"
+	      "<tr><td><img src=\"https://t.example/logo.png\"></td></tr>"
+	      "<tr><td><table><tr><td><a href=\"https://t.example/1\"><b>Row "
+	      "story number one</b></a></td></tr><tr><td>Row summary one "
+	      "about bad-row[.]com</td></tr></table></td></tr>"
+	      "<tr><td><a href=\"https://t.example/2\">Row story number two</a>"
+	      "<br>Row summary two</td></tr>"
+	      "<tr><td>You received this because you subscribed.</td></tr>"
+	      "</table><img src=\"https://t.example/px.gif\" width=1>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	check_art(&l, 0, "Row story number one", "https://t.example/1",
-	    "bad-row[.]com");
+		  "bad-row[.]com");
 	check_art(&l, 1, "Row story number two", "https://t.example/2",
-	    "Row summary two");
+		  "Row summary two");
 	nowhere(&l, "View in");
 	nowhere(&l, "received this");
 	nowhere(&l, "px.gif");
@@ -457,10 +467,12 @@ t_split_table_rows(void **state)
 	html_articles_free(&l);
 
 	/* A data table inside a story is kept whole, not split. */
-	split("<h2>Story with a table</h2><table><tr><td><a href=\"http://"
+	split(
+	    "<h2>Story with a table</h2><table><tr><td><a href=\"http://"
 	    "x1.example/\">Indicator link one</a></td><td>C2</td></tr><tr><td>"
 	    "<a href=\"http://x2.example/\">Indicator link two</a></td><td>"
-	    "C2</td></tr></table><h2>Other story</h2><p>text</p>", NULL, &l);
+	    "C2</td></tr></table><h2>Other story</h2><p>text</p>",
+	    NULL, &l);
 	assert_int_equal(l.n, 2);
 	assert_non_null(strstr(l.v[0].description, "<table>"));
 	assert_non_null(strstr(l.v[0].text, "x2.example"));
@@ -470,19 +482,20 @@ t_split_table_rows(void **state)
 static void
 t_split_list(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<p>Here are the stories.</p><ol>"
-	    "<li><a href=\"https://l.example/1\">List story number one</a> "
-	    "one summary</li>"
-	    "<li><a href=\"https://l.example/2\">List story number two</a> "
-	    "two summary</li></ol><p>Cheers, the team</p>", NULL, &l);
+	      "<li><a href=\"https://l.example/1\">List story number one</a> "
+	      "one summary</li>"
+	      "<li><a href=\"https://l.example/2\">List story number two</a> "
+	      "two summary</li></ol><p>Cheers, the team</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	check_art(&l, 0, "List story number one", "https://l.example/1",
-	    "one summary");
+		  "one summary");
 	check_art(&l, 1, "List story number two", "https://l.example/2",
-	    "two summary");
+		  "two summary");
 	assert_null(strstr(l.v[1].text, "Cheers"));
 	assert_non_null(strstr(l.v[1].description, "<div>"));
 	assert_null(strstr(l.v[1].description, "<li>"));
@@ -493,32 +506,38 @@ t_split_list(void **state)
 static void
 t_split_plain(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
-	split(NULL, "Weekly roundup\nTLP:GREEN\n\n"
-	    "1. First numbered story\nhttps://p.example/1\nbody one "
-	    "1.2.3.4\n\n2. Second numbered story\nbody two\nRead more: "
-	    "<https://p.example/2>\n\n3. Third numbered story\nbody three\n"
-	    "\n--\nTo unsubscribe reply STOP\n", &l);
+	split(NULL,
+	      "Weekly roundup\nTLP:GREEN\n\n"
+	      "1. First numbered story\nhttps://p.example/1\nbody one "
+	      "1.2.3.4\n\n2. Second numbered story\nbody two\nRead more: "
+	      "<https://p.example/2>\n\n3. Third numbered story\nbody three\n"
+	      "\n--\nTo unsubscribe reply STOP\n",
+	      &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "First numbered story", "https://p.example/1",
-	    "body one 1.2.3.4");
+		  "body one 1.2.3.4");
 	check_art(&l, 1, "Second numbered story", "https://p.example/2",
-	    "body two");
+		  "body two");
 	check_art(&l, 2, "Third numbered story", NULL, "body three");
 	assert_null(strstr(l.v[2].text, "unsubscribe"));
 	assert_null(strstr(l.v[2].text, "--"));
-	assert_string_equal(l.v[0].description, "<pre>1. First numbered "
+	assert_string_equal(
+	    l.v[0].description,
+	    "<pre>1. First numbered "
 	    "story\nhttps://p.example/1\nbody one 1.2.3.4</pre>");
 	assert_string_equal(l.rest, "Weekly roundup\nTLP:GREEN");
 	html_articles_free(&l);
 
 	/* Separators, with underlined and boxed titles. */
-	split(NULL, "Monthly summary\n===============\n\nintro\n\n"
-	    "----------\nFirst sep story\n----------\nbody A\n\n"
-	    "Second sep story\n----------\nbody B\n\n----------\n"
-	    "Third sep story\nbody C\n", &l);
+	split(NULL,
+	      "Monthly summary\n===============\n\nintro\n\n"
+	      "----------\nFirst sep story\n----------\nbody A\n\n"
+	      "Second sep story\n----------\nbody B\n\n----------\n"
+	      "Third sep story\nbody C\n",
+	      &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "First sep story", NULL, "body A");
 	check_art(&l, 1, "Second sep story", NULL, "body B");
@@ -530,34 +549,38 @@ t_split_plain(void **state)
 static void
 t_not_digest(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	/* One h1, labelled sections, bold steps: one advisory. */
 	split("<h1>Critical bug in gateway</h1><h2>Summary</h2><p>text</p>"
-	    "<h2>Recommendations</h2><p><b>Upgrade the appliance now.</b> "
-	    "x</p><p><b>Hunt for new admin accounts.</b> y</p>"
-	    "<p><a href=\"https://v.example/adv\">Read the full advisory</a>"
-	    "</p>", NULL, &l);
+	      "<h2>Recommendations</h2><p><b>Upgrade the appliance now.</b> "
+	      "x</p><p><b>Hunt for new admin accounts.</b> y</p>"
+	      "<p><a href=\"https://v.example/adv\">Read the full advisory</a>"
+	      "</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 1);
 	check_art(&l, 0, "Subject line", "https://v.example/adv",
-	    "Hunt for new admin");
+		  "Hunt for new admin");
 	assert_null(l.rest);
 	html_articles_free(&l);
 	/* A single linked title is no repetition. */
 	split("<p><a href=\"https://v.example/1\">Only one story here</a>"
-	    "</p><p>text</p>", NULL, &l);
+	      "</p><p>text</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].title, "Subject line");
 	html_articles_free(&l);
 	/* Numbered steps in a plain alert. */
-	split(NULL, "Alert text.\n\nSteps:\n\n1. Block the address.\n\n"
-	    "2. Reset the password.\n", &l);
+	split(NULL,
+	      "Alert text.\n\nSteps:\n\n1. Block the address.\n\n"
+	      "2. Reset the password.\n",
+	      &l);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].title, "Subject line");
 	html_articles_free(&l);
 	split(NULL, "Alert.\nSteps:\n1. Block it.\n2. Reset it.\n3. Done\n",
-	    &l);
+	      &l);
 	assert_int_equal(l.n, 1);
 	html_articles_free(&l);
 }
@@ -565,24 +588,24 @@ t_not_digest(void **state)
 static void
 t_boilerplate(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<p><a href=\"https://b.example/web\">View online</a></p>"
-	    "<p><a href=\"https://b.example/\">Home</a> | <a href=\"https://"
-	    "b.example/blog\">Blog</a> | <a href=\"https://b.example/c\">"
-	    "Contact</a></p>"
-	    "<h2>Real story one</h2><p>one text</p>"
-	    "<p><a href=\"https://twitter.com/b\">Twitter</a> <a href=\""
-	    "https://www.facebook.com/b\">Facebook</a></p>"
-	    "<p>Sponsored</p><h2>Buy our product today</h2><p>promo text</p>"
-	    "<h2>Advertisement: another promo</h2><p>promo two</p>"
-	    "<h2>Real story two</h2><p>two text</p>"
-	    "<p>Partner content: a word from our partner</p><p>more promo</p>"
-	    "<h2>Real story three</h2><p>three text</p>"
-	    "<p>Copyright 2026. All rights reserved. <a href=\"https://"
-	    "b.example/u\">Unsubscribe</a></p><p>1 Main Street</p>",
-	    NULL, &l);
+	      "<p><a href=\"https://b.example/\">Home</a> | <a href=\"https://"
+	      "b.example/blog\">Blog</a> | <a href=\"https://b.example/c\">"
+	      "Contact</a></p>"
+	      "<h2>Real story one</h2><p>one text</p>"
+	      "<p><a href=\"https://twitter.com/b\">Twitter</a> <a href=\""
+	      "https://www.facebook.com/b\">Facebook</a></p>"
+	      "<p>Sponsored</p><h2>Buy our product today</h2><p>promo text</p>"
+	      "<h2>Advertisement: another promo</h2><p>promo two</p>"
+	      "<h2>Real story two</h2><p>two text</p>"
+	      "<p>Partner content: a word from our partner</p><p>more promo</p>"
+	      "<h2>Real story three</h2><p>three text</p>"
+	      "<p>Copyright 2026. All rights reserved. <a href=\"https://"
+	      "b.example/u\">Unsubscribe</a></p><p>1 Main Street</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 3);
 	check_art(&l, 0, "Real story one", NULL, "one text");
 	check_art(&l, 1, "Real story two", NULL, "two text");
@@ -598,14 +621,16 @@ t_boilerplate(void **state)
 	html_articles_free(&l);
 	/* A story about state-sponsored actors is not a sponsor block. */
 	split("<h2>State-sponsored group returns</h2><p>a</p>"
-	    "<h2>Another story title</h2><p>b</p>", NULL, &l);
+	      "<h2>Another story title</h2><p>b</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].title, "State-sponsored group returns");
 	html_articles_free(&l);
 	/* A TLP in a boilerplate header still reaches rest, without links. */
 	split("<p>TLP:RED <a href=\"https://b.example/web\">view in browser"
-	    "</a></p><h3>Story title one</h3><p>a</p><h3>Story title two</h3>"
-	    "<p>b</p>", NULL, &l);
+	      "</a></p><h3>Story title one</h3><p>a</p><h3>Story title two</h3>"
+	      "<p>b</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	assert_non_null(l.rest);
 	assert_non_null(strstr(l.rest, "TLP:RED"));
@@ -616,18 +641,19 @@ t_boilerplate(void **state)
 static void
 t_split_sanitised(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
 	split("<h2 onclick=\"x()\">Story one title</h2><p style=\"a\">one"
-	    "<script>alert(1)</script><img src=\"http://px.example/a.gif\">"
-	    "</p><h2>Story two title</h2><p><a href=\"javascript:alert(2)\">"
-	    "two</a></p>", NULL, &l);
+	      "<script>alert(1)</script><img src=\"http://px.example/a.gif\">"
+	      "</p><h2>Story two title</h2><p><a href=\"javascript:alert(2)\">"
+	      "two</a></p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].description,
-	    "<h2>Story one title</h2><p>one</p>");
+			    "<h2>Story one title</h2><p>one</p>");
 	assert_string_equal(l.v[1].description,
-	    "<h2>Story two title</h2><p><a>two</a></p>");
+			    "<h2>Story two title</h2><p><a>two</a></p>");
 	assert_non_null(strstr(l.v[1].text, "javascript:alert(2)"));
 	html_articles_free(&l);
 }
@@ -635,17 +661,20 @@ t_split_sanitised(void **state)
 static void
 t_split_bounds(void **state)
 {
-	struct article_list	 l;
-	struct buf		 b;
-	clock_t			 c0;
-	size_t			 i;
+	struct article_list l;
+	struct buf b;
+	clock_t c0;
+	size_t i;
 
 	(void)state;
 	/* More stories than MAX_ARTICLES. */
 	buf_init(&b, 64u << 20);
 	for (i = 0; i < MAX_ARTICLES + 50; i++)
-		assert_int_equal(buf_addf(&b, "<h2>Story number %zu</h2>"
-		    "<p>body %zu</p>", i, i), 0);
+		assert_int_equal(buf_addf(&b,
+					  "<h2>Story number %zu</h2>"
+					  "<p>body %zu</p>",
+					  i, i),
+				 0);
 	split(b.p, NULL, &l);
 	assert_int_equal(l.n, MAX_ARTICLES);
 	assert_string_equal(l.v[MAX_ARTICLES - 1].title, "Story number 199");
@@ -657,8 +686,11 @@ t_split_bounds(void **state)
 	buf_init(&b, 64u << 20);
 	c0 = clock();
 	for (i = 0; i < 40000; i++)
-		assert_int_equal(buf_addf(&b, "<div><b>Lead number %zu "
-		    "here</b> &ndash; t</div><hr>", i), 0);
+		assert_int_equal(buf_addf(&b,
+					  "<div><b>Lead number %zu "
+					  "here</b> &ndash; t</div><hr>",
+					  i),
+				 0);
 	split(b.p, NULL, &l);
 	assert_true(l.n >= 1 && l.n <= MAX_ARTICLES);
 	html_articles_free(&l);
@@ -682,15 +714,15 @@ t_split_bounds(void **state)
 	/* Many plain lines: linear, at most MAX_ARTICLES. */
 	buf_init(&b, 64u << 20);
 	for (i = 1; i <= 50000; i++)
-		assert_int_equal(buf_addf(&b, "\n%zu. Item title %zu\nbody\n",
-		    i, i), 0);
+		assert_int_equal(
+		    buf_addf(&b, "\n%zu. Item title %zu\nbody\n", i, i), 0);
 	split(NULL, b.p, &l);
 	assert_int_equal(l.n, MAX_ARTICLES);
 	html_articles_free(&l);
 	/* Past the line bound: not split, one article. */
 	for (; i <= 100000; i++)
-		assert_int_equal(buf_addf(&b, "\n%zu. Item title %zu\nbody\n",
-		    i, i), 0);
+		assert_int_equal(
+		    buf_addf(&b, "\n%zu. Item title %zu\nbody\n", i, i), 0);
 	split(NULL, b.p, &l);
 	assert_int_equal(l.n, 1);
 	html_articles_free(&l);
@@ -703,26 +735,29 @@ t_split_bounds(void **state)
 static void
 t_titles_and_boxed_footer(void **state)
 {
-	struct article_list	 l;
+	struct article_list l;
 
 	(void)state;
-	split(NULL, "Bulletin\n\n=====\n[1] Alpha story here\n=====\n"
-	    "body A evil-a[.]com\n\n=====\n[2] Beta story here\n=====\n"
-	    "body B\n\n=====\nContact the desk for questions.\n", &l);
+	split(NULL,
+	      "Bulletin\n\n=====\n[1] Alpha story here\n=====\n"
+	      "body A evil-a[.]com\n\n=====\n[2] Beta story here\n=====\n"
+	      "body B\n\n=====\nContact the desk for questions.\n",
+	      &l);
 	assert_int_equal(l.n, 2);
 	check_art(&l, 0, "Alpha story here", NULL, "body A");
 	check_art(&l, 1, "Beta story here", NULL, "body B");
 	html_articles_free(&l);
 
 	split("<p><b>Phishing kit targets tax refunds.</b> Lures ask for "
-	    "bank logins at refund-portal[.]net.</p><p><b>Loader returns "
-	    "with signed installers.</b> Samples carry a stolen "
-	    "certificate.</p><p><b>Wait for it...</b> An ellipsis stays "
-	    "in the title here.</p>", NULL, &l);
+	      "bank logins at refund-portal[.]net.</p><p><b>Loader returns "
+	      "with signed installers.</b> Samples carry a stolen "
+	      "certificate.</p><p><b>Wait for it...</b> An ellipsis stays "
+	      "in the title here.</p>",
+	      NULL, &l);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].title, "Phishing kit targets tax refunds");
 	assert_string_equal(l.v[1].title, "Loader returns with signed "
-	    "installers");
+					  "installers");
 	assert_string_equal(l.v[2].title, "Wait for it...");
 	html_articles_free(&l);
 }
@@ -731,28 +766,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_simple),
-		cmocka_unit_test(t_links),
-		cmocka_unit_test(t_script_removed),
-		cmocka_unit_test(t_sanitiser),
-		cmocka_unit_test(t_plain_only),
-		cmocka_unit_test(t_no_body),
-		cmocka_unit_test(t_title),
-		cmocka_unit_test(t_depth_bombs),
-		cmocka_unit_test(t_bounded_size),
-		cmocka_unit_test(t_raw_text_and_comments),
-		cmocka_unit_test(t_split_headings),
-		cmocka_unit_test(t_split_linked_titles),
-		cmocka_unit_test(t_split_bold_leads),
-		cmocka_unit_test(t_split_hr),
-		cmocka_unit_test(t_split_table_rows),
-		cmocka_unit_test(t_split_list),
-		cmocka_unit_test(t_split_plain),
-		cmocka_unit_test(t_titles_and_boxed_footer),
-		cmocka_unit_test(t_not_digest),
-		cmocka_unit_test(t_boilerplate),
-		cmocka_unit_test(t_split_sanitised),
-		cmocka_unit_test(t_split_bounds),
+	    cmocka_unit_test(t_simple),
+	    cmocka_unit_test(t_links),
+	    cmocka_unit_test(t_script_removed),
+	    cmocka_unit_test(t_sanitiser),
+	    cmocka_unit_test(t_plain_only),
+	    cmocka_unit_test(t_no_body),
+	    cmocka_unit_test(t_title),
+	    cmocka_unit_test(t_depth_bombs),
+	    cmocka_unit_test(t_bounded_size),
+	    cmocka_unit_test(t_raw_text_and_comments),
+	    cmocka_unit_test(t_split_headings),
+	    cmocka_unit_test(t_split_linked_titles),
+	    cmocka_unit_test(t_split_bold_leads),
+	    cmocka_unit_test(t_split_hr),
+	    cmocka_unit_test(t_split_table_rows),
+	    cmocka_unit_test(t_split_list),
+	    cmocka_unit_test(t_split_plain),
+	    cmocka_unit_test(t_titles_and_boxed_footer),
+	    cmocka_unit_test(t_not_digest),
+	    cmocka_unit_test(t_boilerplate),
+	    cmocka_unit_test(t_split_sanitised),
+	    cmocka_unit_test(t_split_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,16 +14,16 @@
 #include "ioc.h"
 
 struct want {
-	enum ioc_type	 type;
-	const char	*value;
+	enum ioc_type type;
+	const char *value;
 };
 
-static struct ioc_ctx	*ctx;
+static struct ioc_ctx *ctx;
 
 static int
 setup(void **state)
 {
-	char	 err[256];
+	char err[256];
 
 	if ((ctx = ioc_ctx_new(err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ioc_ctx_new: %s\n", err);
@@ -43,20 +43,20 @@ teardown(void **state)
 static void
 dump(const struct ioc_set *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		fprintf(stderr, "  got %s: %s\n", ioc_type_name(s->v[i].type),
-		    s->v[i].value);
+			s->v[i].value);
 }
 
 /* Extract from text (len bytes) with c; the result must be exactly w[0..n). */
 static void
 expect_len(struct ioc_ctx *c, const char *text, size_t len,
-    const struct want *w, size_t n)
+	   const struct want *w, size_t n)
 {
-	struct ioc_set	 s;
-	size_t		 i;
+	struct ioc_set s;
+	size_t i;
 
 	ioc_set_init(&s);
 	assert_int_equal(ioc_extract(c, text, len, &s), ST_OK);
@@ -77,24 +77,29 @@ expect_len(struct ioc_ctx *c, const char *text, size_t len,
 	ioc_set_free(&s);
 }
 
-#define EXPECT(text, ...) do {						\
-	const struct want w_[] = { __VA_ARGS__ };			\
-	expect_len(ctx, (text), strlen(text), w_, sizeof(w_) / sizeof(w_[0])); \
-} while (0)
+#define EXPECT(text, ...)                                                      \
+	do {                                                                   \
+		const struct want w_[] = {__VA_ARGS__};                        \
+		expect_len(ctx, (text), strlen(text), w_,                      \
+			   sizeof(w_) / sizeof(w_[0]));                        \
+	} while (0)
 
-#define EXPECT_NONE(text)	expect_len(ctx, (text), strlen(text), NULL, 0)
+#define EXPECT_NONE(text) expect_len(ctx, (text), strlen(text), NULL, 0)
 
-#define W(t, v)	{ (t), (v) }
+#define W(t, v)                                                                \
+	{                                                                      \
+		(t), (v)                                                       \
+	}
 
 static void
 t_type_names(void **state)
 {
 	static const char *const names[IOC_NTYPES] = {
-		"IP Address", "IPv6 Address", "CIDR Block", "FQDN", "URL",
-		"Email Address", "MD5", "SHA-1", "SHA-256", "SHA-512", "CVE",
-		"Filename", "Registry Key", "Bitcoin Address", "ASN"
-	};
-	int	 i;
+	    "IP Address",   "IPv6 Address",    "CIDR Block", "FQDN",
+	    "URL",	    "Email Address",   "MD5",	     "SHA-1",
+	    "SHA-256",	    "SHA-512",	       "CVE",	     "Filename",
+	    "Registry Key", "Bitcoin Address", "ASN"};
+	int i;
 
 	for (i = 0; i < IOC_NTYPES; i++)
 		assert_string_equal(ioc_type_name((enum ioc_type)i), names[i]);
@@ -105,7 +110,7 @@ t_type_names(void **state)
 static void
 t_ctx_err_null(void **state)
 {
-	struct ioc_ctx	*c;
+	struct ioc_ctx *c;
 
 	c = ioc_ctx_new(NULL, 0);
 	assert_non_null(c);
@@ -118,32 +123,32 @@ t_url_defanged_example(void **state)
 {
 	/* The URL's host is not also an FQDN. */
 	EXPECT("hxxp://login-verify[.]com/a",
-	    W(IOC_URL, "http://login-verify.com/a"));
+	       W(IOC_URL, "http://login-verify.com/a"));
 	EXPECT("login-verify[.]com", W(IOC_FQDN, "login-verify.com"));
 	/* ...unless it also stands alone, before or after. */
 	EXPECT("hxxp://login-verify[.]com/a and login-verify[.]com",
-	    W(IOC_URL, "http://login-verify.com/a"),
-	    W(IOC_FQDN, "login-verify.com"));
+	       W(IOC_URL, "http://login-verify.com/a"),
+	       W(IOC_FQDN, "login-verify.com"));
 	EXPECT("login-verify.com, see http://login-verify.com/a",
-	    W(IOC_FQDN, "login-verify.com"),
-	    W(IOC_URL, "http://login-verify.com/a"));
+	       W(IOC_FQDN, "login-verify.com"),
+	       W(IOC_URL, "http://login-verify.com/a"));
 }
 
 static void
 t_email_defanged(void **state)
 {
 	EXPECT("user[at]evil-domain[.]net",
-	    W(IOC_EMAIL, "user@evil-domain.net"));
+	       W(IOC_EMAIL, "user@evil-domain.net"));
 	EXPECT("mail John.Doe@Evil-Domain.NET now",
-	    W(IOC_EMAIL, "john.doe@evil-domain.net"));
+	       W(IOC_EMAIL, "john.doe@evil-domain.net"));
 	EXPECT("a(at)evil.com b[@]evil.com c{at}evil.com d [at] evil.com",
-	    W(IOC_EMAIL, "a@evil.com"), W(IOC_EMAIL, "b@evil.com"),
-	    W(IOC_EMAIL, "c@evil.com"), W(IOC_EMAIL, "d@evil.com"));
+	       W(IOC_EMAIL, "a@evil.com"), W(IOC_EMAIL, "b@evil.com"),
+	       W(IOC_EMAIL, "c@evil.com"), W(IOC_EMAIL, "d@evil.com"));
 	EXPECT("first[.]last[at]evil(.)com",
-	    W(IOC_EMAIL, "first.last@evil.com"));
+	       W(IOC_EMAIL, "first.last@evil.com"));
 	/* Domain of an address is not an FQDN unless standing alone. */
-	EXPECT("x@evil.com and evil.com",
-	    W(IOC_EMAIL, "x@evil.com"), W(IOC_FQDN, "evil.com"));
+	EXPECT("x@evil.com and evil.com", W(IOC_EMAIL, "x@evil.com"),
+	       W(IOC_FQDN, "evil.com"));
 	EXPECT("x+tag@mail.evil.com", W(IOC_EMAIL, "x+tag@mail.evil.com"));
 }
 
@@ -156,7 +161,8 @@ t_email_negative(void **state)
 	EXPECT_NONE("user@intranet.local");
 	EXPECT_NONE("@evil.com");
 	/* Local part over 64 characters. */
-	EXPECT_NONE("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	EXPECT_NONE(
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "@evil.com");
 }
 
@@ -164,64 +170,65 @@ static void
 t_defangs(void **state)
 {
 	EXPECT("hxxp://a.evil.com/x hxxps://b.evil.com/x hXXp://c.evil.com/x "
-	    "HXXPS://d.evil.com/x fxp://e.evil.com/x",
-	    W(IOC_URL, "http://a.evil.com/x"),
-	    W(IOC_URL, "https://b.evil.com/x"),
-	    W(IOC_URL, "http://c.evil.com/x"),
-	    W(IOC_URL, "https://d.evil.com/x"),
-	    W(IOC_URL, "ftp://e.evil.com/x"));
+	       "HXXPS://d.evil.com/x fxp://e.evil.com/x",
+	       W(IOC_URL, "http://a.evil.com/x"),
+	       W(IOC_URL, "https://b.evil.com/x"),
+	       W(IOC_URL, "http://c.evil.com/x"),
+	       W(IOC_URL, "https://d.evil.com/x"),
+	       W(IOC_URL, "ftp://e.evil.com/x"));
 	EXPECT("http[:]//a.evil.com/ https[://]b.evil.com/ hxxp[:]//c.evil.com",
-	    W(IOC_URL, "http://a.evil.com/"),
-	    W(IOC_URL, "https://b.evil.com/"),
-	    W(IOC_URL, "http://c.evil.com"));
+	       W(IOC_URL, "http://a.evil.com/"),
+	       W(IOC_URL, "https://b.evil.com/"),
+	       W(IOC_URL, "http://c.evil.com"));
 	EXPECT("one[.]com two(.)com three{.}com four[dot]com five(dot)com "
-	    "six[DOT]com seven{dot}com",
-	    W(IOC_FQDN, "one.com"), W(IOC_FQDN, "two.com"),
-	    W(IOC_FQDN, "three.com"), W(IOC_FQDN, "four.com"),
-	    W(IOC_FQDN, "five.com"), W(IOC_FQDN, "six.com"),
-	    W(IOC_FQDN, "seven.com"));
+	       "six[DOT]com seven{dot}com",
+	       W(IOC_FQDN, "one.com"), W(IOC_FQDN, "two.com"),
+	       W(IOC_FQDN, "three.com"), W(IOC_FQDN, "four.com"),
+	       W(IOC_FQDN, "five.com"), W(IOC_FQDN, "six.com"),
+	       W(IOC_FQDN, "seven.com"));
 	/* Sloppy and spaced variants. */
 	EXPECT("sloppy[.com other.]net spaced [.] org",
-	    W(IOC_FQDN, "sloppy.com"), W(IOC_FQDN, "other.net"),
-	    W(IOC_FQDN, "spaced.org"));
+	       W(IOC_FQDN, "sloppy.com"), W(IOC_FQDN, "other.net"),
+	       W(IOC_FQDN, "spaced.org"));
 	EXPECT("hxxps://evil[.]com[/]dl[.]php",
-	    W(IOC_URL, "https://evil.com/dl.php"));
+	       W(IOC_URL, "https://evil.com/dl.php"));
 	EXPECT("hxxp://evil[.]com[:]8080/x",
-	    W(IOC_URL, "http://evil.com:8080/x"));
+	       W(IOC_URL, "http://evil.com:8080/x"));
 	/* " dot " between two labels that are not English words. */
-	EXPECT("evil dot com and c2 dot evil dot net",
-	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "c2.evil.net"));
+	EXPECT("evil dot com and c2 dot evil dot net", W(IOC_FQDN, "evil.com"),
+	       W(IOC_FQDN, "c2.evil.net"));
 	EXPECT("mail x@evil dot org", W(IOC_EMAIL, "x@evil.org"));
 	EXPECT_NONE("the dot is here; a dot in; my dot com bubble");
 	EXPECT_NONE("dot com");
 	/* Prose before a rejected " dot " still yields a host after it. */
 	EXPECT("see evil.com dot is evil.net", W(IOC_FQDN, "evil.com"),
-	    W(IOC_FQDN, "evil.net"));
+	       W(IOC_FQDN, "evil.net"));
 	EXPECT("the dot evil.com", W(IOC_FQDN, "evil.com"));
 	/* Backslash-escaped dots. */
 	EXPECT("evil\\.com and 1\\.2\\.3\\.4 and x\\.y@bad\\.org",
-	    W(IOC_FQDN, "evil.com"), W(IOC_IPV4, "1.2.3.4"),
-	    W(IOC_EMAIL, "x.y@bad.org"));
+	       W(IOC_FQDN, "evil.com"), W(IOC_IPV4, "1.2.3.4"),
+	       W(IOC_EMAIL, "x.y@bad.org"));
 	EXPECT("hxxps[:]//evil[.]com/a hxxps[://]evil[.]net/b",
-	    W(IOC_URL, "https://evil.com/a"), W(IOC_URL, "https://evil.net/b"));
+	       W(IOC_URL, "https://evil.com/a"),
+	       W(IOC_URL, "https://evil.net/b"));
 }
 
 static void
 t_ipv4(void **state)
 {
-	EXPECT("c2 at 1.2.3.4, then 8.8.8.8.",
-	    W(IOC_IPV4, "1.2.3.4"), W(IOC_IPV4, "8.8.8.8"));
+	EXPECT("c2 at 1.2.3.4, then 8.8.8.8.", W(IOC_IPV4, "1.2.3.4"),
+	       W(IOC_IPV4, "8.8.8.8"));
 	EXPECT("1.2.3[.]4 and 5[.]6[.]7[.]8 and 9(.)9(.)9(.)9",
-	    W(IOC_IPV4, "1.2.3.4"), W(IOC_IPV4, "5.6.7.8"),
-	    W(IOC_IPV4, "9.9.9.9"));
+	       W(IOC_IPV4, "1.2.3.4"), W(IOC_IPV4, "5.6.7.8"),
+	       W(IOC_IPV4, "9.9.9.9"));
 	EXPECT("ip=10.0.0.1:443 [192.168.1.1] (0.0.0.0)",
-	    W(IOC_IPV4, "10.0.0.1"), W(IOC_IPV4, "192.168.1.1"),
-	    W(IOC_IPV4, "0.0.0.0"));
+	       W(IOC_IPV4, "10.0.0.1"), W(IOC_IPV4, "192.168.1.1"),
+	       W(IOC_IPV4, "0.0.0.0"));
 	EXPECT("255.255.255.255", W(IOC_IPV4, "255.255.255.255"));
-	EXPECT("net 10.1.0.0/16 host 10.1.2.3/33",
-	    W(IOC_CIDR, "10.1.0.0/16"), W(IOC_IPV4, "10.1.2.3"));
+	EXPECT("net 10.1.0.0/16 host 10.1.2.3/33", W(IOC_CIDR, "10.1.0.0/16"),
+	       W(IOC_IPV4, "10.1.2.3"));
 	EXPECT("block 10.2.0.0/16. Also 10.3.0.0/16.5",
-	    W(IOC_CIDR, "10.2.0.0/16"), W(IOC_IPV4, "10.3.0.0"));
+	       W(IOC_CIDR, "10.2.0.0/16"), W(IOC_IPV4, "10.3.0.0"));
 }
 
 static void
@@ -240,14 +247,14 @@ static void
 t_fqdn(void **state)
 {
 	EXPECT("EVIL.COM. and sub.Example.co.uk PayPal.com",
-	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "sub.example.co.uk"),
-	    W(IOC_FQDN, "paypal.com"));
+	       W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "sub.example.co.uk"),
+	       W(IOC_FQDN, "paypal.com"));
 	EXPECT("xn--80ak6aa92e.com a-b.info 3com.com",
-	    W(IOC_FQDN, "xn--80ak6aa92e.com"), W(IOC_FQDN, "a-b.info"),
-	    W(IOC_FQDN, "3com.com"));
+	       W(IOC_FQDN, "xn--80ak6aa92e.com"), W(IOC_FQDN, "a-b.info"),
+	       W(IOC_FQDN, "3com.com"));
 	/* Defanged file-extension TLDs are hosts. */
-	EXPECT("evil[.]zip and bad[.]mov",
-	    W(IOC_FQDN, "evil.zip"), W(IOC_FQDN, "bad.mov"));
+	EXPECT("evil[.]zip and bad[.]mov", W(IOC_FQDN, "evil.zip"),
+	       W(IOC_FQDN, "bad.mov"));
 	/* "www." makes a file-extension TLD a host. */
 	EXPECT("www.example.zip", W(IOC_FQDN, "www.example.zip"));
 	/* URL hosts are hosts whatever the TLD. */
@@ -264,22 +271,23 @@ t_fqdn_negative(void **state)
 	/* File names (generic ones: not even as Filename; see t_filename). */
 	EXPECT_NONE("invoice.pdf setup.exe report.docx image.png a.txt");
 	EXPECT_NONE("README.md script.py main.rs run.sh x.pl y.ps "
-	    "clip.mov notes.one tool.app");
+		    "clip.mov notes.one tool.app");
 	EXPECT("word.zip files.example.zip",
-	    W(IOC_FILENAME, "files.example.zip"));
+	       W(IOC_FILENAME, "files.example.zip"));
 	EXPECT_NONE("host.localdomain intranet.local e.g. i.e.");
 	/* Two words run together at a sentence end. */
 	EXPECT_NONE("the attack.Click here");
 	/* Code, not hosts. */
 	EXPECT_NONE("System.IO Foo.Bar.Com");
 	/* Label and name length, LDH. */
-	EXPECT_NONE("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	EXPECT_NONE(
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    ".com");
 	EXPECT_NONE("-bad.com bad-.com");
 	EXPECT_NONE("my_host.evil.com");
 	{
-		char	 big[400];
-		size_t	 i;
+		char big[400];
+		size_t i;
 
 		/* 126 labels of "a" plus "com": 255 characters. */
 		for (i = 0; i < 126; i++) {
@@ -297,32 +305,31 @@ static void
 t_url(void **state)
 {
 	EXPECT("(see https://Example.COM/Path/To?q=A#Frag).",
-	    W(IOC_URL, "https://example.com/Path/To?q=A#Frag"));
+	       W(IOC_URL, "https://example.com/Path/To?q=A#Frag"));
 	EXPECT("http://evil.com/a_(b)), 'http://evil.com/x', "
-	    "<http://evil.com/y>, \"http://evil.com/z\"",
-	    W(IOC_URL, "http://evil.com/a_(b)"),
-	    W(IOC_URL, "http://evil.com/x"),
-	    W(IOC_URL, "http://evil.com/y"),
-	    W(IOC_URL, "http://evil.com/z"));
+	       "<http://evil.com/y>, \"http://evil.com/z\"",
+	       W(IOC_URL, "http://evil.com/a_(b)"),
+	       W(IOC_URL, "http://evil.com/x"), W(IOC_URL, "http://evil.com/y"),
+	       W(IOC_URL, "http://evil.com/z"));
 	EXPECT("[http://evil.com/list] http://evil.com/q?a=1;!?",
-	    W(IOC_URL, "http://evil.com/list"),
-	    W(IOC_URL, "http://evil.com/q?a=1"));
+	       W(IOC_URL, "http://evil.com/list"),
+	       W(IOC_URL, "http://evil.com/q?a=1"));
 	EXPECT("HTTP://EVIL.COM http://evil.com:8080/x ftp://files.evil.org/p",
-	    W(IOC_URL, "http://evil.com"),
-	    W(IOC_URL, "http://evil.com:8080/x"),
-	    W(IOC_URL, "ftp://files.evil.org/p"));
+	       W(IOC_URL, "http://evil.com"),
+	       W(IOC_URL, "http://evil.com:8080/x"),
+	       W(IOC_URL, "ftp://files.evil.org/p"));
 	EXPECT("http://1.2.3.4/x http://[2001:DB8::1]:81/y",
-	    W(IOC_URL, "http://1.2.3.4/x"),
-	    W(IOC_URL, "http://[2001:db8::1]:81/y"));
+	       W(IOC_URL, "http://1.2.3.4/x"),
+	       W(IOC_URL, "http://[2001:db8::1]:81/y"));
 	EXPECT("http://paypal.com@evil.com/login",
-	    W(IOC_URL, "http://paypal.com@evil.com/login"));
+	       W(IOC_URL, "http://paypal.com@evil.com/login"));
 	EXPECT("http://evil.com/a\tb", W(IOC_URL, "http://evil.com/a"));
 	/* A CSV row: the comma ends the URL unless a path or query follows. */
 	EXPECT("hxxps://evil[.]com/owa/auth.php,url,2026-12-02,credential",
-	    W(IOC_URL, "https://evil.com/owa/auth.php"));
+	       W(IOC_URL, "https://evil.com/owa/auth.php"));
 	EXPECT("http://evil.com/a,b/c http://evil.com/p?x=1,2",
-	    W(IOC_URL, "http://evil.com/a,b/c"),
-	    W(IOC_URL, "http://evil.com/p?x=1,2"));
+	       W(IOC_URL, "http://evil.com/a,b/c"),
+	       W(IOC_URL, "http://evil.com/p?x=1,2"));
 }
 
 static void
@@ -340,8 +347,8 @@ t_url_negative(void **state)
 static void
 t_url_max_len(void **state)
 {
-	char	*t;
-	size_t	 n;
+	char *t;
+	size_t n;
 
 	n = MAX_IOC_LEN + 64;
 	t = malloc(n + 1);
@@ -361,45 +368,51 @@ static void
 t_hashes(void **state)
 {
 	EXPECT("md5 D41D8CD98F00B204E9800998ECF8427E",
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 	EXPECT("sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709",
-	    W(IOC_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"));
-	EXPECT("(e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855)",
-	    W(IOC_SHA256,
-	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-	EXPECT("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	       W(IOC_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+	EXPECT("(e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8"
+	       "55)",
+	       W(IOC_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca"
+			     "495991b7852b855"));
+	EXPECT(
+	    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
 	    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
 	    W(IOC_SHA512,
-	    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-	    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"));
+	      "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	      "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3"
+	      "e"));
 	/* A hash named as a file, and a sample's file name. */
 	EXPECT("d41d8cd98f00b204e9800998ecf8427e.exe",
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 	EXPECT("sample_d41d8cd98f00b204e9800998ecf8427e.bin",
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 }
 
 static void
 t_hashes_negative(void **state)
 {
 	/* 31, 33 and 63 hex digits. */
-	EXPECT_NONE("d41d8cd98f00b204e9800998ecf8427 d41d8cd98f00b204e9800998ecf8427ea");
-	EXPECT_NONE("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85");
+	EXPECT_NONE("d41d8cd98f00b204e9800998ecf8427 "
+		    "d41d8cd98f00b204e9800998ecf8427ea");
+	EXPECT_NONE(
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85");
 	/* Part of a longer alphanumeric run. */
-	EXPECT_NONE("xd41d8cd98f00b204e9800998ecf8427e d41d8cd98f00b204e9800998ecf8427eg");
+	EXPECT_NONE("xd41d8cd98f00b204e9800998ecf8427e "
+		    "d41d8cd98f00b204e9800998ecf8427eg");
 	/* Fillers: one repeated character, all digits, all letters. */
 	EXPECT_NONE("00000000000000000000000000000000 "
-	    "ffffffffffffffffffffffffffffffffffffffff");
+		    "ffffffffffffffffffffffffffffffffffffffff");
 	EXPECT_NONE("12345678901234567890123456789012 "
-	    "abcdefabcdefabcdefabcdefabcdefab");
+		    "abcdefabcdefabcdefabcdefabcdefab");
 }
 
 static void
 t_cve(void **state)
 {
 	EXPECT("cve-2021-44228 and CVE-2014-0160 and Cve-2023-1234567",
-	    W(IOC_CVE, "CVE-2021-44228"), W(IOC_CVE, "CVE-2014-0160"),
-	    W(IOC_CVE, "CVE-2023-1234567"));
+	       W(IOC_CVE, "CVE-2021-44228"), W(IOC_CVE, "CVE-2014-0160"),
+	       W(IOC_CVE, "CVE-2023-1234567"));
 	EXPECT_NONE("CVE-2021-123 CVE-21-1234 XCVE-2021-1234 CVE-2021-1234x");
 }
 
@@ -407,7 +420,7 @@ static void
 t_ipv6(void **state)
 {
 	EXPECT("beacon to 2001:DB8::1 and 2001:db8:0:0:0:0:0:2.",
-	    W(IOC_IPV6, "2001:db8::1"), W(IOC_IPV6, "2001:db8::2"));
+	       W(IOC_IPV6, "2001:db8::1"), W(IOC_IPV6, "2001:db8::2"));
 	EXPECT("2001:db8:85a3::/48", W(IOC_CIDR, "2001:db8:85a3::/48"));
 	/* Times, MACs, "a::b" and loopback are not reported. */
 	EXPECT_NONE("12:30:45 00:11:22:33:44:55 A::B ::1 std::vector");
@@ -418,9 +431,9 @@ t_ipv6(void **state)
 static void
 t_dedup_order(void **state)
 {
-	struct ioc_set	 s;
-	const char	*t1 = "evil.com 1.2.3.4 EVIL.com evil[.]com 1.2.3.4";
-	const char	*t2 = "1.2.3.4 bad.org evil.com";
+	struct ioc_set s;
+	const char *t1 = "evil.com 1.2.3.4 EVIL.com evil[.]com 1.2.3.4";
+	const char *t2 = "1.2.3.4 bad.org evil.com";
 
 	ioc_set_init(&s);
 	assert_int_equal(ioc_extract(ctx, t1, strlen(t1), &s), ST_OK);
@@ -440,8 +453,8 @@ t_dedup_order(void **state)
 static void
 t_set_api(void **state)
 {
-	struct ioc_set	 s;
-	char		 big[MAX_IOC_LEN + 2];
+	struct ioc_set s;
+	char big[MAX_IOC_LEN + 2];
 
 	ioc_set_init(&s);
 	assert_int_equal(ioc_set_has(&s, IOC_FQDN, "a.com"), 0);
@@ -470,9 +483,9 @@ t_set_api(void **state)
 static void
 t_set_cap(void **state)
 {
-	struct ioc_set	 s;
-	char		 v[32];
-	size_t		 i;
+	struct ioc_set s;
+	char v[32];
+	size_t i;
 
 	ioc_set_init(&s);
 	for (i = 0; i < MAX_IOCS; i++) {
@@ -490,16 +503,16 @@ t_set_cap(void **state)
 static void
 t_extract_cap(void **state)
 {
-	struct ioc_set	 s;
-	char		*t, *p;
-	size_t		 i, n = MAX_IOCS + 10;
+	struct ioc_set s;
+	char *t, *p;
+	size_t i, n = MAX_IOCS + 10;
 
 	t = malloc(n * 16 + 1);
 	assert_non_null(t);
 	p = t;
 	for (i = 0; i < n; i++)
 		p += sprintf(p, "10.%zu.%zu.%zu ", i / 65536, (i / 256) % 256,
-		    i % 256);
+			     i % 256);
 	ioc_set_init(&s);
 	assert_int_equal(ioc_extract(ctx, t, (size_t)(p - t), &s), ST_NOMEM);
 	assert_int_equal(s.n, MAX_IOCS);
@@ -511,18 +524,17 @@ t_extract_cap(void **state)
 static void
 t_exclude(void **state)
 {
-	struct ioc_ctx	*c;
-	const char	*list =
-	    "# allow list\n"
-	    "\n"
-	    "  good.com  # our own domain\r\n"
-	    "*.corp.example\n"
-	    "8.8.8.8\n"
-	    "d41d8cd98f00b204e9800998ecf8427e\n"
-	    "partner[.]org\n"
-	    "https://cdn.example.net/Lib.js\n"
-	    "CVE-2014-0160";
-	const char	*text =
+	struct ioc_ctx *c;
+	const char *list = "# allow list\n"
+			   "\n"
+			   "  good.com  # our own domain\r\n"
+			   "*.corp.example\n"
+			   "8.8.8.8\n"
+			   "d41d8cd98f00b204e9800998ecf8427e\n"
+			   "partner[.]org\n"
+			   "https://cdn.example.net/Lib.js\n"
+			   "CVE-2014-0160";
+	const char *text =
 	    "good.com mail.good.com x@good.com https://www.good.com/p "
 	    "notgood.com good.com.evil.net a.corp.example "
 	    "8.8.8.8 8.8.4.4 http://8.8.8.8/x "
@@ -530,17 +542,17 @@ t_exclude(void **state)
 	    "CVE-2021-44228 https://cdn.example.net/lib.js "
 	    "https://cdn.example.net/other.js";
 	const struct want w[] = {
-		W(IOC_FQDN, "notgood.com"),
-		W(IOC_FQDN, "good.com.evil.net"),
-		W(IOC_IPV4, "8.8.4.4"),
-		W(IOC_CVE, "CVE-2021-44228"),
-		W(IOC_URL, "https://cdn.example.net/other.js"),
+	    W(IOC_FQDN, "notgood.com"),
+	    W(IOC_FQDN, "good.com.evil.net"),
+	    W(IOC_IPV4, "8.8.4.4"),
+	    W(IOC_CVE, "CVE-2021-44228"),
+	    W(IOC_URL, "https://cdn.example.net/other.js"),
 	};
 	const struct want w2[] = {
-		W(IOC_FQDN, "notgood.com"),
-		W(IOC_IPV4, "8.8.4.4"),
-		W(IOC_CVE, "CVE-2021-44228"),
-		W(IOC_URL, "https://cdn.example.net/other.js"),
+	    W(IOC_FQDN, "notgood.com"),
+	    W(IOC_IPV4, "8.8.4.4"),
+	    W(IOC_CVE, "CVE-2021-44228"),
+	    W(IOC_URL, "https://cdn.example.net/other.js"),
 	};
 
 	assert_non_null(c = ioc_ctx_new(NULL, 0));
@@ -556,8 +568,8 @@ t_exclude(void **state)
 static void
 t_exclude_too_long(void **state)
 {
-	struct ioc_ctx	*c;
-	char		*list;
+	struct ioc_ctx *c;
+	char *list;
 
 	assert_non_null(c = ioc_ctx_new(NULL, 0));
 	list = malloc(MAX_IOC_LEN + 2);
@@ -572,21 +584,23 @@ t_exclude_too_long(void **state)
 static void
 t_invalid_utf8(void **state)
 {
-	const char	 t[] = "\xff\xfe evil.com \xc3\x28 1.2.3.4 \xed\xa0\x80"
-	    "\xff" "bad.org\xfe http://x.evil.com/a\xff\x80 \xc3";
+	const char t[] = "\xff\xfe evil.com \xc3\x28 1.2.3.4 \xed\xa0\x80"
+			 "\xff"
+			 "bad.org\xfe http://x.evil.com/a\xff\x80 \xc3";
 
 	EXPECT(t, W(IOC_FQDN, "evil.com"), W(IOC_IPV4, "1.2.3.4"),
-	    W(IOC_FQDN, "bad.org"), W(IOC_URL, "http://x.evil.com/a"));
+	       W(IOC_FQDN, "bad.org"), W(IOC_URL, "http://x.evil.com/a"));
 	/* Valid UTF-8 around and inside a path. */
 	EXPECT("«evil.com» http://evil.org/caf\xc3\xa9 “http://evil.net/x”",
-	    W(IOC_FQDN, "evil.com"), W(IOC_URL, "http://evil.org/caf\xc3\xa9"),
-	    W(IOC_URL, "http://evil.net/x"));
+	       W(IOC_FQDN, "evil.com"),
+	       W(IOC_URL, "http://evil.org/caf\xc3\xa9"),
+	       W(IOC_URL, "http://evil.net/x"));
 }
 
 static void
 t_empty(void **state)
 {
-	struct ioc_set	 s;
+	struct ioc_set s;
 
 	ioc_set_init(&s);
 	assert_int_equal(ioc_extract(ctx, "", 0, &s), ST_OK);
@@ -600,11 +614,11 @@ t_empty(void **state)
 static void
 t_nul_inside(void **state)
 {
-	const char	 t[] = "evil.com\0001.2.3.4\0x@bad.org";
+	const char t[] = "evil.com\0001.2.3.4\0x@bad.org";
 	const struct want w[] = {
-		W(IOC_FQDN, "evil.com"),
-		W(IOC_IPV4, "1.2.3.4"),
-		W(IOC_EMAIL, "x@bad.org"),
+	    W(IOC_FQDN, "evil.com"),
+	    W(IOC_IPV4, "1.2.3.4"),
+	    W(IOC_EMAIL, "x@bad.org"),
 	};
 
 	expect_len(ctx, t, sizeof(t) - 1, w, 3);
@@ -616,27 +630,30 @@ static void
 t_filename(void **state)
 {
 	EXPECT("dropped invoice_0423.exe and Payload_x64.DLL, then ran "
-	    "update-2024.ps1 (via stage2.hta)",
-	    W(IOC_FILENAME, "invoice_0423.exe"),
-	    W(IOC_FILENAME, "Payload_x64.DLL"),
-	    W(IOC_FILENAME, "update-2024.ps1"), W(IOC_FILENAME, "stage2.hta"));
+	       "update-2024.ps1 (via stage2.hta)",
+	       W(IOC_FILENAME, "invoice_0423.exe"),
+	       W(IOC_FILENAME, "Payload_x64.DLL"),
+	       W(IOC_FILENAME, "update-2024.ps1"),
+	       W(IOC_FILENAME, "stage2.hta"));
 	EXPECT("C:\\Users\\Public\\svchost_.scr, Order.pdf.lnk and "
-	    "archive.part1.rar; doc: Q3_report.docm, a.b.7z",
-	    W(IOC_FILENAME, "svchost_.scr"), W(IOC_FILENAME, "Order.pdf.lnk"),
-	    W(IOC_FILENAME, "archive.part1.rar"),
-	    W(IOC_FILENAME, "Q3_report.docm"), W(IOC_FILENAME, "a.b.7z"));
+	       "archive.part1.rar; doc: Q3_report.docm, a.b.7z",
+	       W(IOC_FILENAME, "svchost_.scr"),
+	       W(IOC_FILENAME, "Order.pdf.lnk"),
+	       W(IOC_FILENAME, "archive.part1.rar"),
+	       W(IOC_FILENAME, "Q3_report.docm"), W(IOC_FILENAME, "a.b.7z"));
 	EXPECT("loader2.js pay-load.vbs run_me.bat x1.iso bills_q4.xlsm "
-	    "notes.2024.zip",
-	    W(IOC_FILENAME, "loader2.js"), W(IOC_FILENAME, "pay-load.vbs"),
-	    W(IOC_FILENAME, "run_me.bat"), W(IOC_FILENAME, "x1.iso"),
-	    W(IOC_FILENAME, "bills_q4.xlsm"), W(IOC_FILENAME, "notes.2024.zip"));
+	       "notes.2024.zip",
+	       W(IOC_FILENAME, "loader2.js"), W(IOC_FILENAME, "pay-load.vbs"),
+	       W(IOC_FILENAME, "run_me.bat"), W(IOC_FILENAME, "x1.iso"),
+	       W(IOC_FILENAME, "bills_q4.xlsm"),
+	       W(IOC_FILENAME, "notes.2024.zip"));
 	/* A hash inside the name is reported too. */
 	EXPECT("sample_d41d8cd98f00b204e9800998ecf8427e.exe",
-	    W(IOC_FILENAME, "sample_d41d8cd98f00b204e9800998ecf8427e.exe"),
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_FILENAME, "sample_d41d8cd98f00b204e9800998ecf8427e.exe"),
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 	/* Inside a URL it is part of the URL. */
 	EXPECT("http://evil.com/dl/setup.exe",
-	    W(IOC_URL, "http://evil.com/dl/setup.exe"));
+	       W(IOC_URL, "http://evil.com/dl/setup.exe"));
 }
 
 static void
@@ -649,35 +666,37 @@ t_filename_negative(void **state)
 	EXPECT_NONE("readme.md main.c index.html photo.jpg");
 	/* Plain words name a kind of file; Windows programs are techniques. */
 	EXPECT_NONE("invoice.pdf setup.exe install.ps1 payload.zip Payload.DLL "
-	    "report.docx loader.js");
+		    "report.docx loader.js");
 	EXPECT_NONE("msiexec.exe rundll32.exe PowerShell.exe ws2_32.dll "
-	    "kernel32.dll");
+		    "kernel32.dll");
 	/* Defanged: a host with a file-like TLD. */
 	EXPECT("evil[.]zip", W(IOC_FQDN, "evil.zip"));
 	EXPECT("www.example.zip", W(IOC_FQDN, "www.example.zip"));
 	/* A hash with an extension is the hash. */
 	EXPECT("d41d8cd98f00b204e9800998ecf8427e.dll",
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 }
 
 static void
 t_regkey(void **state)
 {
 	EXPECT("persists in HKCU\\Software\\Microsoft\\Windows\\CurrentVersion"
-	    "\\Run\\Updater.",
-	    W(IOC_REGKEY, "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion"
-	    "\\Run\\Updater"));
-	EXPECT("HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon "
+	       "\\Run\\Updater.",
+	       W(IOC_REGKEY,
+		 "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion"
+		 "\\Run\\Updater"));
+	EXPECT(
+	    "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon "
 	    "is modified",
 	    W(IOC_REGKEY, "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\"
-	    "CurrentVersion\\Winlogon"));
+			  "CurrentVersion\\Winlogon"));
 	EXPECT("(HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell)",
-	    W(IOC_REGKEY, "HKEY_CURRENT_USER\\Software\\Classes\\ms-settings"
-	    "\\shell"));
+	       W(IOC_REGKEY, "HKEY_CURRENT_USER\\Software\\Classes\\ms-settings"
+			     "\\shell"));
 	/* PowerShell drive and doubled (escaped) backslashes. */
 	EXPECT("HKLM:\\System\\x \"HKCU\\\\Software\\\\Evil\\\\\"",
-	    W(IOC_REGKEY, "HKLM\\System\\x"),
-	    W(IOC_REGKEY, "HKCU\\Software\\Evil"));
+	       W(IOC_REGKEY, "HKLM\\System\\x"),
+	       W(IOC_REGKEY, "HKCU\\Software\\Evil"));
 }
 
 static void
@@ -692,8 +711,8 @@ static void
 t_asn(void **state)
 {
 	EXPECT("AS13335, ASN 15169 and ASN:16509 (asn 8075) AS4200000000x",
-	    W(IOC_ASN, "AS13335"), W(IOC_ASN, "AS15169"),
-	    W(IOC_ASN, "AS16509"), W(IOC_ASN, "AS8075"));
+	       W(IOC_ASN, "AS13335"), W(IOC_ASN, "AS15169"),
+	       W(IOC_ASN, "AS16509"), W(IOC_ASN, "AS8075"));
 	EXPECT("AS13335 ASN13335", W(IOC_ASN, "AS13335"));
 	EXPECT("ASN 400", W(IOC_ASN, "AS400"));
 }
@@ -703,9 +722,9 @@ t_asn_negative(void **state)
 {
 	/* Reserved, private, documentation, AS_TRANS, AS/400, malformed. */
 	EXPECT_NONE("AS0 AS23456 AS64500 AS64512 AS65535 AS4200000001 "
-	    "AS4294967295 AS99999999999");
+		    "AS4294967295 AS99999999999");
 	EXPECT_NONE("AS400 as13335 AS 13335 AS013335 XAS13335 AS13335x "
-	    "AS13335.5");
+		    "AS13335.5");
 	EXPECT_NONE("HAS13335 BASN 13335");
 }
 
@@ -713,16 +732,16 @@ static void
 t_bitcoin(void **state)
 {
 	EXPECT("pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or "
-	    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy.",
-	    W(IOC_BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
-	    W(IOC_BTC, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
+	       "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy.",
+	       W(IOC_BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+	       W(IOC_BTC, "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
 	EXPECT("wallet bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq and "
-	    "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
-	    W(IOC_BTC, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+	       "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+	       W(IOC_BTC, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
 	/* Taproot: bech32m. */
 	EXPECT("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
-	    W(IOC_BTC,
-	    "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+	       W(IOC_BTC, "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr"
+			  "9rusxg3297"));
 }
 
 static void
@@ -730,14 +749,15 @@ t_bitcoin_negative(void **state)
 {
 	/* One character changed: the checksum fails. */
 	EXPECT_NONE("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb "
-	    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz");
+		    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz");
 	EXPECT_NONE("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr "
-	    "bc1qw508d6qejxtdg4c5nhwmvrdsdsrd4mh3e3kaf");
+		    "bc1qw508d6qejxtdg4c5nhwmvrdsdsrd4mh3e3kaf");
 	/* Mixed case, bech32 checksum on a v1 program, too short. */
 	EXPECT_NONE("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5MDQ");
-	EXPECT_NONE("1111111111111111111111111111111111 1abcdefghijkmnopqrstuvwxyz");
+	EXPECT_NONE(
+	    "1111111111111111111111111111111111 1abcdefghijkmnopqrstuvwxyz");
 	EXPECT_NONE("x1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa "
-	    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNax");
+		    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNax");
 }
 
 static void
@@ -745,17 +765,18 @@ t_zero_width(void **state)
 {
 	/* U+200B, U+200C, U+200D, U+2060, U+FEFF inside indicators. */
 	EXPECT("evil\xe2\x80\x8b.com ev\xe2\x80\x8cil[.]net "
-	    "1.2\xe2\x80\x8d.3.4 hxxp\xe2\x81\xa0://bad.org/x "
-	    "a\xef\xbb\xbf@evil.io",
-	    W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "evil.net"),
-	    W(IOC_IPV4, "1.2.3.4"), W(IOC_URL, "http://bad.org/x"),
-	    W(IOC_EMAIL, "a@evil.io"));
+	       "1.2\xe2\x80\x8d.3.4 hxxp\xe2\x81\xa0://bad.org/x "
+	       "a\xef\xbb\xbf@evil.io",
+	       W(IOC_FQDN, "evil.com"), W(IOC_FQDN, "evil.net"),
+	       W(IOC_IPV4, "1.2.3.4"), W(IOC_URL, "http://bad.org/x"),
+	       W(IOC_EMAIL, "a@evil.io"));
 	/* Several in a row; at the edges of a word they are left alone. */
-	EXPECT("\xe2\x80\x8b" "evil\xe2\x80\x8b\xe2\x80\x8b.com\xe2\x80\x8b",
-	    W(IOC_FQDN, "evil.com"));
+	EXPECT("\xe2\x80\x8b"
+	       "evil\xe2\x80\x8b\xe2\x80\x8b.com\xe2\x80\x8b",
+	       W(IOC_FQDN, "evil.com"));
 	/* Between non-ASCII letters (word breaks in some scripts): kept. */
 	EXPECT("\xe0\xb8\x81\xe2\x80\x8b\xe0\xb8\x82 evil.com",
-	    W(IOC_FQDN, "evil.com"));
+	       W(IOC_FQDN, "evil.com"));
 	EXPECT_NONE("evil\xe2\x80\x8b com");
 }
 
@@ -763,15 +784,16 @@ static void
 t_hash_bounded(void **state)
 {
 	/* A hash length inside a longer hex run is not a hash. */
-	EXPECT_NONE("d41d8cd98f00b204e9800998ecf8427ed41d8cd98f00b204e9800998ecf8427e"
+	EXPECT_NONE(
+	    "d41d8cd98f00b204e9800998ecf8427ed41d8cd98f00b204e9800998ecf8427e"
 	    "d41d8cd98f00b204e9800998ecf8427e");
 	EXPECT_NONE("da39a3ee5e6b4b0d3255bfef95601890afd80709a "
-	    "0da39a3ee5e6b4b0d3255bfef95601890afd80709");
+		    "0da39a3ee5e6b4b0d3255bfef95601890afd80709");
 	EXPECT_NONE("0xd41d8cd98f00b204e9800998ecf8427e "
-	    "d41d8cd98f00b204e9800998ecf8427eq");
+		    "d41d8cd98f00b204e9800998ecf8427eq");
 	/* ...but a hash between separators is. */
 	EXPECT("md5=d41d8cd98f00b204e9800998ecf8427e;",
-	    W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
 }
 
 static void
@@ -780,33 +802,35 @@ t_not_ip(void **state)
 	/* OIDs and version strings. */
 	EXPECT_NONE("OID 1.3.6.1.4.1.311 and 2.5.4.3.1 and 1.2.840.113549.1.1");
 	EXPECT_NONE("v1.2.3.4 V10.0.0.1 version 1.2.3.4, Version 10.1.1.1 "
-	    "build 6.1.7601.1 ver. 2.0.0.1 firmware 4.4.4.4");
+		    "build 6.1.7601.1 ver. 2.0.0.1 firmware 4.4.4.4");
 	/* Not a version word. */
 	EXPECT("conversion 1.2.3.4", W(IOC_IPV4, "1.2.3.4"));
 	/* A range of versions. */
-	EXPECT_NONE("from version 4.12.0.1 to 4.13.2.7; build 1.2.3.4.5 and 5.6.7.8");
+	EXPECT_NONE(
+	    "from version 4.12.0.1 to 4.13.2.7; build 1.2.3.4.5 and 5.6.7.8");
 	/* ...but not an address merely near one. */
 	EXPECT("version 4.12.0.1 seen at 5.6.7.8; 12.12.2026 and 9.9.9.9",
-	    W(IOC_IPV4, "5.6.7.8"), W(IOC_IPV4, "9.9.9.9"));
+	       W(IOC_IPV4, "5.6.7.8"), W(IOC_IPV4, "9.9.9.9"));
 }
 
 static void
 t_reserved(void **state)
 {
 	static const char *const yes[] = {
-		"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-		"127.0.0.1", "169.254.1.1", "0.0.0.0", "0.1.2.3",
-		"100.64.0.1", "100.127.255.255", "192.0.2.5", "198.51.100.7",
-		"203.0.113.9", "224.0.0.1", "239.255.255.250",
-		"255.255.255.255", "240.0.0.1", "198.18.0.1", "192.0.0.8"
-	};
+	    "10.1.2.3",	       "172.16.0.1", "172.31.255.255",
+	    "192.168.1.1",     "127.0.0.1",  "169.254.1.1",
+	    "0.0.0.0",	       "0.1.2.3",    "100.64.0.1",
+	    "100.127.255.255", "192.0.2.5",  "198.51.100.7",
+	    "203.0.113.9",     "224.0.0.1",  "239.255.255.250",
+	    "255.255.255.255", "240.0.0.1",  "198.18.0.1",
+	    "192.0.0.8"};
 	static const char *const no[] = {
-		"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1",
-		"100.63.255.255", "100.128.0.0", "192.0.3.1", "198.51.101.1",
-		"203.0.114.1", "223.255.255.255", "11.0.0.1", "192.169.0.1"
-	};
-	struct ioc	 v;
-	size_t		 i;
+	    "8.8.8.8",	       "1.1.1.1",	 "172.15.255.255",
+	    "172.32.0.1",      "100.63.255.255", "100.128.0.0",
+	    "192.0.3.1",       "198.51.101.1",	 "203.0.114.1",
+	    "223.255.255.255", "11.0.0.1",	 "192.169.0.1"};
+	struct ioc v;
+	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		v.type = IOC_IPV4;
@@ -871,20 +895,22 @@ t_reserved(void **state)
 static void
 t_wrappers(void **state)
 {
-	EXPECT("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+	EXPECT(
+	    "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
 	    "evil.com%2Fpay%3Fid%3D7&data=05%7C01&reserved=0",
 	    W(IOC_URL, "https://evil.com/pay?id=7"));
 	EXPECT("https://urldefense.proofpoint.com/v2/url?u=http-3A__evil.com_"
-	    "login-3Fa-3Db&d=DwMFaQ&c=xyz&r=abc",
-	    W(IOC_URL, "http://evil.com/login?a=b"));
+	       "login-3Fa-3Db&d=DwMFaQ&c=xyz&r=abc",
+	       W(IOC_URL, "http://evil.com/login?a=b"));
 	EXPECT("https://urldefense.com/v3/__https://evil.com/x/y__;!!Abc!def$ "
-	    "https://urldefense.com/v3/__https://evil.net/a*b__;Pw!!X!Y$",
-	    W(IOC_URL, "https://evil.com/x/y"),
-	    W(IOC_URL, "https://evil.net/a?b"));
+	       "https://urldefense.com/v3/__https://evil.net/a*b__;Pw!!X!Y$",
+	       W(IOC_URL, "https://evil.com/x/y"),
+	       W(IOC_URL, "https://evil.net/a?b"));
 	EXPECT("https://www.google.com/url?q=https://evil.org/p%20q&sa=D",
-	    W(IOC_URL, "https://evil.org/p"));
+	       W(IOC_URL, "https://evil.org/p"));
 	/* Wrapped twice. */
-	EXPECT("https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+	EXPECT(
+	    "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
 	    "www.google.com%2Furl%3Fq%3Dhttp%253A%252F%252Fevil.info%252Fz",
 	    W(IOC_URL, "http://evil.info/z"));
 }
@@ -894,25 +920,25 @@ t_wrappers_negative(void **state)
 {
 	/* Targets that are not public URLs, wrappers without one. */
 	EXPECT_NONE("https://eur01.safelinks.protection.outlook.com/?url="
-	    "http%3A%2F%2Fintranet.local%2F&data=1");
+		    "http%3A%2F%2Fintranet.local%2F&data=1");
 	EXPECT_NONE("https://eur01.safelinks.protection.outlook.com/?data=1");
 	EXPECT_NONE("https://www.google.com/url?q=notaurl&sa=D");
 	EXPECT_NONE("https://urldefense.com/v3/__https://evil.com/a*b__;!!X$");
 	/* Other Google and Proofpoint pages are plain URLs. */
 	EXPECT("https://www.google.com/search?q=https://evil.com/",
-	    W(IOC_URL, "https://www.google.com/search?q=https://evil.com/"));
+	       W(IOC_URL, "https://www.google.com/search?q=https://evil.com/"));
 }
 
 struct dbg {
-	int	 n;
-	char	 last[64];
-	char	 reasons[512];
+	int n;
+	char last[64];
+	char reasons[512];
 };
 
 static void
 dbg_cb(void *arg, const char *cand, const char *reason)
 {
-	struct dbg	*d = arg;
+	struct dbg *d = arg;
 
 	d->n++;
 	snprintf(d->last, sizeof(d->last), "%s", cand);
@@ -925,12 +951,12 @@ dbg_cb(void *arg, const char *cand, const char *reason)
 static void
 t_debug(void **state)
 {
-	struct ioc_ctx	*c;
-	struct ioc_set	 s;
-	struct dbg	 d;
-	const char	*t = "intranet.local 00000000000000000000000000000000 "
-	    "version 1.2.3.4 1.3.6.1.4.1.311 Node.js the dot is "
-	    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb evil.com";
+	struct ioc_ctx *c;
+	struct ioc_set s;
+	struct dbg d;
+	const char *t = "intranet.local 00000000000000000000000000000000 "
+			"version 1.2.3.4 1.3.6.1.4.1.311 Node.js the dot is "
+			"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb evil.com";
 
 	memset(&d, 0, sizeof(d));
 	assert_non_null(c = ioc_ctx_new(NULL, 0));
@@ -960,19 +986,24 @@ t_debug(void **state)
 static void
 t_idn(void **state)
 {
-	EXPECT("b\xc3\xbc" "cher.de and http://B\xc3\x9c" "cher.de/k\xc3\xa4se "
-	    "and info@b\xc3\xbc" "cher.de",
-	    W(IOC_FQDN, "xn--bcher-kva.de"),
-	    W(IOC_URL, "http://xn--bcher-kva.de/k\xc3\xa4se"),
-	    W(IOC_EMAIL, "info@xn--bcher-kva.de"));
+	EXPECT("b\xc3\xbc"
+	       "cher.de and http://B\xc3\x9c"
+	       "cher.de/k\xc3\xa4se "
+	       "and info@b\xc3\xbc"
+	       "cher.de",
+	       W(IOC_FQDN, "xn--bcher-kva.de"),
+	       W(IOC_URL, "http://xn--bcher-kva.de/k\xc3\xa4se"),
+	       W(IOC_EMAIL, "info@xn--bcher-kva.de"));
 	/* Cyrillic with an IDN TLD, defanged. */
 	EXPECT("\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80[.]"
-	    "\xd1\x80\xd1\x84", W(IOC_FQDN, "xn--e1afmkfd.xn--p1ai"));
+	       "\xd1\x80\xd1\x84",
+	       W(IOC_FQDN, "xn--e1afmkfd.xn--p1ai"));
 	/* Punycode as written is kept. */
 	EXPECT("xn--bcher-kva.de", W(IOC_FQDN, "xn--bcher-kva.de"));
 	/* A host glued to Chinese prose is still found. */
-	EXPECT("\xe6\x81\xb6\xe6\x84\x8f" "evil.com\xe3\x80\x82",
-	    W(IOC_FQDN, "evil.com"));
+	EXPECT("\xe6\x81\xb6\xe6\x84\x8f"
+	       "evil.com\xe3\x80\x82",
+	       W(IOC_FQDN, "evil.com"));
 }
 
 static void
@@ -980,17 +1011,21 @@ t_idn_negative(void **state)
 {
 	/* Prose: a sentence end without a space, no public suffix. */
 	EXPECT_NONE("\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xbe.\xd0\x94\xd1\x80"
-	    "\xd1\x83\xd0\xb3\xd0\xbe\xd0\xb5 \xc3\x9c" "berweisung.pdf");
+		    "\xd1\x83\xd0\xb3\xd0\xbe\xd0\xb5 \xc3\x9c"
+		    "berweisung.pdf");
 	/* A word in a Latin-script language is not split after its accent. */
-	EXPECT_NONE("caf\xc3\xa9" "example.invalid");
+	EXPECT_NONE("caf\xc3\xa9"
+		    "example.invalid");
 	/* Not valid IDNA. */
-	EXPECT_NONE("\xd7\x90" "abc.de \xcc\x81" "abc.de");
+	EXPECT_NONE("\xd7\x90"
+		    "abc.de \xcc\x81"
+		    "abc.de");
 }
 
 static double
 now(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -1000,10 +1035,10 @@ now(void)
 static void
 pathological(const char *pat)
 {
-	struct ioc_set	 s;
-	size_t		 n = 1024 * 1024, l = strlen(pat), i;
-	char		*t;
-	double		 t0;
+	struct ioc_set s;
+	size_t n = 1024 * 1024, l = strlen(pat), i;
+	char *t;
+	double t0;
 
 	t = malloc(n + 16);
 	assert_non_null(t);
@@ -1025,15 +1060,45 @@ static void
 t_pathological(void **state)
 {
 	static const char *const pats[] = {
-		"a.", ".", "a", "a[.]", "a [.] ", "1.", "a@", "a@a.", "::",
-		"a:", "http://a.", "hxxp://", "a-", "[.", "a[at]a[.]",
-		"0123456789abcdef", "(((", "http://x.com/(", "x.x@",
-		"a_a.", "1.1.1.1.", "\xff", "a dot ", "a\\.", "a_", "a.exe.",
-		"HKLM\\a ", "HKCU\\", "AS1", "1A", "bc1q", "\xe2\x80\x8b",
-		"a\xe2\x80\x8b", "https://www.google.com/url?q=http://x.com/",
-		"\xc3\xbc", "\xc3\xbc.", "\xe6\x81\xb6", "\xd0\xbf.\xd1\x80 "
-	};
-	size_t	 i;
+	    "a.",
+	    ".",
+	    "a",
+	    "a[.]",
+	    "a [.] ",
+	    "1.",
+	    "a@",
+	    "a@a.",
+	    "::",
+	    "a:",
+	    "http://a.",
+	    "hxxp://",
+	    "a-",
+	    "[.",
+	    "a[at]a[.]",
+	    "0123456789abcdef",
+	    "(((",
+	    "http://x.com/(",
+	    "x.x@",
+	    "a_a.",
+	    "1.1.1.1.",
+	    "\xff",
+	    "a dot ",
+	    "a\\.",
+	    "a_",
+	    "a.exe.",
+	    "HKLM\\a ",
+	    "HKCU\\",
+	    "AS1",
+	    "1A",
+	    "bc1q",
+	    "\xe2\x80\x8b",
+	    "a\xe2\x80\x8b",
+	    "https://www.google.com/url?q=http://x.com/",
+	    "\xc3\xbc",
+	    "\xc3\xbc.",
+	    "\xe6\x81\xb6",
+	    "\xd0\xbf.\xd1\x80 "};
+	size_t i;
 
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
 		pathological(pats[i]);
@@ -1042,12 +1107,12 @@ t_pathological(void **state)
 static void
 t_many_matches(void **state)
 {
-	struct ioc_set	 s;
-	size_t		 n = 4 * 1024 * 1024, i;
-	const char	*unit = "see hxxp://evil[.]com/x and 1.2.3.4; ";
-	size_t		 l = strlen(unit);
-	char		*t;
-	double		 t0;
+	struct ioc_set s;
+	size_t n = 4 * 1024 * 1024, i;
+	const char *unit = "see hxxp://evil[.]com/x and 1.2.3.4; ";
+	size_t l = strlen(unit);
+	char *t;
+	double t0;
 
 	t = malloc(n);
 	assert_non_null(t);
@@ -1068,51 +1133,51 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_type_names),
-		cmocka_unit_test(t_ctx_err_null),
-		cmocka_unit_test(t_url_defanged_example),
-		cmocka_unit_test(t_email_defanged),
-		cmocka_unit_test(t_email_negative),
-		cmocka_unit_test(t_defangs),
-		cmocka_unit_test(t_ipv4),
-		cmocka_unit_test(t_ipv4_negative),
-		cmocka_unit_test(t_fqdn),
-		cmocka_unit_test(t_fqdn_negative),
-		cmocka_unit_test(t_url),
-		cmocka_unit_test(t_url_negative),
-		cmocka_unit_test(t_url_max_len),
-		cmocka_unit_test(t_hashes),
-		cmocka_unit_test(t_hashes_negative),
-		cmocka_unit_test(t_cve),
-		cmocka_unit_test(t_ipv6),
-		cmocka_unit_test(t_dedup_order),
-		cmocka_unit_test(t_set_api),
-		cmocka_unit_test(t_set_cap),
-		cmocka_unit_test(t_extract_cap),
-		cmocka_unit_test(t_exclude),
-		cmocka_unit_test(t_exclude_too_long),
-		cmocka_unit_test(t_invalid_utf8),
-		cmocka_unit_test(t_empty),
-		cmocka_unit_test(t_nul_inside),
-		cmocka_unit_test(t_filename),
-		cmocka_unit_test(t_filename_negative),
-		cmocka_unit_test(t_regkey),
-		cmocka_unit_test(t_regkey_negative),
-		cmocka_unit_test(t_asn),
-		cmocka_unit_test(t_asn_negative),
-		cmocka_unit_test(t_bitcoin),
-		cmocka_unit_test(t_bitcoin_negative),
-		cmocka_unit_test(t_zero_width),
-		cmocka_unit_test(t_hash_bounded),
-		cmocka_unit_test(t_not_ip),
-		cmocka_unit_test(t_reserved),
-		cmocka_unit_test(t_wrappers),
-		cmocka_unit_test(t_wrappers_negative),
-		cmocka_unit_test(t_debug),
-		cmocka_unit_test(t_idn),
-		cmocka_unit_test(t_idn_negative),
-		cmocka_unit_test(t_pathological),
-		cmocka_unit_test(t_many_matches),
+	    cmocka_unit_test(t_type_names),
+	    cmocka_unit_test(t_ctx_err_null),
+	    cmocka_unit_test(t_url_defanged_example),
+	    cmocka_unit_test(t_email_defanged),
+	    cmocka_unit_test(t_email_negative),
+	    cmocka_unit_test(t_defangs),
+	    cmocka_unit_test(t_ipv4),
+	    cmocka_unit_test(t_ipv4_negative),
+	    cmocka_unit_test(t_fqdn),
+	    cmocka_unit_test(t_fqdn_negative),
+	    cmocka_unit_test(t_url),
+	    cmocka_unit_test(t_url_negative),
+	    cmocka_unit_test(t_url_max_len),
+	    cmocka_unit_test(t_hashes),
+	    cmocka_unit_test(t_hashes_negative),
+	    cmocka_unit_test(t_cve),
+	    cmocka_unit_test(t_ipv6),
+	    cmocka_unit_test(t_dedup_order),
+	    cmocka_unit_test(t_set_api),
+	    cmocka_unit_test(t_set_cap),
+	    cmocka_unit_test(t_extract_cap),
+	    cmocka_unit_test(t_exclude),
+	    cmocka_unit_test(t_exclude_too_long),
+	    cmocka_unit_test(t_invalid_utf8),
+	    cmocka_unit_test(t_empty),
+	    cmocka_unit_test(t_nul_inside),
+	    cmocka_unit_test(t_filename),
+	    cmocka_unit_test(t_filename_negative),
+	    cmocka_unit_test(t_regkey),
+	    cmocka_unit_test(t_regkey_negative),
+	    cmocka_unit_test(t_asn),
+	    cmocka_unit_test(t_asn_negative),
+	    cmocka_unit_test(t_bitcoin),
+	    cmocka_unit_test(t_bitcoin_negative),
+	    cmocka_unit_test(t_zero_width),
+	    cmocka_unit_test(t_hash_bounded),
+	    cmocka_unit_test(t_not_ip),
+	    cmocka_unit_test(t_reserved),
+	    cmocka_unit_test(t_wrappers),
+	    cmocka_unit_test(t_wrappers_negative),
+	    cmocka_unit_test(t_debug),
+	    cmocka_unit_test(t_idn),
+	    cmocka_unit_test(t_idn_negative),
+	    cmocka_unit_test(t_pathological),
+	    cmocka_unit_test(t_many_matches),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,16 +13,16 @@
 #include "bounds.h"
 #include "log.h"
 
-static char	 dir[] = "/tmp/test_log.XXXXXX";
-static char	 path[256];
+static char dir[] = "/tmp/test_log.XXXXXX";
+static char path[256];
 
 /* The whole log file as a string (caller frees). */
 static char *
 slurp(void)
 {
-	FILE	*fp;
-	char	*s;
-	long	 n;
+	FILE *fp;
+	char *s;
+	long n;
 
 	assert_non_null(fp = fopen(path, "r"));
 	fseek(fp, 0, SEEK_END);
@@ -37,7 +37,7 @@ slurp(void)
 static int
 setup(void **state)
 {
-	char	 err[256];
+	char err[256];
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -59,16 +59,19 @@ teardown(void **state)
 static void
 t_format(void **state)
 {
-	regex_t	 re;
-	char	*s;
+	regex_t re;
+	char *s;
 
 	(void)state;
 	assert_int_equal(truncate(path, 0), 0);
 	log_warn("hello %d", 7);
 	s = slurp();
-	assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2} "
-	    "[0-9]{2}:[0-9]{2}:[0-9]{2} - inst1 WARNING: hello 7\n$",
-	    REG_EXTENDED), 0);
+	assert_int_equal(
+	    regcomp(&re,
+		    "^[0-9]{4}-[0-9]{2}-[0-9]{2} "
+		    "[0-9]{2}:[0-9]{2}:[0-9]{2} - inst1 WARNING: hello 7\n$",
+		    REG_EXTENDED),
+	    0);
 	assert_int_equal(regexec(&re, s, 0, NULL, 0), 0);
 	regfree(&re);
 	free(s);
@@ -77,7 +80,7 @@ t_format(void **state)
 static void
 t_levels(void **state)
 {
-	char	 err[256], *s;
+	char err[256], *s;
 
 	(void)state;
 	log_close();
@@ -100,12 +103,12 @@ t_levels(void **state)
 static void
 t_redaction(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	assert_int_equal(truncate(path, 0), 0);
 	log_add_secret("S3cr3t-Pa55");
-	log_add_secret("abc");		/* too short to redact: ignored */
+	log_add_secret("abc"); /* too short to redact: ignored */
 	log_debug("login with S3cr3t-Pa55 and again S3cr3t-Pa55!");
 	log_err("abc is fine");
 	s = slurp();
@@ -118,7 +121,7 @@ t_redaction(void **state)
 static void
 t_redact_mask_lookalike(void **state)
 {
-	char	 line[64];
+	char line[64];
 
 	(void)state;
 	/* A secret equal to the mask must not loop forever. */
@@ -131,19 +134,19 @@ t_redact_mask_lookalike(void **state)
 static void
 t_escape(void **state)
 {
-	char	 out[LOG_ESC_SIZE];
-	char	 big[5000];
+	char out[LOG_ESC_SIZE];
+	char big[5000];
 
 	(void)state;
 	assert_string_equal(log_esc(out, sizeof(out), "a\nb\"c\\", 6),
-	    "a\\nb\\\"c\\\\");
+			    "a\\nb\\\"c\\\\");
 	assert_string_equal(log_esc(out, sizeof(out), "\x01\xff", 2),
-	    "\\x01\\xff");
+			    "\\x01\\xff");
 	/* Valid UTF-8 is kept; a bidi override is not. */
 	assert_string_equal(log_esc(out, sizeof(out), "caf\xc3\xa9", 5),
-	    "caf\xc3\xa9");
+			    "caf\xc3\xa9");
 	assert_string_equal(log_esc(out, sizeof(out), "\xe2\x80\xae", 3),
-	    "\\xe2\\x80\\xae");
+			    "\\xe2\\x80\\xae");
 	/* An embedded NUL does not end the field. */
 	assert_string_equal(log_esc(out, sizeof(out), "a\0b", 3), "a\\x00b");
 	memset(big, 'x', sizeof(big));
@@ -158,11 +161,11 @@ t_escape(void **state)
 static void
 t_open_failure(void **state)
 {
-	char	 err[256];
+	char err[256];
 
 	(void)state;
-	assert_int_equal(log_open("/nonexistent/dir", "x", 1, err,
-	    sizeof(err)), -1);
+	assert_int_equal(log_open("/nonexistent/dir", "x", 1, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "/nonexistent/dir/x.log"));
 	assert_int_equal(log_open(dir, "inst1", LL_DEBUG, err, sizeof(err)), 0);
 }
@@ -171,12 +174,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_format),
-		cmocka_unit_test(t_levels),
-		cmocka_unit_test(t_redaction),
-		cmocka_unit_test(t_redact_mask_lookalike),
-		cmocka_unit_test(t_escape),
-		cmocka_unit_test(t_open_failure),
+	    cmocka_unit_test(t_format),
+	    cmocka_unit_test(t_levels),
+	    cmocka_unit_test(t_redaction),
+	    cmocka_unit_test(t_redact_mask_lookalike),
+	    cmocka_unit_test(t_escape),
+	    cmocka_unit_test(t_open_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,16 +13,16 @@
 #include "buf.h"
 #include "mime.h"
 
-static char	 err[256];
+static char err[256];
 
 static struct mime_msg *
 parse_ok(const char *s)
 {
-	struct mime_msg	*m = NULL;
+	struct mime_msg *m = NULL;
 
 	err[0] = '\0';
 	assert_int_equal(mime_parse("t", s, strlen(s), &m, err, sizeof(err)),
-	    ST_OK);
+			 ST_OK);
 	assert_non_null(m);
 	return m;
 }
@@ -30,10 +30,10 @@ parse_ok(const char *s)
 static char *
 slurp(const char *name, size_t *len)
 {
-	char	 path[1024];
-	FILE	*f;
-	char	*p;
-	long	 n;
+	char path[1024];
+	FILE *f;
+	char *p;
+	long n;
 
 	snprintf(path, sizeof(path), "%s/mime/%s", TQ_DATA_DIR, name);
 	f = fopen(path, "rb");
@@ -54,15 +54,15 @@ slurp(const char *name, size_t *len)
 static void
 t_plain(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
 	m = parse_ok("From: Alice <alice@example.org>\n"
-	    "Subject:  Hello\n  world\n"
-	    "Date: Mon, 30 Sep 2024 10:00:00 +0000\n"
-	    "Message-ID: <abc@example.org>\n"
-	    "\n"
-	    "Body line 1\nLine 2\n");
+		     "Subject:  Hello\n  world\n"
+		     "Date: Mon, 30 Sep 2024 10:00:00 +0000\n"
+		     "Message-ID: <abc@example.org>\n"
+		     "\n"
+		     "Body line 1\nLine 2\n");
 	assert_string_equal(m->subject, "Hello world");
 	assert_string_equal(m->from, "Alice <alice@example.org>");
 	assert_string_equal(m->message_id, "abc@example.org");
@@ -79,10 +79,11 @@ t_plain(void **state)
 static void
 t_alternative(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
-	m = parse_ok("Subject: alt\r\n"
+	m = parse_ok(
+	    "Subject: alt\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"XX\"\r\n\r\n"
 	    "--XX\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
 	    "plain text\r\n"
@@ -98,14 +99,14 @@ t_alternative(void **state)
 static void
 t_nested_file(void **state)
 {
-	struct mime_msg	*m = NULL;
-	char		*raw;
-	size_t		 len, i;
+	struct mime_msg *m = NULL;
+	char *raw;
+	size_t len, i;
 
 	(void)state;
 	raw = slurp("nested.eml", &len);
-	assert_int_equal(mime_parse("nested.eml", raw, len, &m, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    mime_parse("nested.eml", raw, len, &m, err, sizeof(err)), ST_OK);
 	assert_string_equal(m->subject, "Rapport café nested");
 	assert_string_equal(m->from, "Doe, Jane <jane@example.org>");
 	assert_int_equal((long long)m->date, 1727875800LL);
@@ -141,39 +142,39 @@ t_nested_file(void **state)
 static void
 t_quoted_printable(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
 	m = parse_ok("Subject: qp\n"
-	    "Content-Type: text/plain; charset=utf-8\n"
-	    "Content-Transfer-Encoding: quoted-printable\n\n"
-	    "caf=C3=A9 hxxp://evil[.]example/a=3Db long=\n line\n");
+		     "Content-Type: text/plain; charset=utf-8\n"
+		     "Content-Transfer-Encoding: quoted-printable\n\n"
+		     "caf=C3=A9 hxxp://evil[.]example/a=3Db long=\n line\n");
 	assert_string_equal(m->text,
-	    "café hxxp://evil[.]example/a=b long line\n");
+			    "café hxxp://evil[.]example/a=b long line\n");
 	mime_free(m);
 }
 
 static void
 t_charsets(void **state)
 {
-	struct mime_msg	*m;
-	char		*raw;
-	size_t		 len;
+	struct mime_msg *m;
+	char *raw;
+	size_t len;
 
 	(void)state;
 	m = parse_ok("Content-Type: text/plain; charset=ISO-8859-1\n\n"
-	    "caf\xe9 na\xefve\n");
+		     "caf\xe9 na\xefve\n");
 	assert_string_equal(m->text, "café naïve\n");
 	mime_free(m);
 
 	m = parse_ok("Content-Type: text/plain; charset=windows-1252\n\n"
-	    "\x93quoted\x94 \x80 5\n");
+		     "\x93quoted\x94 \x80 5\n");
 	assert_string_equal(m->text, "\xe2\x80\x9cquoted\xe2\x80\x9d € 5\n");
 	mime_free(m);
 
 	raw = slurp("koi8r.eml", &len);
-	assert_int_equal(mime_parse("koi8r.eml", raw, len, &m, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    mime_parse("koi8r.eml", raw, len, &m, err, sizeof(err)), ST_OK);
 	assert_string_equal(m->text, "Привет, мир! IoC: evil.example.com\n");
 	assert_string_equal(m->from, "Ivan <ivan@example.ru>");
 	assert_string_equal(m->message_id, "koi8@example.ru");
@@ -185,7 +186,7 @@ t_charsets(void **state)
 static void
 t_missing_charset(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
 	/* 8-bit bytes that are not UTF-8: windows-1252. */
@@ -201,26 +202,26 @@ t_missing_charset(void **state)
 static void
 t_unknown_charset(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
 	m = parse_ok("Content-Type: text/plain; charset=x-no-such-thing\n\n"
-	    "caf\xe9\n");
+		     "caf\xe9\n");
 	assert_string_equal(m->text, "café\n");
 	mime_free(m);
 	/* A name iconv must never see. */
 	m = parse_ok("Content-Type: text/plain; charset=\"../../x y\"\n\n"
-	    "ok\n");
+		     "ok\n");
 	assert_string_equal(m->text, "ok\n");
 	mime_free(m);
 	/* A lying charset: declared UTF-8, is latin-1: replaced. */
 	m = parse_ok("Content-Type: text/plain; charset=utf-8\n\n"
-	    "caf\xe9!\n");
+		     "caf\xe9!\n");
 	assert_string_equal(m->text, "caf\xef\xbf\xbd!\n");
 	mime_free(m);
 	/* A single-byte charset maps every byte: converted, never dropped. */
 	m = parse_ok("Content-Type: text/plain; charset=ISO-8859-8\n\n"
-	    "\xe2\x82\xac\xe2\x82\xac\n");
+		     "\xe2\x82\xac\xe2\x82\xac\n");
 	assert_non_null(m->text);
 	mime_free(m);
 }
@@ -228,15 +229,17 @@ t_unknown_charset(void **state)
 static void
 t_rfc2047(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
-	m = parse_ok("Subject: =?UTF-8?B?w4ljaGVjIGR1IHRlc3Q=?=\n"
+	m = parse_ok(
+	    "Subject: =?UTF-8?B?w4ljaGVjIGR1IHRlc3Q=?=\n"
 	    "From: =?ISO-8859-1?Q?J=F6rg_M=FCller?= <jm@example.de>\n\n");
 	assert_string_equal(m->subject, "Échec du test");
 	assert_string_equal(m->from, "Jörg Müller <jm@example.de>");
 	mime_free(m);
-	m = parse_ok("Subject: =?ISO-8859-1?Q?caf=E9?= =?ISO-8859-1?Q?_au_lait?=\n\n");
+	m = parse_ok(
+	    "Subject: =?ISO-8859-1?Q?caf=E9?= =?ISO-8859-1?Q?_au_lait?=\n\n");
 	assert_string_equal(m->subject, "café au lait");
 	mime_free(m);
 	/* Raw 8-bit latin-1 subject and an unparsable From. */
@@ -249,39 +252,59 @@ t_rfc2047(void **state)
 static void
 t_names(void **state)
 {
-	struct mime_msg	*m;
-	char		 big[2048];
-	struct buf	 b;
-	size_t		 i;
+	struct mime_msg *m;
+	char big[2048];
+	struct buf b;
+	size_t i;
 
 	(void)state;
 	buf_init(&b, 1u << 20);
-	assert_int_equal(buf_adds(&b, "Content-Type: multipart/mixed; "
-	    "boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n"), 0);
+	assert_int_equal(
+	    buf_adds(&b,
+		     "Content-Type: multipart/mixed; "
+		     "boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n"),
+	    0);
 	/* Traversal, control chars, dot names, RFC 2231, long, none. */
 	assert_int_equal(buf_adds(&b, "--b\nContent-Type: text/csv\n"
-	    "Content-Disposition: attachment; filename=\"..\\\\..\\\\x.csv\"\n"
-	    "\na,b\n"), 0);
+				      "Content-Disposition: attachment; "
+				      "filename=\"..\\\\..\\\\x.csv\"\n"
+				      "\na,b\n"),
+			 0);
 	assert_int_equal(buf_adds(&b, "--b\nContent-Type: application/"
-	    "octet-stream\nContent-Disposition: attachment; filename=\"..\"\n"
-	    "\nzz\n"), 0);
-	assert_int_equal(buf_adds(&b, "--b\nContent-Type: application/"
-	    "octet-stream; name=\"a\\\"\tb.txt\"\n\nyy\n"), 0);
-	assert_int_equal(buf_adds(&b, "--b\nContent-Type: application/"
-	    "octet-stream\nContent-Disposition: attachment;\n"
-	    " filename*=UTF-8''%E2%82%AC%20report.json\n\n{}\n"), 0);
+				      "octet-stream\nContent-Disposition: "
+				      "attachment; filename=\"..\"\n"
+				      "\nzz\n"),
+			 0);
+	assert_int_equal(
+	    buf_adds(&b, "--b\nContent-Type: application/"
+			 "octet-stream; name=\"a\\\"\tb.txt\"\n\nyy\n"),
+	    0);
+	assert_int_equal(
+	    buf_adds(&b, "--b\nContent-Type: application/"
+			 "octet-stream\nContent-Disposition: attachment;\n"
+			 " filename*=UTF-8''%E2%82%AC%20report.json\n\n{}\n"),
+	    0);
 	memset(big, 'a', 600);
 	big[600] = '\0';
-	assert_int_equal(buf_addf(&b, "--b\nContent-Type: application/"
-	    "octet-stream\nContent-Disposition: attachment; filename=\"%s.ioc"
-	    "\"\n\n1.2.3.4\n", big), 0);
-	assert_int_equal(buf_adds(&b, "--b\nContent-Type: text/plain\n"
-	    "Content-Disposition: attachment\n\nattached text\n"), 0);
+	assert_int_equal(buf_addf(&b,
+				  "--b\nContent-Type: application/"
+				  "octet-stream\nContent-Disposition: "
+				  "attachment; filename=\"%s.ioc"
+				  "\"\n\n1.2.3.4\n",
+				  big),
+			 0);
+	assert_int_equal(
+	    buf_adds(&b, "--b\nContent-Type: text/plain\n"
+			 "Content-Disposition: attachment\n\nattached text\n"),
+	    0);
 	assert_int_equal(buf_adds(&b, "--b\nContent-Type: application/json\n"
-	    "\n{\"a\":1}\n"), 0);
+				      "\n{\"a\":1}\n"),
+			 0);
 	assert_int_equal(buf_adds(&b, "--b\nContent-Type: application/"
-	    "octet-stream\nContent-Disposition: attachment; filename=fwd.EML\n"
-	    "\nSubject: x\n\ny\n--b--\n"), 0);
+				      "octet-stream\nContent-Disposition: "
+				      "attachment; filename=fwd.EML\n"
+				      "\nSubject: x\n\ny\n--b--\n"),
+			 0);
 	m = parse_ok(b.p);
 	buf_free(&b);
 	assert_string_equal(m->text, "body");
@@ -320,23 +343,26 @@ t_names(void **state)
 static void
 t_depth_bound(void **state)
 {
-	struct buf	 b;
-	struct mime_msg	*m = NULL;
-	clock_t		 c0;
-	int		 i, n = 5000;
+	struct buf b;
+	struct mime_msg *m = NULL;
+	clock_t c0;
+	int i, n = 5000;
 
 	(void)state;
 	buf_init(&b, 8u << 20);
 	assert_int_equal(buf_adds(&b, "Subject: deep\n"), 0);
 	for (i = 0; i < n; i++)
-		assert_int_equal(buf_addf(&b, "Content-Type: multipart/mixed; "
-		    "boundary=\"b%d\"\n\n--b%d\n", i, i), 0);
+		assert_int_equal(buf_addf(&b,
+					  "Content-Type: multipart/mixed; "
+					  "boundary=\"b%d\"\n\n--b%d\n",
+					  i, i),
+				 0);
 	assert_int_equal(buf_adds(&b, "Content-Type: text/plain\n\nx\n"), 0);
 	for (i = n - 1; i >= 0; i--)
 		assert_int_equal(buf_addf(&b, "--b%d--\n", i), 0);
 	c0 = clock();
 	assert_int_equal(mime_parse("deep", b.p, b.len, &m, err, sizeof(err)),
-	    ST_MSG_BAD);
+			 ST_MSG_BAD);
 	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
 	assert_null(m);
 	assert_non_null(strstr(err, "deep"));
@@ -347,15 +373,21 @@ t_depth_bound(void **state)
 	for (n = MAX_MIME_DEPTH; n <= MAX_MIME_DEPTH + 1; n++) {
 		buf_init(&b, 1u << 20);
 		for (i = 0; i < n; i++)
-			assert_int_equal(buf_addf(&b, "Content-Type: "
-			    "multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i,
-			    i), 0);
+			assert_int_equal(
+			    buf_addf(
+				&b,
+				"Content-Type: "
+				"multipart/mixed; boundary=\"b%d\"\n\n--b%d\n",
+				i, i),
+			    0);
 		assert_int_equal(buf_adds(&b, "Content-Type: text/plain\n\n"
-		    "x\n"), 0);
+					      "x\n"),
+				 0);
 		for (i = n - 1; i >= 0; i--)
 			assert_int_equal(buf_addf(&b, "--b%d--\n", i), 0);
-		assert_int_equal(mime_parse("d", b.p, b.len, &m, err,
-		    sizeof(err)), n <= MAX_MIME_DEPTH ? ST_OK : ST_MSG_BAD);
+		assert_int_equal(
+		    mime_parse("d", b.p, b.len, &m, err, sizeof(err)),
+		    n <= MAX_MIME_DEPTH ? ST_OK : ST_MSG_BAD);
 		if (m != NULL) {
 			assert_string_equal(m->text, "x");
 			mime_free(m);
@@ -368,22 +400,28 @@ t_depth_bound(void **state)
 static void
 t_siblings_not_deep(void **state)
 {
-	struct buf	 b;
-	struct mime_msg	*m = NULL;
-	int		 i;
+	struct buf b;
+	struct mime_msg *m = NULL;
+	int i;
 
 	(void)state;
 	/* 100 sibling multiparts, depth 2: fine. */
 	buf_init(&b, 1u << 20);
 	assert_int_equal(buf_adds(&b, "Content-Type: multipart/mixed; "
-	    "boundary=top\n\n"), 0);
+				      "boundary=top\n\n"),
+			 0);
 	for (i = 0; i < 100; i++)
-		assert_int_equal(buf_addf(&b, "--top\nContent-Type: multipart/"
-		    "alternative; boundary=a%d\n\n--a%d\nContent-Type: "
-		    "text/plain\n\nt%d\n--a%d--\n", i, i, i, i), 0);
+		assert_int_equal(
+		    buf_addf(
+			&b,
+			"--top\nContent-Type: multipart/"
+			"alternative; boundary=a%d\n\n--a%d\nContent-Type: "
+			"text/plain\n\nt%d\n--a%d--\n",
+			i, i, i, i),
+		    0);
 	assert_int_equal(buf_adds(&b, "--top--\n"), 0);
 	assert_int_equal(mime_parse("s", b.p, b.len, &m, err, sizeof(err)),
-	    ST_OK);
+			 ST_OK);
 	assert_non_null(m->text);
 	assert_non_null(strstr(m->text, "t0\nt1\n"));
 	mime_free(m);
@@ -393,22 +431,25 @@ t_siblings_not_deep(void **state)
 static void
 t_parts_bound(void **state)
 {
-	struct buf	 b;
-	struct mime_msg	*m = NULL;
-	clock_t		 c0;
-	int		 i;
+	struct buf b;
+	struct mime_msg *m = NULL;
+	clock_t c0;
+	int i;
 
 	(void)state;
 	buf_init(&b, 8u << 20);
 	assert_int_equal(buf_adds(&b, "Content-Type: multipart/mixed; "
-	    "boundary=p\n\n"), 0);
+				      "boundary=p\n\n"),
+			 0);
 	for (i = 0; i < MAX_MIME_PARTS + 1; i++)
-		assert_int_equal(buf_adds(&b, "--p\nContent-Type: "
-		    "application/octet-stream\n\nx\n"), 0);
+		assert_int_equal(buf_adds(&b,
+					  "--p\nContent-Type: "
+					  "application/octet-stream\n\nx\n"),
+				 0);
 	assert_int_equal(buf_adds(&b, "--p--\n"), 0);
 	c0 = clock();
 	assert_int_equal(mime_parse("p", b.p, b.len, &m, err, sizeof(err)),
-	    ST_MSG_BAD);
+			 ST_MSG_BAD);
 	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 10.0);
 	assert_non_null(strstr(err, "1000"));
 	buf_free(&b);
@@ -417,12 +458,13 @@ t_parts_bound(void **state)
 static void
 t_size_bound(void **state)
 {
-	struct mime_msg	*m = NULL;
+	struct mime_msg *m = NULL;
 
 	(void)state;
 	/* The size is checked before the bytes are touched. */
 	assert_int_equal(mime_parse("big", "x", (size_t)MAX_MESSAGE_SIZE + 1,
-	    &m, err, sizeof(err)), ST_MSG_BAD);
+				    &m, err, sizeof(err)),
+			 ST_MSG_BAD);
 	assert_non_null(strstr(err, "bytes"));
 	assert_null(m);
 }
@@ -430,11 +472,11 @@ t_size_bound(void **state)
 static void
 t_bom(void **state)
 {
-	struct mime_msg	*m;
+	struct mime_msg *m;
 
 	(void)state;
 	m = parse_ok("Content-Type: text/plain; charset=utf-8\n\n"
-	    "\xef\xbb\xbfhello\n");
+		     "\xef\xbb\xbfhello\n");
 	assert_string_equal(m->text, "hello\n");
 	mime_free(m);
 	m = parse_ok("Content-Type: text/plain\n\n\xef\xbb\xbfhi\n");
@@ -442,7 +484,8 @@ t_bom(void **state)
 	mime_free(m);
 	/* UTF-16 with a BOM: iconv eats it. */
 	{
-		static const char msg[] = "Content-Type: text/plain; "
+		static const char msg[] =
+		    "Content-Type: text/plain; "
 		    "charset=utf-16\nContent-Transfer-Encoding: base64\n\n"
 		    "//5oAGkA\n";
 
@@ -455,8 +498,8 @@ t_bom(void **state)
 static void
 t_empty_and_garbage(void **state)
 {
-	struct mime_msg	*m = NULL;
-	enum status	 st;
+	struct mime_msg *m = NULL;
+	enum status st;
 
 	(void)state;
 	m = parse_ok("Subject: nothing\n\n");
@@ -475,18 +518,19 @@ t_empty_and_garbage(void **state)
 	/* Headers-only garbage: either parses or is refused, never crashes. */
 	m = NULL;
 	st = mime_parse("g", "\x01\x02::\xff\n\t\n: :\n--\n", 12, &m, err,
-	    sizeof(err));
+			sizeof(err));
 	assert_true(st == ST_OK || st == ST_MSG_BAD);
 	mime_free(m);
 	m = NULL;
 	st = mime_parse("g", "Content-Type: multipart/mixed\n\n--x\n", 35, &m,
-	    err, sizeof(err));
+			err, sizeof(err));
 	assert_true(st == ST_OK || st == ST_MSG_BAD);
 	mime_free(m);
 	m = NULL;
-	st = mime_parse("g", "Content-Type: multipart/mixed; boundary=x\n\n"
-	    "--x\nContent-Transfer-Encoding: base64\n\n!!!***\n", 87, &m, err,
-	    sizeof(err));
+	st = mime_parse("g",
+			"Content-Type: multipart/mixed; boundary=x\n\n"
+			"--x\nContent-Transfer-Encoding: base64\n\n!!!***\n",
+			87, &m, err, sizeof(err));
 	assert_true(st == ST_OK || st == ST_MSG_BAD);
 	mime_free(m);
 }
@@ -495,21 +539,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_plain),
-		cmocka_unit_test(t_alternative),
-		cmocka_unit_test(t_nested_file),
-		cmocka_unit_test(t_quoted_printable),
-		cmocka_unit_test(t_charsets),
-		cmocka_unit_test(t_missing_charset),
-		cmocka_unit_test(t_unknown_charset),
-		cmocka_unit_test(t_rfc2047),
-		cmocka_unit_test(t_names),
-		cmocka_unit_test(t_depth_bound),
-		cmocka_unit_test(t_siblings_not_deep),
-		cmocka_unit_test(t_parts_bound),
-		cmocka_unit_test(t_size_bound),
-		cmocka_unit_test(t_bom),
-		cmocka_unit_test(t_empty_and_garbage),
+	    cmocka_unit_test(t_plain),
+	    cmocka_unit_test(t_alternative),
+	    cmocka_unit_test(t_nested_file),
+	    cmocka_unit_test(t_quoted_printable),
+	    cmocka_unit_test(t_charsets),
+	    cmocka_unit_test(t_missing_charset),
+	    cmocka_unit_test(t_unknown_charset),
+	    cmocka_unit_test(t_rfc2047),
+	    cmocka_unit_test(t_names),
+	    cmocka_unit_test(t_depth_bound),
+	    cmocka_unit_test(t_siblings_not_deep),
+	    cmocka_unit_test(t_parts_bound),
+	    cmocka_unit_test(t_size_bound),
+	    cmocka_unit_test(t_bom),
+	    cmocka_unit_test(t_empty_and_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@ static struct ioc_ctx *ioc;
 static int
 setup(void **state)
 {
-	char	 err[256];
+	char err[256];
 
 	(void)state;
 	ioc = ioc_ctx_new(err, sizeof(err));
@@ -40,7 +40,7 @@ opts(void)
 	o.email_file_type = "Generic Text";
 	o.default_tlp = TLP_AMBER;
 	o.ioc = ioc;
-	o.fallback_date = 1700000000;	/* 2023-11-14 22:13:20 UTC */
+	o.fallback_date = 1700000000; /* 2023-11-14 22:13:20 UTC */
 	return o;
 }
 
@@ -67,13 +67,13 @@ static void
 t_build_basic(void **state)
 {
 	static const char raw[] = "Subject: x\r\n\r\nbody";
-	struct plan_opts	 o = opts();
-	struct mime_msg		 m;
-	struct article		 a[2];
-	struct article_list	 l;
-	struct mime_att		 att;
-	struct plan		*p;
-	char			 err[256];
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct article a[2];
+	struct article_list l;
+	struct mime_att att;
+	struct plan *p;
+	char err[256];
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -81,7 +81,7 @@ t_build_basic(void **state)
 	m.subject = (char *)"Digest: evil-host[.]net sighted";
 	m.from = (char *)"A <a@example.org>";
 	m.message_id = (char *)"<1@example.org>";
-	m.date = 1763632800;		/* 2025-11-20 10:00:00 UTC */
+	m.date = 1763632800; /* 2025-11-20 10:00:00 UTC */
 	att.name = (char *)"list.txt";
 	att.content_type = (char *)"text/plain";
 	att.data = (unsigned char *)"5.6.7.8";
@@ -98,7 +98,8 @@ t_build_basic(void **state)
 	l.n = 2;
 
 	assert_int_equal(plan_build(&o, 17, raw, sizeof(raw) - 1, &m, &l, &p,
-	    err, sizeof(err)), ST_OK);
+				    err, sizeof(err)),
+			 ST_OK);
 	assert_int_equal(p->uid, 17);
 	assert_string_equal(p->date, "2025-11-20T10:00:00Z");
 	assert_string_equal(p->published_at, "2025-11-20 10:00:00");
@@ -114,8 +115,9 @@ t_build_basic(void **state)
 	assert_int_equal(p->nreports, 2);
 	assert_true(has(&p->reports[0].iocs, IOC_URL, "http://bad-site.com/x"));
 	assert_true(has(&p->reports[1].iocs, IOC_MD5,
-	    "5d41402abc4b2a76b9719d911017c592"));
-	assert_false(has(&p->reports[1].iocs, IOC_URL, "http://bad-site.com/x"));
+			"5d41402abc4b2a76b9719d911017c592"));
+	assert_false(
+	    has(&p->reports[1].iocs, IOC_URL, "http://bad-site.com/x"));
 	/* The subject's indicators are top-level. */
 	assert_true(has(&p->iocs, IOC_FQDN, "evil-host.net"));
 	assert_int_equal(p->natts, 1);
@@ -129,18 +131,18 @@ static void
 t_date_fallback_and_default_tlp(void **state)
 {
 	static const char raw[] = "x";
-	struct plan_opts	 o = opts();
-	struct mime_msg		 m;
-	struct article		 a = art("T", "nothing here", NULL);
-	struct article_list	 l = { &a, 1, NULL, 0 };
-	struct plan		*p;
-	char			 err[256];
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct article a = art("T", "nothing here", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256];
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
 	m.date = (time_t)-1;
-	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
 	assert_string_equal(p->date, "2023-11-14T22:13:20Z");
 	assert_int_equal(p->tlp, TLP_AMBER);
 	assert_int_equal(p->reports[0].tlp, TLP_AMBER);
@@ -149,9 +151,9 @@ t_date_fallback_and_default_tlp(void **state)
 	assert_string_equal(p->file_title, "(no subject)");
 	plan_free(p);
 
-	m.date = 4102444800;		/* 2100: absurd, so the fallback */
-	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
-	    sizeof(err)), ST_OK);
+	m.date = 4102444800; /* 2100: absurd, so the fallback */
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
 	assert_string_equal(p->date, "2023-11-14T22:13:20Z");
 	plan_free(p);
 }
@@ -160,14 +162,14 @@ static void
 t_json_shape_and_utf8(void **state)
 {
 	static const char raw[] = "x";
-	struct plan_opts	 o = opts();
-	struct mime_msg		 m;
-	struct mime_att		 att[2];
-	struct article		 a = art("T", "see 45.137.21.9", "https://ex.com/a");
-	struct article_list	 l = { &a, 1, NULL, 0 };
-	struct plan		*p;
-	cJSON			*j, *x;
-	char			 err[256], *s;
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct mime_att att[2];
+	struct article a = art("T", "see 45.137.21.9", "https://ex.com/a");
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	cJSON *j, *x;
+	char err[256], *s;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -185,34 +187,43 @@ t_json_shape_and_utf8(void **state)
 	att[1].len = 4;
 	m.atts = att;
 	m.natts = 2;
-	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
 	assert_non_null(s = plan_json(p));
 	assert_null(strchr(s, '\n'));
 	assert_non_null(j = cJSON_Parse(s));
 	x = cJSON_GetObjectItem(j, "message");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(x, "uid")));
 	assert_string_equal(cJSON_GetObjectItem(x, "subject")->valuestring,
-	    "bad \xef\xbf\xbd byte and ../../etc/passwd");
-	assert_string_equal(cJSON_GetObjectItem(x, "tlp")->valuestring, "AMBER");
+			    "bad \xef\xbf\xbd byte and ../../etc/passwd");
+	assert_string_equal(cJSON_GetObjectItem(x, "tlp")->valuestring,
+			    "AMBER");
 	/* The email file name never carries a path. */
 	x = cJSON_GetObjectItem(j, "file");
 	assert_null(strchr(cJSON_GetObjectItem(x, "name")->valuestring, '/'));
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(x,
-	    "attributes")), 3);	/* TLP, subject, received date */
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(x, "attributes")),
+	    3); /* TLP, subject, received date */
 	x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "reports"), 0);
 	assert_string_equal(cJSON_GetObjectItem(x, "title")->valuestring, "T");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(x, "attributes"), 1), "value")->valuestring,
+	assert_string_equal(
+	    cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(x, "attributes"), 1),
+		"value")
+		->valuestring,
 	    "https://ex.com/a");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(x, "indicators"), 0), "type")->valuestring,
+	assert_string_equal(
+	    cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(x, "indicators"), 0),
+		"type")
+		->valuestring,
 	    "IP Address");
 	/* The inline image is not an attachment; the PDF is. */
 	x = cJSON_GetObjectItem(j, "attachments");
 	assert_int_equal(cJSON_GetArraySize(x), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(x, 0),
-	    "type")->valuestring, "PDF");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(x, 0), "type")->valuestring,
+	    "PDF");
 	assert_true(cJSON_IsArray(cJSON_GetObjectItem(j, "indicators")));
 	cJSON_Delete(j);
 	free(s);
@@ -223,23 +234,23 @@ static void
 t_file_name_bounded_utf8(void **state)
 {
 	static const char raw[] = "x";
-	struct plan_opts	 o = opts();
-	struct mime_msg		 m;
-	struct article		 a = art("T", "", NULL);
-	struct article_list	 l = { &a, 1, NULL, 0 };
-	struct plan		*p;
-	char			 err[256], subj[1024];
-	size_t			 i, n;
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct article a = art("T", "", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256], subj[1024];
+	size_t i, n;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
 	m.date = (time_t)-1;
 	for (i = 0; i + 2 < sizeof(subj); i += 2)
-		memcpy(subj + i, "\xc3\xa9", 2);		/* e-acute, 511 times */
+		memcpy(subj + i, "\xc3\xa9", 2); /* e-acute, 511 times */
 	subj[i] = '\0';
 	m.subject = subj;
-	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
 	n = strlen(p->file_name);
 	assert_true(n <= 100 + 4);
 	assert_string_equal(p->file_name + n - 4, ".eml");
@@ -266,13 +277,13 @@ t_forwarded_message(void **state)
 	    "Content-Type: text/plain\r\n\r\n"
 	    "Pay at hxxps://pay-portal[.]net/inv?id=7 today.\r\n";
 	static const char raw[] = "x";
-	struct plan_opts	 o = opts();
-	struct mime_msg		 m;
-	struct mime_att		 att;
-	struct article		 a = art("T", "", NULL);
-	struct article_list	 l = { &a, 1, NULL, 0 };
-	struct plan		*p;
-	char			 err[256];
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct mime_att att;
+	struct article a = art("T", "", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256];
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -285,19 +296,21 @@ t_forwarded_message(void **state)
 	att.len = sizeof(inner) - 1;
 	m.atts = &att;
 	m.natts = 1;
-	assert_int_equal(plan_build(&o, -1, raw, 1, &m, &l, &p, err,
-	    sizeof(err)), ST_OK);
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
 	assert_int_equal(p->natts, 1);
 	assert_string_equal(p->atts[0].type, "Spearphish Attachment");
 	assert_true(has(&p->atts[0].iocs, IOC_EMAIL, "bill@pay-portal.net"));
-	assert_true(has(&p->atts[0].iocs, IOC_EMAIL, "refunds@collect-desk.org"));
+	assert_true(
+	    has(&p->atts[0].iocs, IOC_EMAIL, "refunds@collect-desk.org"));
 	assert_true(has(&p->atts[0].iocs, IOC_FQDN, "relay.pay-portal.net"));
 	assert_true(has(&p->atts[0].iocs, IOC_IPV4, "194.26.29.114"));
-	assert_true(has(&p->atts[0].iocs, IOC_URL,
-	    "https://pay-portal.net/inv?id=7"));
+	assert_true(
+	    has(&p->atts[0].iocs, IOC_URL, "https://pay-portal.net/inv?id=7"));
 	/* Not the receiving side, not the victim, not private hops. */
 	assert_false(has(&p->atts[0].iocs, IOC_FQDN, "mx.victim-corp.com"));
-	assert_false(has(&p->atts[0].iocs, IOC_EMAIL, "victim@victim-corp.com"));
+	assert_false(
+	    has(&p->atts[0].iocs, IOC_EMAIL, "victim@victim-corp.com"));
 	assert_false(has(&p->atts[0].iocs, IOC_IPV4, "10.1.2.3"));
 	plan_free(p);
 }
@@ -306,11 +319,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_build_basic),
-		cmocka_unit_test(t_date_fallback_and_default_tlp),
-		cmocka_unit_test(t_json_shape_and_utf8),
-		cmocka_unit_test(t_file_name_bounded_utf8),
-		cmocka_unit_test(t_forwarded_message),
+	    cmocka_unit_test(t_build_basic),
+	    cmocka_unit_test(t_date_fallback_and_default_tlp),
+	    cmocka_unit_test(t_json_shape_and_utf8),
+	    cmocka_unit_test(t_file_name_bounded_utf8),
+	    cmocka_unit_test(t_forwarded_message),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

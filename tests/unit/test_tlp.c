@@ -78,7 +78,7 @@ t_precedence(void **state)
 	assert_int_equal(find("TLP:CLEAR TLP:GREEN"), TLP_GREEN);
 	assert_int_equal(find("TLP:GREEN and TLP:AMBER"), TLP_AMBER);
 	assert_int_equal(find("TLP:AMBER TLP:AMBER+STRICT TLP:AMBER"),
-	    TLP_AMBER_STRICT);
+			 TLP_AMBER_STRICT);
 	assert_int_equal(find("TLP:RED ... TLP:CLEAR"), TLP_RED);
 	assert_int_equal(find("TLP:WHITE, TLP:RED"), TLP_RED);
 	/* Three distinct labels close together are a legend (t_legend). */
@@ -89,7 +89,7 @@ t_precedence(void **state)
 	assert_int_equal(tlp_max(TLP_NONE, TLP_WHITE), TLP_WHITE);
 	assert_int_equal(tlp_max(TLP_WHITE, TLP_GREEN), TLP_GREEN);
 	assert_int_equal(tlp_max(TLP_AMBER_STRICT, TLP_AMBER),
-	    TLP_AMBER_STRICT);
+			 TLP_AMBER_STRICT);
 	assert_int_equal(tlp_max(TLP_RED, TLP_AMBER_STRICT), TLP_RED);
 }
 
@@ -117,7 +117,7 @@ t_names(void **state)
 static void
 t_parse(void **state)
 {
-	enum tlp	 t = TLP_NONE;
+	enum tlp t = TLP_NONE;
 
 	(void)state;
 	assert_int_equal(tlp_parse("red", &t), 0);
@@ -183,10 +183,10 @@ t_strict(void **state)
 	/* AMBER+STRICT is one marking, not also AMBER. */
 	assert_int_equal(find("TLP:AMBER+STRICT"), TLP_AMBER_STRICT);
 	assert_int_equal(find("TLP:AMBER+STRICT and TLP:GREEN"),
-	    TLP_AMBER_STRICT);
+			 TLP_AMBER_STRICT);
 	assert_int_equal(find("[TLP AMBER+STRICT]"), TLP_AMBER_STRICT);
 	assert_int_equal(find("Traffic Light Protocol: AMBER+STRICT"),
-	    TLP_AMBER_STRICT);
+			 TLP_AMBER_STRICT);
 	/* STRICT alone, or not right after AMBER, is nothing. */
 	assert_int_equal(find("TLP:STRICT"), TLP_NONE);
 	assert_int_equal(find("TLP:GREEN+STRICT"), TLP_GREEN);
@@ -199,8 +199,11 @@ t_separators(void **state)
 	(void)state;
 	assert_int_equal(find("TLP : AMBER"), TLP_AMBER);
 	assert_int_equal(find("TLP - RED"), TLP_RED);
-	assert_int_equal(find("TLP \xe2\x80\x93 GREEN"), TLP_GREEN);	/* en dash */
-	assert_int_equal(find("TLP\xe2\x80\x94" "CLEAR"), TLP_CLEAR);	/* em dash */
+	assert_int_equal(find("TLP \xe2\x80\x93 GREEN"),
+			 TLP_GREEN); /* en dash */
+	assert_int_equal(find("TLP\xe2\x80\x94"
+			      "CLEAR"),
+			 TLP_CLEAR); /* em dash */
 	assert_int_equal(find("Subject: Digest (TLP:AMBER)"), TLP_AMBER);
 	/* Not separators. */
 	assert_int_equal(find("TLP/AMBER"), TLP_NONE);
@@ -216,16 +219,18 @@ t_banner(void **state)
 	(void)state;
 	assert_int_equal(find("TRAFFIC LIGHT PROTOCOL: AMBER"), TLP_AMBER);
 	assert_int_equal(find("Traffic Light Protocol (TLP): GREEN"),
-	    TLP_GREEN);
+			 TLP_GREEN);
 	assert_int_equal(find("traffic light protocol - red"), TLP_RED);
 	assert_int_equal(find("Traffic Light Protocol(TLP):WHITE"), TLP_WHITE);
 	assert_int_equal(find("This bulletin: TRAFFIC LIGHT PROTOCOL (TLP) "
-	    "\xe2\x80\x93 CLEAR."), TLP_CLEAR);
+			      "\xe2\x80\x93 CLEAR."),
+			 TLP_CLEAR);
 	/* Prose about the protocol is not a marking. */
 	assert_int_equal(find("The Traffic Light Protocol was designed to "
-	    "share information. Red means no disclosure."), TLP_NONE);
+			      "share information. Red means no disclosure."),
+			 TLP_NONE);
 	assert_int_equal(find("Traffic Light Protocol (TLP) version 2.0"),
-	    TLP_NONE);
+			 TLP_NONE);
 	assert_int_equal(find("Traffic Light Protocol AMBER"), TLP_NONE);
 	assert_int_equal(find("Traffic Light Protocols: AMBER"), TLP_NONE);
 	assert_int_equal(find("Traffic Light Protocol: AMBERISH"), TLP_NONE);
@@ -239,13 +244,13 @@ t_bare(void **state)
 	assert_int_equal(find("TLP AMBER"), TLP_AMBER);
 	assert_int_equal(find("TLP RED"), TLP_RED);
 	assert_int_equal(find("Hello,\n\nTLP GREEN\n\nIndicators follow."),
-	    TLP_GREEN);
+			 TLP_GREEN);
 	assert_int_equal(find("intro\r\n  ** TLP RED **\r\nmore"), TLP_RED);
 	assert_int_equal(find("# TLP CLEAR"), TLP_CLEAR);
 	assert_int_equal(find("> TLP WHITE."), TLP_WHITE);
 	assert_int_equal(find("TLP AMBER - members only"), TLP_AMBER);
 	assert_int_equal(find("TLP  AMBER+STRICT: owner only"),
-	    TLP_AMBER_STRICT);
+			 TLP_AMBER_STRICT);
 	/* In brackets, anywhere. */
 	assert_int_equal(find("Weekly digest [TLP AMBER] issue 4"), TLP_AMBER);
 	assert_int_equal(find("Weekly digest (TLP RED)"), TLP_RED);
@@ -272,9 +277,10 @@ t_prose(void **state)
 	/* Colour words are never markings by themselves. */
 	assert_int_equal(find("Red Menshen targets telecoms."), TLP_NONE);
 	assert_int_equal(find("Amber Sandstorm (formerly Rubidium) is back."),
-	    TLP_NONE);
+			 TLP_NONE);
 	assert_int_equal(find("the red team found an AMBER alert and a GREEN "
-	    "light; all CLEAR."), TLP_NONE);
+			      "light; all CLEAR."),
+			 TLP_NONE);
 	assert_int_equal(find("RED\nAMBER\nGREEN\nCLEAR\n"), TLP_NONE);
 	assert_int_equal(find("Red Menshen, TLP:GREEN"), TLP_GREEN);
 	assert_int_equal(find("ATLP:RED HTTPTLP:AMBER 3TLP:GREEN"), TLP_NONE);
@@ -283,16 +289,18 @@ t_prose(void **state)
 static void
 t_legend_span(void **state)
 {
-	char	 buf[1024];
+	char buf[1024];
 
 	(void)state;
 	assert_int_equal(find("TLP:RED, TLP:AMBER, TLP:GREEN and TLP:CLEAR "
-	    "are the labels."), TLP_NONE);
+			      "are the labels."),
+			 TLP_NONE);
 	assert_int_equal(find("TLP:RED - not for disclosure.\n"
-	    "TLP:AMBER+STRICT - organisation only.\n"
-	    "TLP:AMBER - limited disclosure.\n"
-	    "TLP:GREEN - community.\n"
-	    "TLP:CLEAR - no limit.\n"), TLP_NONE);
+			      "TLP:AMBER+STRICT - organisation only.\n"
+			      "TLP:AMBER - limited disclosure.\n"
+			      "TLP:GREEN - community.\n"
+			      "TLP:CLEAR - no limit.\n"),
+			 TLP_NONE);
 	/* A legend does not hide a marking far from it. */
 	memset(buf, '.', sizeof(buf));
 	memcpy(buf, "TLP:GREEN", 9);
@@ -309,10 +317,11 @@ t_legend_span(void **state)
 	 * of a legend is taken as part of it.
 	 */
 	assert_int_equal(find("TLP:AMBER\n\nLegend: TLP:RED eyes only, "
-	    "TLP:GREEN community."), TLP_NONE);
+			      "TLP:GREEN community."),
+			 TLP_NONE);
 	/* Two labels are not a legend; three spread out are not either. */
 	assert_int_equal(find("TLP:GREEN, or TLP:AMBER for the annex"),
-	    TLP_AMBER);
+			 TLP_AMBER);
 	memset(buf, '.', sizeof(buf));
 	memcpy(buf, "TLP:GREEN", 9);
 	memcpy(buf + 200, "TLP:AMBER", 9);
@@ -321,10 +330,10 @@ t_legend_span(void **state)
 	assert_int_equal(find(buf), TLP_AMBER);
 	/* The same label repeated is a marking, not a legend. */
 	assert_int_equal(find("TLP:AMBER header TLP:AMBER footer TLP:AMBER"),
-	    TLP_AMBER);
+			 TLP_AMBER);
 	/* WHITE and CLEAR count as one label. */
 	assert_int_equal(find("TLP:CLEAR (formerly TLP:WHITE) or TLP:GREEN"),
-	    TLP_GREEN);
+			 TLP_GREEN);
 	/* Exactly at the span: legend; just past it: not. */
 	memset(buf, '.', sizeof(buf));
 	memcpy(buf, "TLP:RED", 7);
@@ -342,37 +351,52 @@ t_legend_heading(void **state)
 {
 	(void)state;
 	/* (The marking is over LEGEND_SPAN bytes before the legend.) */
-	assert_int_equal(find("TLP:AMBER\n\nIndicators: "
-	    "hxxp://one.example/a hxxp://two.example/b hxxp://three.example/c "
-	    "hxxp://four.example/d hxxp://five.example/e 203.0.113.7 "
-	    "198.51.100.8 192.0.2.9 d41d8cd98f00b204e9800998ecf8427e "
-	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	    "\n\n"
-	    "About the Traffic Light Protocol\n\n"
-	    "TLP:RED - Not for disclosure, restricted to participants only.\n"
-	    "Sources may use TLP:RED when information cannot be acted upon\n"
-	    "without significant risk for the privacy, reputation, or\n"
-	    "operations of the organizations involved.\n\n"
-	    "TLP:CLEAR - Disclosure is not limited.\n"), TLP_AMBER);
-	assert_int_equal(find("## TLP definitions\n"
-	    "TLP:RED means for the eyes of the recipients only.\n"),
+	assert_int_equal(
+	    find("TLP:AMBER\n\nIndicators: "
+		 "hxxp://one.example/a hxxp://two.example/b "
+		 "hxxp://three.example/c "
+		 "hxxp://four.example/d hxxp://five.example/e 203.0.113.7 "
+		 "198.51.100.8 192.0.2.9 d41d8cd98f00b204e9800998ecf8427e "
+		 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b"
+		 "855"
+		 "\n\n"
+		 "About the Traffic Light Protocol\n\n"
+		 "TLP:RED - Not for disclosure, restricted to participants "
+		 "only.\n"
+		 "Sources may use TLP:RED when information cannot be acted "
+		 "upon\n"
+		 "without significant risk for the privacy, reputation, or\n"
+		 "operations of the organizations involved.\n\n"
+		 "TLP:CLEAR - Disclosure is not limited.\n"),
+	    TLP_AMBER);
+	assert_int_equal(
+	    find("## TLP definitions\n"
+		 "TLP:RED means for the eyes of the recipients only.\n"),
 	    TLP_NONE);
-	assert_int_equal(find("Traffic Light Protocol (TLP) Definitions\n\n"
-	    "* TLP:RED: eyes only\n\n* TLP:GREEN: community\n"), TLP_NONE);
+	assert_int_equal(
+	    find("Traffic Light Protocol (TLP) Definitions\n\n"
+		 "* TLP:RED: eyes only\n\n* TLP:GREEN: community\n"),
+	    TLP_NONE);
 	assert_int_equal(find("What is TLP?\nTLP:RED is the most "
-	    "restrictive label."), TLP_NONE);
+			      "restrictive label."),
+			 TLP_NONE);
 	assert_int_equal(find("ABOUT TLP\n\nTLP:RED - eyes only."), TLP_NONE);
 	/* The legend ends at a paragraph that does not start with a label. */
 	assert_int_equal(find("TLP legend\n\nTLP:RED - eyes only.\n\n"
-	    "This report is TLP:GREEN.\n"), TLP_GREEN);
+			      "This report is TLP:GREEN.\n"),
+			 TLP_GREEN);
 	assert_int_equal(find("TLP legend\nTLP:RED - eyes only.\n-----\n"
-	    "Rest of the mail: TLP:CLEAR\n"), TLP_CLEAR);
+			      "Rest of the mail: TLP:CLEAR\n"),
+			 TLP_CLEAR);
 	/* Not a heading: a marking followed by a pointer to the definitions. */
-	assert_int_equal(find("This product is marked TLP:CLEAR. For more "
-	    "about the Traffic Light Protocol, see cisa.gov/tlp.\n\n"
-	    "TLP:GREEN\n"), TLP_GREEN);
+	assert_int_equal(
+	    find("This product is marked TLP:CLEAR. For more "
+		 "about the Traffic Light Protocol, see cisa.gov/tlp.\n\n"
+		 "TLP:GREEN\n"),
+	    TLP_GREEN);
 	assert_int_equal(find("To learn more about the Traffic Light "
-	    "Protocol, visit first.org.\n\nTLP:AMBER\n"), TLP_AMBER);
+			      "Protocol, visit first.org.\n\nTLP:AMBER\n"),
+			 TLP_AMBER);
 	assert_int_equal(find("TLP version 2.0\n\nTLP:AMBER"), TLP_AMBER);
 	assert_int_equal(find("The TLP rules\n\nTLP:RED"), TLP_RED);
 	assert_int_equal(find("Abouts the TLP\n\nTLP:RED"), TLP_RED);
@@ -381,9 +405,9 @@ t_legend_heading(void **state)
 static void
 t_legend_linear(void **state)
 {
-	size_t	 n = 32u * 1024 * 1024, i;
-	char	*s;
-	clock_t	 c0;
+	size_t n = 32u * 1024 * 1024, i;
+	char *s;
+	clock_t c0;
 
 	(void)state;
 	s = malloc(n);
@@ -408,9 +432,9 @@ t_legend_linear(void **state)
 static void
 t_linear(void **state)
 {
-	size_t	 n = 32u * 1024 * 1024, i;
-	char	*s;
-	clock_t	 c0;
+	size_t n = 32u * 1024 * 1024, i;
+	char *s;
+	clock_t c0;
 
 	(void)state;
 	s = malloc(n);
@@ -429,23 +453,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_labels),
-		cmocka_unit_test(t_variants),
-		cmocka_unit_test(t_boundaries),
-		cmocka_unit_test(t_precedence),
-		cmocka_unit_test(t_none),
-		cmocka_unit_test(t_names),
-		cmocka_unit_test(t_parse),
-		cmocka_unit_test(t_white_clear),
-		cmocka_unit_test(t_strict),
-		cmocka_unit_test(t_separators),
-		cmocka_unit_test(t_banner),
-		cmocka_unit_test(t_bare),
-		cmocka_unit_test(t_prose),
-		cmocka_unit_test(t_legend_span),
-		cmocka_unit_test(t_legend_heading),
-		cmocka_unit_test(t_legend_linear),
-		cmocka_unit_test(t_linear),
+	    cmocka_unit_test(t_labels),
+	    cmocka_unit_test(t_variants),
+	    cmocka_unit_test(t_boundaries),
+	    cmocka_unit_test(t_precedence),
+	    cmocka_unit_test(t_none),
+	    cmocka_unit_test(t_names),
+	    cmocka_unit_test(t_parse),
+	    cmocka_unit_test(t_white_clear),
+	    cmocka_unit_test(t_strict),
+	    cmocka_unit_test(t_separators),
+	    cmocka_unit_test(t_banner),
+	    cmocka_unit_test(t_bare),
+	    cmocka_unit_test(t_prose),
+	    cmocka_unit_test(t_legend_span),
+	    cmocka_unit_test(t_legend_heading),
+	    cmocka_unit_test(t_legend_linear),
+	    cmocka_unit_test(t_linear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,19 +12,19 @@
 
 #include "tqjson.h"
 
-#define S(x)	(x), strlen(x)
+#define S(x) (x), strlen(x)
 
 /* A hand-made plan: owns its sets; strings are literals. */
 struct tplan {
-	struct plan		 p;
-	struct plan_report	 r[2];
-	struct plan_att		 a[1];
+	struct plan p;
+	struct plan_report r[2];
+	struct plan_att a[1];
 };
 
 static void
 tplan_init(struct tplan *t)
 {
-	size_t	 i;
+	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	t->p.uid = 7;
@@ -32,7 +32,7 @@ tplan_init(struct tplan *t)
 	t->p.from = (char *)"intel@example.org";
 	t->p.message_id = (char *)"<m1@example.org>";
 	snprintf(t->p.published_at, sizeof(t->p.published_at),
-	    "2026-11-20 10:00:00");
+		 "2026-11-20 10:00:00");
 	t->p.tlp = TLP_AMBER;
 	t->p.reports = t->r;
 	t->p.nreports = 2;
@@ -57,7 +57,7 @@ tplan_init(struct tplan *t)
 static void
 tplan_free(struct tplan *t)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < 2; i++)
 		ioc_set_free(&t->r[i].iocs);
@@ -68,7 +68,7 @@ tplan_free(struct tplan *t)
 static cJSON *
 parse_ok(const char *s)
 {
-	cJSON	*j;
+	cJSON *j;
 
 	assert_non_null(s);
 	j = cJSON_Parse(s);
@@ -79,7 +79,7 @@ parse_ok(const char *s)
 static const char *
 str_at(const cJSON *o, const char *k)
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	assert_true(cJSON_IsString(v));
 	return v->valuestring;
@@ -88,7 +88,7 @@ str_at(const cJSON *o, const char *k)
 static double
 num_at(const cJSON *o, const char *k)
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	assert_true(cJSON_IsNumber(v));
 	return v->valuedouble;
@@ -98,19 +98,20 @@ num_at(const cJSON *o, const char *k)
 static void
 ids_of(const cJSON *o, const char *k, char *out, size_t outsz)
 {
-	const cJSON	*arr = cJSON_GetObjectItemCaseSensitive(o, k), *e;
-	size_t		 len = 0;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, k), *e;
+	size_t len = 0;
 
 	if (arr == NULL) {
 		snprintf(out, outsz, "-");
 		return;
 	}
 	assert_true(cJSON_IsArray(arr));
-	assert_true(cJSON_GetArraySize(arr) > 0);	/* never empty */
+	assert_true(cJSON_GetArraySize(arr) > 0); /* never empty */
 	out[0] = '\0';
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach(e, arr)
+	{
 		len += (size_t)snprintf(out + len, outsz - len, "%s%.0f",
-		    len ? "," : "", num_at(e, "id"));
+					len ? "," : "", num_at(e, "id"));
 		assert_true(len < outsz);
 	}
 }
@@ -118,9 +119,9 @@ ids_of(const cJSON *o, const char *k, char *out, size_t outsz)
 static void
 t_reports(void **state)
 {
-	struct tplan	 t;
-	cJSON		*j, *o, *a;
-	char		*s;
+	struct tplan t;
+	cJSON *j, *o, *a;
+	char *s;
 
 	(void)state;
 	tplan_init(&t);
@@ -134,16 +135,15 @@ t_reports(void **state)
 	a = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "sources"), 0);
 	assert_string_equal(str_at(a, "name"), "Mailbox");
 	assert_string_equal(str_at(cJSON_GetObjectItem(a, "tlp"), "name"),
-	    "GREEN");
+			    "GREEN");
 	a = cJSON_GetObjectItem(o, "attributes");
 	assert_int_equal(cJSON_GetArraySize(a), 2);
 	assert_string_equal(str_at(cJSON_GetArrayItem(a, 0), "name"), "TLP");
-	assert_string_equal(str_at(cJSON_GetArrayItem(a, 0), "value"),
-	    "GREEN");
+	assert_string_equal(str_at(cJSON_GetArrayItem(a, 0), "value"), "GREEN");
 	assert_string_equal(str_at(cJSON_GetArrayItem(a, 1), "name"),
-	    "Article URL");
+			    "Article URL");
 	assert_string_equal(str_at(cJSON_GetArrayItem(a, 1), "value"),
-	    "https://example.org/1");
+			    "https://example.org/1");
 	a = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "attachments"), 0);
 	assert_int_equal((long)num_at(a, "id"), 42);
 	/* No URL: no Article URL attribute. */
@@ -168,25 +168,25 @@ t_reports(void **state)
 static const cJSON *
 find_item(const cJSON *arr, const char *type, const char *value)
 {
-	const cJSON	*e;
+	const cJSON *e;
 
-	cJSON_ArrayForEach(e, arr)
-		if (strcmp(str_at(cJSON_GetObjectItem(e, "type"), "name"),
-		    type) == 0 && strcmp(str_at(e, "value"), value) == 0)
-			return e;
+	cJSON_ArrayForEach(
+	    e, arr) if (strcmp(str_at(cJSON_GetObjectItem(e, "type"), "name"),
+			       type) == 0 &&
+			strcmp(str_at(e, "value"), value) == 0) return e;
 	fail_msg("no item %s %s", type, value);
 	return NULL;
 }
 
 static void
 check_item(const cJSON *arr, const char *type, const char *value,
-    const char *tlp, const char *reports, const char *atts)
+	   const char *tlp, const char *reports, const char *atts)
 {
-	const cJSON	*e = find_item(arr, type, value), *x;
-	char		 got[256];
+	const cJSON *e = find_item(arr, type, value), *x;
+	char got[256];
 
 	assert_string_equal(str_at(cJSON_GetObjectItem(e, "status"), "name"),
-	    "Review");
+			    "Review");
 	x = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "sources"), 0);
 	assert_string_equal(str_at(x, "name"), "Mailbox");
 	assert_string_equal(str_at(cJSON_GetObjectItem(x, "tlp"), "name"), tlp);
@@ -203,11 +203,11 @@ check_item(const cJSON *arr, const char *type, const char *value,
 static void
 t_indicators_merge(void **state)
 {
-	static const long	 rep[2] = { 11, 12 }, att[1] = { 21 };
-	struct tplan		 t;
-	struct tqjson_inds	 in;
-	cJSON			*j;
-	char			*s;
+	static const long rep[2] = {11, 12}, att[1] = {21};
+	struct tplan t;
+	struct tqjson_inds in;
+	cJSON *j;
+	char *s;
 
 	(void)state;
 	tplan_init(&t);
@@ -215,8 +215,7 @@ t_indicators_merge(void **state)
 	ioc_set_add(&t.r[0].iocs, IOC_IPV4, "203.0.113.7");
 	ioc_set_add(&t.r[1].iocs, IOC_FQDN, "evil.example");
 	ioc_set_add(&t.a[0].iocs, IOC_IPV4, "203.0.113.7");
-	ioc_set_add(&t.a[0].iocs, IOC_MD5,
-	    "d41d8cd98f00b204e9800998ecf8427e");
+	ioc_set_add(&t.a[0].iocs, IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	ioc_set_add(&t.p.iocs, IOC_FQDN, "evil.example");
 	ioc_set_add(&t.p.iocs, IOC_URL, "http://evil.example/x");
 	/* Same value, other type: another item. */
@@ -232,12 +231,12 @@ t_indicators_merge(void **state)
 	/* GREEN report and the AMBER message's attachment: AMBER. */
 	check_item(j, "IP Address", "203.0.113.7", "AMBER", "11", "21");
 	check_item(j, "MD5", "d41d8cd98f00b204e9800998ecf8427e", "AMBER", "-",
-	    "21");
+		   "21");
 	check_item(j, "URL", "http://evil.example/x", "AMBER", "-", "5");
 	check_item(j, "Filename", "evil.example", "AMBER", "-", "5");
 	/* First appearance order: reports first. */
 	assert_string_equal(str_at(cJSON_GetArrayItem(j, 0), "value"),
-	    "evil.example");
+			    "evil.example");
 	cJSON_Delete(j);
 	free(s);
 	tqjson_inds_free(&in);
@@ -247,8 +246,8 @@ t_indicators_merge(void **state)
 	s = tqjson_inds_json(&in, 0, in.n, NULL, "Review", "Mailbox");
 	j = parse_ok(s);
 	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "report"));
-	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0),
-	    "attachments"));
+	assert_null(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "attachments"));
 	cJSON_Delete(j);
 	free(s);
 	tqjson_inds_free(&in);
@@ -258,21 +257,23 @@ t_indicators_merge(void **state)
 static void
 t_indicators_type_names(void **state)
 {
-	const char	*names[IOC_NTYPES] = { NULL };
-	struct tplan	 t;
+	const char *names[IOC_NTYPES] = {NULL};
+	struct tplan t;
 	struct tqjson_inds in;
-	cJSON		*j;
-	char		*s;
+	cJSON *j;
+	char *s;
 
 	(void)state;
 	tplan_init(&t);
 	ioc_set_add(&t.p.iocs, IOC_FQDN, "evil.example");
-	names[IOC_FQDN] = "fqdn";	/* the instance's spelling */
+	names[IOC_FQDN] = "fqdn"; /* the instance's spelling */
 	assert_int_equal(tqjson_inds_build(&t.p, NULL, NULL, 9, &in), 0);
 	s = tqjson_inds_json(&in, 0, 1, names, NULL, NULL);
 	j = parse_ok(s);
-	assert_string_equal(str_at(cJSON_GetObjectItem(cJSON_GetArrayItem(j,
-	    0), "type"), "name"), "fqdn");
+	assert_string_equal(
+	    str_at(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "type"),
+		   "name"),
+	    "fqdn");
 	/* No status, no source: omitted. */
 	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "status"));
 	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "sources"));
@@ -285,21 +286,23 @@ t_indicators_type_names(void **state)
 static void
 t_indicators_batches(void **state)
 {
-	struct tplan		 t;
-	struct tqjson_inds	 in;
-	char			 v[64], *s;
-	size_t			 i, sizes[3], nb = 0;
-	cJSON			*j;
+	struct tplan t;
+	struct tqjson_inds in;
+	char v[64], *s;
+	size_t i, sizes[3], nb = 0;
+	cJSON *j;
 
 	(void)state;
 	tplan_init(&t);
 	for (i = 0; i < 1201; i++) {
 		snprintf(v, sizeof(v), "host%zu.example", i);
-		assert_int_equal(ioc_set_add(i % 2 ? &t.r[0].iocs : &t.p.iocs,
-		    IOC_FQDN, v), 1);
+		assert_int_equal(
+		    ioc_set_add(i % 2 ? &t.r[0].iocs : &t.p.iocs, IOC_FQDN, v),
+		    1);
 	}
-	assert_int_equal(tqjson_inds_build(&t.p, (const long[]){ 1, 2 },
-	    (const long[]){ 3 }, 4, &in), 0);
+	assert_int_equal(tqjson_inds_build(&t.p, (const long[]){1, 2},
+					   (const long[]){3}, 4, &in),
+			 0);
 	assert_int_equal(in.n, 1201);
 	for (i = 0; i < in.n; i += sizes[nb++]) {
 		sizes[nb] = in.n - i > TQJSON_BATCH ? TQJSON_BATCH : in.n - i;
@@ -323,14 +326,14 @@ t_indicators_batches(void **state)
 static void
 t_id_list(void **state)
 {
-	static const long	 ids[] = { 3, 4, 3, 5 };
-	char			*s;
+	static const long ids[] = {3, 4, 3, 5};
+	char *s;
 
 	(void)state;
 	s = tqjson_id_list(ids, 4);
 	assert_string_equal(s, "[{\"id\":3},{\"id\":4},{\"id\":5}]");
 	free(s);
-	s = tqjson_id_list((const long[]){ 3000000000L }, 1);
+	s = tqjson_id_list((const long[]){3000000000L}, 1);
 	assert_string_equal(s, "[{\"id\":3000000000}]");
 	free(s);
 }
@@ -338,66 +341,85 @@ t_id_list(void **state)
 static void
 t_token(void **state)
 {
-	char	*a, *r, err[128];
-	long	 exp;
+	char *a, *r, err[128];
+	long exp;
 
 	(void)state;
-	assert_int_equal(tqjson_token(S("{\"access_token\":\"abc.def\","
-	    "\"token_type\":\"bearer\",\"expires_in\":3600,"
-	    "\"refresh_token\":\"rt1\"}"), &a, &r, &exp, err, sizeof(err)), 0);
+	assert_int_equal(
+	    tqjson_token(S("{\"access_token\":\"abc.def\","
+			   "\"token_type\":\"bearer\",\"expires_in\":3600,"
+			   "\"refresh_token\":\"rt1\"}"),
+			 &a, &r, &exp, err, sizeof(err)),
+	    0);
 	assert_string_equal(a, "abc.def");
 	assert_string_equal(r, "rt1");
 	assert_int_equal(exp, 3600);
 	free(a);
 	free(r);
 	/* No refresh token, "Bearer", huge expires_in ignored. */
-	assert_int_equal(tqjson_token(S("{\"access_token\":\"x\","
-	    "\"token_type\":\"Bearer\",\"expires_in\":1e300}"), &a, &r, &exp,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    tqjson_token(S("{\"access_token\":\"x\","
+			   "\"token_type\":\"Bearer\",\"expires_in\":1e300}"),
+			 &a, &r, &exp, err, sizeof(err)),
+	    0);
 	assert_null(r);
 	assert_int_equal(exp, 0);
 	free(a);
 	/* Refused. */
-	assert_int_equal(tqjson_token(S("{\"access_token\":\"x\\r\\nX-Evil: 1\"}"),
-	    &a, &r, &exp, err, sizeof(err)), -1);
+	assert_int_equal(
+	    tqjson_token(S("{\"access_token\":\"x\\r\\nX-Evil: 1\"}"), &a, &r,
+			 &exp, err, sizeof(err)),
+	    -1);
 	assert_null(a);
 	assert_int_equal(tqjson_token(S("{\"access_token\":\"\"}"), &a, &r,
-	    &exp, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_token(S("{\"access_token\":42}"), &a, &r,
-	    &exp, err, sizeof(err)), -1);
+				      &exp, err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_token(S("{\"access_token\":42}"), &a, &r, &exp,
+				      err, sizeof(err)),
+			 -1);
 	assert_int_equal(tqjson_token(S("{\"access_token\":\"x\","
-	    "\"token_type\":\"mac\"}"), &a, &r, &exp, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_token(S("{\"error\":\"invalid_grant\","
-	    "\"message\":\"no\",\"access_token\":\"x\"}"), &a, &r, &exp, err,
-	    sizeof(err)), -1);
-	assert_int_equal(tqjson_token(S("<html>login</html>"), &a, &r, &exp,
-	    err, sizeof(err)), -1);
-	assert_int_equal(tqjson_token(S("[\"access_token\"]"), &a, &r, &exp,
-	    err, sizeof(err)), -1);
-	assert_int_equal(tqjson_token("", 0, &a, &r, &exp, err, sizeof(err)),
+					"\"token_type\":\"mac\"}"),
+				      &a, &r, &exp, err, sizeof(err)),
+			 -1);
+	assert_int_equal(
+	    tqjson_token(S("{\"error\":\"invalid_grant\","
+			   "\"message\":\"no\",\"access_token\":\"x\"}"),
+			 &a, &r, &exp, err, sizeof(err)),
 	    -1);
+	assert_int_equal(tqjson_token(S("<html>login</html>"), &a, &r, &exp,
+				      err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_token(S("[\"access_token\"]"), &a, &r, &exp,
+				      err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_token("", 0, &a, &r, &exp, err, sizeof(err)),
+			 -1);
 }
 
 static void
 t_catalogue(void **state)
 {
-	struct tqjson_cat	 c;
+	struct tqjson_cat c;
 	const struct tqjson_entry *e;
-	char			 err[128];
-	long			 total;
-	size_t			 n;
+	char err[128];
+	long total;
+	size_t n;
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(tqjson_cat_page(S("{\"total\":3,\"limit\":2,"
-	    "\"offset\":0,\"data\":[{\"id\":1,\"name\":\"Active\"},"
-	    "{\"id\":4,\"name\":\"Review\"}]}"), &c, 100, &total, &n, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    tqjson_cat_page(
+		S("{\"total\":3,\"limit\":2,"
+		  "\"offset\":0,\"data\":[{\"id\":1,\"name\":\"Active\"},"
+		  "{\"id\":4,\"name\":\"Review\"}]}"),
+		&c, 100, &total, &n, err, sizeof(err)),
+	    0);
 	assert_int_equal(total, 3);
 	assert_int_equal(n, 2);
 	assert_int_equal(tqjson_cat_page(S("{\"total\":3,\"data\":[{\"id\":"
-	    "\"5\",\"name\":\"Whitelisted\"}]}"), &c, 100, &total, &n, err,
-	    sizeof(err)), 0);
+					   "\"5\",\"name\":\"Whitelisted\"}]}"),
+					 &c, 100, &total, &n, err, sizeof(err)),
+			 0);
 	assert_int_equal(c.n, 3);
 	e = tqjson_cat_find(&c, "Review");
 	assert_non_null(e);
@@ -409,76 +431,94 @@ t_catalogue(void **state)
 	assert_null(tqjson_cat_find(&c, NULL));
 	/* The bound on entries. */
 	assert_int_equal(tqjson_cat_page(S("{\"data\":[{\"id\":9,\"name\":"
-	    "\"X\"}]}"), &c, 3, &total, &n, err, sizeof(err)), -1);
+					   "\"X\"}]}"),
+					 &c, 3, &total, &n, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "more than 3"));
 	/* No total: unknown. */
 	assert_int_equal(tqjson_cat_page(S("{\"data\":[]}"), &c, 100, &total,
-	    &n, err, sizeof(err)), 0);
+					 &n, err, sizeof(err)),
+			 0);
 	assert_int_equal(total, -1);
 	assert_int_equal(n, 0);
 	/* Malformed. */
 	assert_int_equal(tqjson_cat_page(S("{\"total\":1,\"data\":{}}"), &c,
-	    100, &total, &n, err, sizeof(err)), -1);
+					 100, &total, &n, err, sizeof(err)),
+			 -1);
 	assert_int_equal(tqjson_cat_page(S("{\"total\":-1,\"data\":[]}"), &c,
-	    100, &total, &n, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_cat_page(S("{\"total\":1e400,\"data\":[]}"),
-	    &c, 100, &total, &n, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_cat_page(S("{\"data\":[{\"id\":1}]}"), &c,
-	    100, &total, &n, err, sizeof(err)), -1);
+					 100, &total, &n, err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_cat_page(S("{\"total\":1e400,\"data\":[]}"), &c,
+					 100, &total, &n, err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_cat_page(S("{\"data\":[{\"id\":1}]}"), &c, 100,
+					 &total, &n, err, sizeof(err)),
+			 -1);
 	assert_int_equal(tqjson_cat_page(S("{\"data\":[{\"id\":0,\"name\":"
-	    "\"Z\"}]}"), &c, 100, &total, &n, err, sizeof(err)), -1);
+					   "\"Z\"}]}"),
+					 &c, 100, &total, &n, err, sizeof(err)),
+			 -1);
 	assert_int_equal(tqjson_cat_page(S("{\"data\":[{\"id\":1,\"name\":"
-	    "\"\"}]}"), &c, 100, &total, &n, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_cat_page(S("{\"data\":[7]}"), &c, 100,
-	    &total, &n, err, sizeof(err)), -1);
+					   "\"\"}]}"),
+					 &c, 100, &total, &n, err, sizeof(err)),
+			 -1);
+	assert_int_equal(tqjson_cat_page(S("{\"data\":[7]}"), &c, 100, &total,
+					 &n, err, sizeof(err)),
+			 -1);
 	assert_int_equal(c.n, 3);
 	tqjson_cat_free(&c);
-	tqjson_cat_free(&c);	/* idempotent */
+	tqjson_cat_free(&c); /* idempotent */
 }
 
 static int
 ids(const char *body, const char *const *vals, size_t n, long *out)
 {
-	char	 err[128];
+	char err[128];
 
 	return tqjson_ids_by_value(body, strlen(body), vals, n, out, err,
-	    sizeof(err));
+				   sizeof(err));
 }
 
 static void
 t_ids_by_value(void **state)
 {
-	const char	*v[3] = { "A", "B", "A" };
-	long		 got[3];
+	const char *v[3] = {"A", "B", "A"};
+	long got[3];
 
 	(void)state;
-	assert_int_equal(ids("{\"total\":3,\"data\":[{\"id\":1,\"value\":\"A\"},"
-	    "{\"id\":2,\"value\":\"B\"},{\"id\":1,\"value\":\"A\"}]}", v, 3,
-	    got), 0);
+	assert_int_equal(
+	    ids("{\"total\":3,\"data\":[{\"id\":1,\"value\":\"A\"},"
+		"{\"id\":2,\"value\":\"B\"},{\"id\":1,\"value\":\"A\"}]}",
+		v, 3, got),
+	    0);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 2);
 	assert_int_equal(got[2], 1);
 	/* Out of order: matched back by value. */
-	assert_int_equal(ids("{\"data\":[{\"id\":2,\"value\":\"B\"},"
-	    "{\"id\":1,\"value\":\"A\"},{\"id\":1,\"value\":\"A\"}]}", v, 3,
-	    got), 0);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":2,\"value\":\"B\"},"
+		"{\"id\":1,\"value\":\"A\"},{\"id\":1,\"value\":\"A\"}]}",
+		v, 3, got),
+	    0);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 2);
 	/* No values: by position.  Ids as decimal strings are accepted. */
 	assert_int_equal(ids("{\"data\":[{\"id\":\"7\"},{\"id\":8},"
-	    "{\"id\":9}]}", v, 3, got), 0);
+			     "{\"id\":9}]}",
+			     v, 3, got),
+			 0);
 	assert_int_equal(got[0], 7);
 	assert_int_equal(got[2], 9);
 	/* Large but exact. */
-	assert_int_equal(ids("{\"data\":[{\"id\":9007199254740991}]}", v, 1,
-	    got), 0);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":9007199254740991}]}", v, 1, got), 0);
 	assert_int_equal(got[0], 9007199254740991L);
 	/* Wrong counts, missing or bad ids, a value nobody sent. */
-	assert_int_equal(ids("{\"data\":[{\"id\":1,\"value\":\"A\"}]}", v, 3,
-	    got), -1);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":1,\"value\":\"A\"}]}", v, 3, got), -1);
 	assert_int_equal(ids("{\"data\":[]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":1},{\"id\":2}]}", v, 1, got),
-	    -1);
+			 -1);
 	assert_int_equal(ids("{\"data\":[{\"value\":\"A\"}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":\"12a\"}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":\"\"}]}", v, 1, got), -1);
@@ -488,23 +528,24 @@ t_ids_by_value(void **state)
 	assert_int_equal(ids("{\"data\":[{\"id\":1.5}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":1e300}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":-1e300}]}", v, 1, got), -1);
-	assert_int_equal(ids("{\"data\":[{\"id\":9007199254740993}]}", v, 1,
-	    got), -1);
-	assert_int_equal(ids("{\"data\":[{\"id\":\"99999999999999999999\"}]}",
-	    v, 1, got), -1);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":9007199254740993}]}", v, 1, got), -1);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":\"99999999999999999999\"}]}", v, 1, got),
+	    -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":null}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":true}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[[1]]}", v, 1, got), -1);
-	assert_int_equal(ids("{\"data\":[{\"id\":1,\"value\":\"C\"}]}", v, 1,
-	    got), -1);
+	assert_int_equal(
+	    ids("{\"data\":[{\"id\":1,\"value\":\"C\"}]}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":1,\"value\":5}]}", v, 1, got),
-	    -1);
+			 -1);
 	assert_int_equal(ids("{\"data\":{\"id\":1}}", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":\"x\"}", v, 1, got), -1);
 	assert_int_equal(ids("[{\"id\":1}]", v, 1, got), -1);
 	assert_int_equal(ids("null", v, 1, got), -1);
 	assert_int_equal(ids("{\"data\":[{\"id\":1}]} trailing", v, 1, got),
-	    -1);
+			 -1);
 	/* Nothing sent, nothing back. */
 	assert_int_equal(ids("{\"data\":[]}", v, 0, got), 0);
 }
@@ -512,11 +553,11 @@ t_ids_by_value(void **state)
 static void
 t_inds_ids(void **state)
 {
-	struct tplan		 t;
-	struct tqjson_inds	 in;
-	long			 tids[IOC_NTYPES], got[2];
-	char			 err[128];
-	size_t			 i;
+	struct tplan t;
+	struct tqjson_inds in;
+	long tids[IOC_NTYPES], got[2];
+	char err[128];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < IOC_NTYPES; i++)
@@ -527,32 +568,40 @@ t_inds_ids(void **state)
 	ioc_set_add(&t.p.iocs, IOC_FQDN, "a.example");
 	ioc_set_add(&t.p.iocs, IOC_FILENAME, "a.example");
 	assert_int_equal(tqjson_inds_build(&t.p, NULL, NULL, 1, &in), 0);
-#define B(s)	(s), strlen(s), &in, 0, 2, tids, got, err, sizeof(err)
+#define B(s) (s), strlen(s), &in, 0, 2, tids, got, err, sizeof(err)
 	/* In order. */
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":1,\"value\":"
-	    "\"a.example\",\"type_id\":10},{\"id\":2,\"value\":\"a.example\","
-	    "\"type_id\":20}]}")), 0);
+					   "\"a.example\",\"type_id\":10},{"
+					   "\"id\":2,\"value\":\"a.example\","
+					   "\"type_id\":20}]}")),
+			 0);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 2);
 	/* Swapped: the same value, told apart by type_id. */
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":2,\"value\":"
-	    "\"a.example\",\"type_id\":20},{\"id\":1,\"value\":\"a.example\","
-	    "\"type_id\":10}]}")), 0);
+					   "\"a.example\",\"type_id\":20},{"
+					   "\"id\":1,\"value\":\"a.example\","
+					   "\"type_id\":10}]}")),
+			 0);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 2);
 	/* Position when the elements say nothing. */
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":5},"
-	    "{\"id\":6}]}")), 0);
+					   "{\"id\":6}]}")),
+			 0);
 	assert_int_equal(got[1], 6);
 	/* A type nobody sent. */
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":2,\"value\":"
-	    "\"a.example\",\"type_id\":30},{\"id\":1,\"value\":\"a.example\","
-	    "\"type_id\":10}]}")), -1);
+					   "\"a.example\",\"type_id\":30},{"
+					   "\"id\":1,\"value\":\"a.example\","
+					   "\"type_id\":10}]}")),
+			 -1);
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":5}]}")), -1);
 	assert_int_equal(tqjson_inds_ids(B("{\"data\":[{\"id\":5},{}]}")), -1);
 #undef B
 	assert_int_equal(tqjson_inds_ids(S("{\"data\":[]}"), &in, 2, 1, tids,
-	    got, err, sizeof(err)), -1);
+					 got, err, sizeof(err)),
+			 -1);
 	tqjson_inds_free(&in);
 	tplan_free(&t);
 }
@@ -561,60 +610,77 @@ static void
 t_lookup_and_data(void **state)
 {
 	static const char md5[] = "0123456789abcdef0123456789abcdef";
-	char		 err[128];
-	long		 id = -5;
-	size_t		 n;
+	char err[128];
+	long id = -5;
+	size_t n;
 
 	(void)state;
-	assert_int_equal(tqjson_lookup(S("{\"total\":0,\"data\":[]}"), md5,
-	    &id, err, sizeof(err)), 0);
-	assert_int_equal(tqjson_lookup(S("{\"total\":1,\"data\":[{\"id\":12,"
-	    "\"hash\":\"0123456789ABCDEF0123456789abcdef\"}]}"), md5, &id, err,
-	    sizeof(err)), 1);
+	assert_int_equal(tqjson_lookup(S("{\"total\":0,\"data\":[]}"), md5, &id,
+				       err, sizeof(err)),
+			 0);
+	assert_int_equal(
+	    tqjson_lookup(S("{\"total\":1,\"data\":[{\"id\":12,"
+			    "\"hash\":\"0123456789ABCDEF0123456789abcdef\"}]}"),
+			  md5, &id, err, sizeof(err)),
+	    1);
 	assert_int_equal(id, 12);
 	/* A server that ignored ?hash=: other files are skipped. */
-	assert_int_equal(tqjson_lookup(S("{\"data\":[{\"id\":3,\"hash\":"
-	    "\"ffff\"},{\"id\":4,\"hash\":null},{\"id\":13,\"hash\":"
-	    "\"0123456789abcdef0123456789abcdef\"}]}"), md5, &id, err,
-	    sizeof(err)), 1);
+	assert_int_equal(
+	    tqjson_lookup(
+		S("{\"data\":[{\"id\":3,\"hash\":"
+		  "\"ffff\"},{\"id\":4,\"hash\":null},{\"id\":13,\"hash\":"
+		  "\"0123456789abcdef0123456789abcdef\"}]}"),
+		md5, &id, err, sizeof(err)),
+	    1);
 	assert_int_equal(id, 13);
 	assert_int_equal(tqjson_lookup(S("{\"data\":[{\"id\":3,\"hash\":"
-	    "\"ffff\"}]}"), md5, &id, err, sizeof(err)), 0);
+					 "\"ffff\"}]}"),
+				       md5, &id, err, sizeof(err)),
+			 0);
 	/* No hash field: first id. */
 	assert_int_equal(tqjson_lookup(S("{\"data\":[{\"id\":14}]}"), md5, &id,
-	    err, sizeof(err)), 1);
+				       err, sizeof(err)),
+			 1);
 	assert_int_equal(id, 14);
 	assert_int_equal(tqjson_lookup(S("{\"data\":[{\"id\":\"x\"}]}"), md5,
-	    &id, err, sizeof(err)), -1);
-	assert_int_equal(tqjson_lookup(S("{\"data\":null}"), md5, &id, err,
-	    sizeof(err)), -1);
-	assert_int_equal(tqjson_lookup(S("{}"), md5, &id, err, sizeof(err)),
+				       &id, err, sizeof(err)),
+			 -1);
+	assert_int_equal(
+	    tqjson_lookup(S("{\"data\":null}"), md5, &id, err, sizeof(err)),
 	    -1);
+	assert_int_equal(tqjson_lookup(S("{}"), md5, &id, err, sizeof(err)),
+			 -1);
 
 	assert_int_equal(tqjson_data_id(S("{\"data\":{\"id\":77,\"hash\":"
-	    "\"x\"}}"), &id, err, sizeof(err)), 0);
+					  "\"x\"}}"),
+					&id, err, sizeof(err)),
+			 0);
 	assert_int_equal(id, 77);
-	assert_int_equal(tqjson_data_id(S("{\"data\":[{\"id\":78}]}"), &id,
-	    err, sizeof(err)), 0);
+	assert_int_equal(tqjson_data_id(S("{\"data\":[{\"id\":78}]}"), &id, err,
+					sizeof(err)),
+			 0);
 	assert_int_equal(id, 78);
-	assert_int_equal(tqjson_data_id(S("{\"data\":[]}"), &id, err,
-	    sizeof(err)), -1);
-	assert_int_equal(tqjson_data_id(S("{\"data\":{\"id\":-1}}"), &id, err,
-	    sizeof(err)), -1);
-	assert_int_equal(tqjson_data_id(S("{\"id\":1}"), &id, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    tqjson_data_id(S("{\"data\":[]}"), &id, err, sizeof(err)), -1);
+	assert_int_equal(
+	    tqjson_data_id(S("{\"data\":{\"id\":-1}}"), &id, err, sizeof(err)),
+	    -1);
+	assert_int_equal(tqjson_data_id(S("{\"id\":1}"), &id, err, sizeof(err)),
+			 -1);
 
 	assert_int_equal(tqjson_data_array(S("{\"data\":[{\"id\":1,\"pivot\":"
-	    "{\"id\":9}}]}"), &n, err, sizeof(err)), 0);
+					     "{\"id\":9}}]}"),
+					   &n, err, sizeof(err)),
+			 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(tqjson_data_array(S("{\"data\":{}}"), &n, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    tqjson_data_array(S("{\"data\":{}}"), &n, err, sizeof(err)), -1);
 }
 
 static const char *
 emsg(const char *body)
 {
-	static char	 out[TQJSON_MAX_ERRMSG + 1];
+	static char out[TQJSON_MAX_ERRMSG + 1];
 
 	tqjson_error_msg(body, strlen(body), out, sizeof(out));
 	return out;
@@ -623,26 +689,28 @@ emsg(const char *body)
 static void
 t_error_msg(void **state)
 {
-	char	 small[8], *big;
-	size_t	 n, i;
+	char small[8], *big;
+	size_t n, i;
 
 	(void)state;
 	assert_string_equal(emsg("{\"errors\":[\"Unauthenticated.\"]}"),
-	    "Unauthenticated.");
+			    "Unauthenticated.");
 	assert_string_equal(emsg("{\"errors\":[\"a\",[\"b\",\"c\"]]}"),
-	    "a; b; c");
+			    "a; b; c");
 	assert_string_equal(emsg("{\"errors\":{\"type\":[\"Unknown type "
-	    "'X'.\"]}}"), "type: Unknown type 'X'.");
+				 "'X'.\"]}}"),
+			    "type: Unknown type 'X'.");
 	assert_string_equal(emsg("{\"data\":{\"errors\":{\"name\":[\"The name "
-	    "has already been taken.\"]}}}"),
-	    "name: The name has already been taken.");
+				 "has already been taken.\"]}}}"),
+			    "name: The name has already been taken.");
 	assert_string_equal(emsg("{\"message\":\"Server Error\"}"),
-	    "Server Error");
-	assert_string_equal(emsg("{\"error\":\"invalid_grant\",\"message\":"
-	    "\"The user credentials were incorrect.\"}"),
+			    "Server Error");
+	assert_string_equal(
+	    emsg("{\"error\":\"invalid_grant\",\"message\":"
+		 "\"The user credentials were incorrect.\"}"),
 	    "invalid_grant: The user credentials were incorrect.");
 	assert_string_equal(emsg("{\"error\":\"invalid_client\"}"),
-	    "invalid_client");
+			    "invalid_client");
 	assert_string_equal(emsg("{\"errors\":[1,null,{}]}"), "");
 	assert_string_equal(emsg("<html>502</html>"), "");
 	assert_string_equal(emsg("{\"data\":[]}"), "");
@@ -657,13 +725,15 @@ t_error_msg(void **state)
 	strcpy(big + n, "\"]}");
 	assert_int_equal(strlen(emsg(big)), TQJSON_MAX_ERRMSG);
 	/* ... also by the caller's buffer. */
-	assert_int_equal(tqjson_error_msg(big, strlen(big), small,
-	    sizeof(small)), 7);
+	assert_int_equal(
+	    tqjson_error_msg(big, strlen(big), small, sizeof(small)), 7);
 	assert_int_equal(strlen(small), 7);
 	free(big);
 	/* Cut on a UTF-8 boundary: "é" is two bytes. */
-	assert_int_equal(tqjson_error_msg(S("{\"errors\":[\"aaaaaa\xc3\xa9\"]}"),
-	    small, sizeof(small)), 6);
+	assert_int_equal(
+	    tqjson_error_msg(S("{\"errors\":[\"aaaaaa\xc3\xa9\"]}"), small,
+			     sizeof(small)),
+	    6);
 	assert_string_equal(small, "aaaaaa");
 }
 
@@ -684,12 +754,12 @@ t_has_errors(void **state)
 static void
 all_parsers(const char *b, size_t len)
 {
-	static const char	*v[2] = { "a", "b" };
-	struct tqjson_cat	 c;
-	struct tqjson_inds	 in;
-	char			*a, *r, err[64], msg[128];
-	long			 exp, id, got[2];
-	size_t			 n;
+	static const char *v[2] = {"a", "b"};
+	struct tqjson_cat c;
+	struct tqjson_inds in;
+	char *a, *r, err[64], msg[128];
+	long exp, id, got[2];
+	size_t n;
 
 	memset(&c, 0, sizeof(c));
 	memset(&in, 0, sizeof(in));
@@ -700,7 +770,7 @@ all_parsers(const char *b, size_t len)
 	(void)tqjson_cat_page(b, len, &c, 10, &exp, &n, err, sizeof(err));
 	tqjson_cat_free(&c);
 	(void)tqjson_lookup(b, len, "0123456789abcdef0123456789abcdef", &id,
-	    err, sizeof(err));
+			    err, sizeof(err));
 	(void)tqjson_data_id(b, len, &id, err, sizeof(err));
 	(void)tqjson_data_array(b, len, &n, err, sizeof(err));
 	(void)tqjson_ids_by_value(b, len, v, 2, got, err, sizeof(err));
@@ -712,10 +782,10 @@ all_parsers(const char *b, size_t len)
 static void
 t_deep_nesting(void **state)
 {
-	const size_t	 depth = 10000;
-	char		*b, err[128];
-	size_t		 i;
-	long		 got[1];
+	const size_t depth = 10000;
+	char *b, err[128];
+	size_t i;
+	long got[1];
 
 	(void)state;
 	b = malloc(2 * depth + 64);
@@ -730,20 +800,25 @@ t_deep_nesting(void **state)
 	memset(b + i, '{', depth);
 	all_parsers(b, i + depth);
 	assert_int_equal(tqjson_ids_by_value(b, i + depth,
-	    (const char *[]){ "a" }, 1, got, err, sizeof(err)), -1);
+					     (const char *[]){"a"}, 1, got, err,
+					     sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "nested"));
 	free(b);
 	/* Brackets inside strings do not count. */
 	{
-		char	 val[128], body[512];
+		char val[128], body[512];
 		const char *vp = val;
 
 		memset(val, '[', 100);
 		strcpy(val + 100, "\"{{{");
-		snprintf(body, sizeof(body), "{\"data\":[{\"id\":3,"
-		    "\"value\":\"%.100s\\\"{{{\"}]}", val);
-		assert_int_equal(tqjson_ids_by_value(body, strlen(body), &vp,
-		    1, got, err, sizeof(err)), 0);
+		snprintf(body, sizeof(body),
+			 "{\"data\":[{\"id\":3,"
+			 "\"value\":\"%.100s\\\"{{{\"}]}",
+			 val);
+		assert_int_equal(tqjson_ids_by_value(body, strlen(body), &vp, 1,
+						     got, err, sizeof(err)),
+				 0);
 		assert_int_equal(got[0], 3);
 	}
 }
@@ -752,22 +827,31 @@ static void
 t_hostile(void **state)
 {
 	static const char *bodies[] = {
-		"", " ", "{", "}", "[", "\"", "nul", "{\"data\":",
-		"{\"data\":[{\"id\":1,\"value\":\"\\ud800\"}]}",
-		"{\"data\":[{\"id\":1e999999}]}",
-		"{\"total\":99999999999999999999999,\"data\":[]}",
-		"{\"errors\":\"\\u0000hidden\"}",
-		"{\"access_token\":\"\\u0000\"}",
-		"\xff\xfe{}",
+	    "",
+	    " ",
+	    "{",
+	    "}",
+	    "[",
+	    "\"",
+	    "nul",
+	    "{\"data\":",
+	    "{\"data\":[{\"id\":1,\"value\":\"\\ud800\"}]}",
+	    "{\"data\":[{\"id\":1e999999}]}",
+	    "{\"total\":99999999999999999999999,\"data\":[]}",
+	    "{\"errors\":\"\\u0000hidden\"}",
+	    "{\"access_token\":\"\\u0000\"}",
+	    "\xff\xfe{}",
 	};
-	static const char valid[] = "{\"total\":2,\"data\":[{\"id\":1,"
+	static const char valid[] =
+	    "{\"total\":2,\"data\":[{\"id\":1,"
 	    "\"name\":\"a\",\"value\":\"a\",\"hash\":"
-	    "\"0123456789abcdef0123456789abcdef\"},{\"id\":\"2\",\"name\":\"b\","
+	    "\"0123456789abcdef0123456789abcdef\"},{\"id\":\"2\",\"name\":"
+	    "\"b\","
 	    "\"value\":\"b\"}],\"errors\":{\"x\":[\"y\"]},\"access_token\":"
 	    "\"t\",\"refresh_token\":\"r\",\"message\":\"m\"}";
-	char		 b[512], with_nul[] = "{\"data\":[]}\0{\"errors\":1}";
-	uint32_t	 x = 12345;
-	size_t		 i, j, len;
+	char b[512], with_nul[] = "{\"data\":[]}\0{\"errors\":1}";
+	uint32_t x = 12345;
+	size_t i, j, len;
 
 	(void)state;
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
@@ -798,20 +882,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_reports),
-		cmocka_unit_test(t_indicators_merge),
-		cmocka_unit_test(t_indicators_type_names),
-		cmocka_unit_test(t_indicators_batches),
-		cmocka_unit_test(t_id_list),
-		cmocka_unit_test(t_token),
-		cmocka_unit_test(t_catalogue),
-		cmocka_unit_test(t_ids_by_value),
-		cmocka_unit_test(t_inds_ids),
-		cmocka_unit_test(t_lookup_and_data),
-		cmocka_unit_test(t_error_msg),
-		cmocka_unit_test(t_has_errors),
-		cmocka_unit_test(t_deep_nesting),
-		cmocka_unit_test(t_hostile),
+	    cmocka_unit_test(t_reports),
+	    cmocka_unit_test(t_indicators_merge),
+	    cmocka_unit_test(t_indicators_type_names),
+	    cmocka_unit_test(t_indicators_batches),
+	    cmocka_unit_test(t_id_list),
+	    cmocka_unit_test(t_token),
+	    cmocka_unit_test(t_catalogue),
+	    cmocka_unit_test(t_ids_by_value),
+	    cmocka_unit_test(t_inds_ids),
+	    cmocka_unit_test(t_lookup_and_data),
+	    cmocka_unit_test(t_error_msg),
+	    cmocka_unit_test(t_has_errors),
+	    cmocka_unit_test(t_deep_nesting),
+	    cmocka_unit_test(t_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
