@@ -1187,42 +1187,25 @@ att_type(struct tq *tq, const char *want, const char **name, char *err,
  * per run per type: quietly (info) for Bitcoin Address, which only some
  * instances add, as a warning for the others.
  */
-static enum status
-check_types(struct tq *tq, const struct ioc_set *s, char *err, size_t errsz)
-{
-	size_t i;
-	int t;
-
-	(void)err;
-	(void)errsz;
-	for (i = 0; i < s->n; i++) {
-		t = (int)s->v[i].type;
-		if (t < 0 || t >= IOC_NTYPES || tq->type_ids[t] >= 0 ||
-		    tq->type_warned[t])
-			continue;
-		tq->type_warned[t] = 1;
-		log_msg(
-		    s->v[i].type == IOC_BTC ? LL_INFO : LL_WARN,
-		    "ThreatQ %s has no indicator type '%s': such indicators "
-		    "are left out",
-		    tq->host, ioc_type_name(s->v[i].type));
-	}
-	return ST_OK;
-}
-
-/* Drop the items whose type the instance lacks (see check_types). */
 static void
-drop_unknown_types(const struct tq *tq, struct tqjson_inds *inds)
+drop_unknown_types(struct tq *tq, struct tqjson_inds *inds)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < inds->n; i++) {
 		struct tqjson_ind *it = &inds->v[i];
+		int t = (int)it->type;
 
-		if ((int)it->type >= 0 && (int)it->type < IOC_NTYPES &&
-		    tq->type_ids[it->type] >= 0) {
+		if (t >= 0 && t < IOC_NTYPES && tq->type_ids[t] >= 0) {
 			inds->v[k++] = *it;
 			continue;
+		}
+		if (t >= 0 && t < IOC_NTYPES && !tq->type_warned[t]) {
+			tq->type_warned[t] = 1;
+			log_msg(it->type == IOC_BTC ? LL_INFO : LL_WARN,
+				"ThreatQ %s has no indicator type '%s': such "
+				"indicators are left out",
+				tq->host, ioc_type_name(it->type));
 		}
 		free(it->reports);
 		free(it->atts);
@@ -1262,16 +1245,8 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		goto nomem;
 	for (i = 0; i < p->natts; i++)
 		if ((st = att_type(tq, p->atts[i].type, &atype[i], err,
-				   errsz)) != ST_OK ||
-		    (st = check_types(tq, &p->atts[i].iocs, err, errsz)) !=
-			ST_OK)
+				   errsz)) != ST_OK)
 			goto out;
-	for (i = 0; i < p->nreports; i++)
-		if ((st = check_types(tq, &p->reports[i].iocs, err, errsz)) !=
-		    ST_OK)
-			goto out;
-	if ((st = check_types(tq, &p->iocs, err, errsz)) != ST_OK)
-		goto out;
 
 	/* 1-2. The email file: found by MD5, else uploaded. */
 	if ((st = lookup_md5(tq, p->md5, &fid, err, errsz)) != ST_OK)
