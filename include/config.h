@@ -53,6 +53,9 @@ struct config {
 		int max_attempts;  /* default 3 */
 		long max_runtime;  /* seconds, default 6600 */
 		long max_messages; /* per run, default 1000 */
+		char *reserved;	   /* "mark" (default) | "drop" */
+		int upload_inline_images;
+		char *pdftotext; /* program path, NULL: PDF text off */
 	} conn;
 };
 

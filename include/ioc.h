@@ -48,8 +48,17 @@ struct ioc_ctx *ioc_ctx_new(char *err, size_t errsz);
 void ioc_ctx_free(struct ioc_ctx *);
 
 /* Drop these values (one per line, '#' comments; a domain drops its
- * subdomains). */
+ * subdomains; a Unicode host name is taken in its punycode form).
+ * ST_CONFIG for an entry libidn2 rejects. */
 enum status ioc_ctx_exclude(struct ioc_ctx *, const char *list, size_t len);
+
+/*
+ * The sender of the message being read (an address or a host name, NULL to
+ * clear): host names, URLs and addresses on its registrable domain are not
+ * reported - a newsletter's own links and contacts.  Free-mail providers
+ * (gmail.com, outlook.com, ...) are never taken as a sender's own domain.
+ */
+void ioc_ctx_set_own_domain(struct ioc_ctx *, const char *addr);
 
 /*
  * Append the IoCs found in text/len to out (skipping ones already there).
@@ -61,6 +70,8 @@ enum status ioc_extract(struct ioc_ctx *, const char *text, size_t len,
 /* Add one value (already normalised) to a set; 1 added, 0 present, -1 error. */
 int ioc_set_add(struct ioc_set *, enum ioc_type, const char *value);
 int ioc_set_has(const struct ioc_set *, enum ioc_type, const char *value);
+/* Remove every value of drop from the set; ST_OK or ST_NOMEM (set intact). */
+enum status ioc_set_remove(struct ioc_set *, const struct ioc_set *drop);
 void ioc_set_init(struct ioc_set *);
 void ioc_set_free(struct ioc_set *);
 

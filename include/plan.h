@@ -35,6 +35,14 @@ struct plan_att {
 	struct ioc_set iocs;
 };
 
+/* An attachment over max_attachment_size: recorded, never uploaded. */
+struct plan_skipped {
+	char *name;
+	size_t size;
+	char sha256[HASH_SHA256_HEX];
+	char md5[HASH_MD5_HEX];
+};
+
 struct plan {
 	long uid; /* IMAP UID, or -1 offline */
 	char *message_id;
@@ -54,15 +62,35 @@ struct plan {
 	size_t nreports;
 	struct plan_att *atts;
 	size_t natts;
+	struct plan_skipped *skipped; /* too large to upload */
+	size_t nskipped;
+	char **warnings; /* what could not be done (a PDF not read, ...) */
+	size_t nwarnings;
 	struct ioc_set iocs; /* found outside every article */
 };
+
+#define PLAN_WARNINGS_MAX 32
+
+struct pdf_opts;
 
 struct plan_opts {
 	const char *email_file_type; /* "Generic Text" */
 	enum tlp default_tlp;
 	struct ioc_ctx *ioc;
 	time_t fallback_date; /* INTERNALDATE or file mtime */
+	int drop_reserved;    /* leave out ioc_is_reserved() values */
+	int inline_images;    /* upload inline images (never IoC sources) */
+	size_t max_attachment_size; /* larger ones are recorded only; 0: none */
+	const struct pdf_opts *pdf; /* PDF text extraction, or NULL: off */
 };
+
+/* The email File's attribute recording an attachment not uploaded. */
+#define PLAN_SKIPPED_ATTR "Attachment Not Uploaded"
+/* Its value: "NAME (N bytes, SHA-256 X, MD5 Y)", malloc'd; NULL on ENOMEM. */
+char *plan_skipped_note(const struct plan_skipped *);
+
+/* The note of the "Reserved" attribute of an indicator, or NULL. */
+const char *plan_reserved_note(const struct ioc *);
 
 /*
  * Build the plan for one message.  raw and msg must outlive the plan (the

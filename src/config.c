@@ -28,6 +28,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "pdf.h"
 
 #define CONFIG_LINE_MAX 1000 /* iniparser reads lines of < 1024 */
 #define SHOW_MAX 64	     /* value shown in a message */
@@ -89,6 +90,9 @@ enum key {
 	K_CO_MAX_ATTEMPTS,
 	K_CO_MAX_RUNTIME,
 	K_CO_MAX_MESSAGES,
+	K_CO_RESERVED,
+	K_CO_INLINE_IMAGES,
+	K_CO_PDFTOTEXT,
 	K_NKEYS
 };
 
@@ -135,7 +139,10 @@ static const struct {
     [K_CO_MAX_ATTACHMENT_SIZE] = {S_CONN, "max_attachment_size"},
     [K_CO_MAX_ATTEMPTS] = {S_CONN, "max_attempts"},
     [K_CO_MAX_RUNTIME] = {S_CONN, "max_runtime"},
-    [K_CO_MAX_MESSAGES] = {S_CONN, "max_messages"}};
+    [K_CO_MAX_MESSAGES] = {S_CONN, "max_messages"},
+    [K_CO_RESERVED] = {S_CONN, "reserved_indicators"},
+    [K_CO_INLINE_IMAGES] = {S_CONN, "upload_inline_images"},
+    [K_CO_PDFTOTEXT] = {S_CONN, "pdftotext"}};
 
 /* State of one config_load(). */
 struct ld {
@@ -287,6 +294,8 @@ config_free(struct config *c)
 	free(c->conn.default_tlp);
 	free(c->conn.email_file_type);
 	free(c->conn.exclusions_file);
+	free(c->conn.reserved);
+	free(c->conn.pdftotext);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -316,6 +325,8 @@ config_defaults(struct config *c)
 	c->conn.max_attempts = 3;
 	c->conn.max_runtime = 6600; /* 1 h 50 min: below the cron period */
 	c->conn.max_messages = 1000;
+	c->conn.reserved = strdup("mark");
+	c->conn.pdftotext = strdup(PDF_TEXT_PROGRAM);
 	c->mbox.timeout = 60;
 }
 
@@ -899,6 +910,8 @@ load_values(struct ld *ld, struct config *c)
 {
 	static const char *const proxies[] = {"socks4", "socks5"};
 	static const char *const auths[] = {"login", "plain", "xoauth2"};
+	static const char *const reserved_words[] = {"mark", "drop"};
+	const char *v;
 	enum status st;
 	long l;
 
@@ -1008,8 +1021,21 @@ load_values(struct ld *ld, struct config *c)
 			    "a number of seconds", &c->conn.max_runtime)) !=
 		ST_OK ||
 	    (st = take_long(ld, K_CO_MAX_MESSAGES, 1, 1000000, "a number",
-			    &c->conn.max_messages)) != ST_OK)
+			    &c->conn.max_messages)) != ST_OK ||
+	    (st = take_word(ld, K_CO_RESERVED, reserved_words,
+			    sizeof(reserved_words) / sizeof(reserved_words[0]),
+			    "a way to treat reserved indicators",
+			    &c->conn.reserved)) != ST_OK ||
+	    (st = take_bool(ld, K_CO_INLINE_IMAGES,
+			    &c->conn.upload_inline_images)) != ST_OK ||
+	    (st = take_str(ld, K_CO_PDFTOTEXT, 1, &c->conn.pdftotext)) != ST_OK)
 		return st;
+	/* "none" turns PDF text extraction off. */
+	if ((v = val(ld, K_CO_PDFTOTEXT)) != NULL &&
+	    strcasecmp(v, "none") == 0) {
+		free(c->conn.pdftotext);
+		c->conn.pdftotext = NULL;
+	}
 	return ST_OK;
 }
 
@@ -1396,7 +1422,10 @@ config_first_run(const char *path, FILE *in, FILE *out, char *err, size_t errsz)
 		  "; source = Intel Mailbox\n"
 		  "; default_tlp = AMBER\n"
 		  "; email_file_type = Generic Text\n"
-		  "; exclusions_file =\n") == -1)
+		  "; exclusions_file =\n"
+		  "; reserved_indicators = mark\n"
+		  "; upload_inline_images = false\n"
+		  "; pdftotext = " PDF_TEXT_PROGRAM "\n") == -1)
 		goto toolong;
 	snprintf(num, sizeof(num), "; max_message_size = %lu\n",
 		 (unsigned long)MAX_MESSAGE_SIZE);

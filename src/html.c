@@ -996,10 +996,23 @@ static const char *const sponsor_kw[] = {"sponsored",
 					 NULL};
 
 /* Link texts that point at the story rather than name it. */
-static const char *const readmore_kw[] = {
-    "read more",	 "full story",	"continue reading", "read the full",
-    "full article",	 "full report", "read the article", "read the report",
-    "read the advisory", "read on",	"learn more",	    NULL};
+static const char *const readmore_kw[] = {"read more",
+					  "full story",
+					  "continue reading",
+					  "read the full",
+					  "full article",
+					  "full report",
+					  "read the article",
+					  "read the report",
+					  "read the advisory",
+					  "read on",
+					  "learn more",
+					  "full analysis",
+					  "full write-up",
+					  "full writeup",
+					  "full post",
+					  "read the blog",
+					  NULL};
 
 /* Leads that label part of a story, never a story. */
 static const char *const label_kw[] = {"summary",

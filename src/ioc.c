@@ -226,6 +226,7 @@ struct ioc_ctx {
 	void *dbg_arg;
 	char dbuf[256];
 	struct strset excl;
+	char own[HOST_MAX + 1]; /* the sender's registrable domain, or "" */
 	char host[HOST_MAX + 1];
 	char val[MAX_IOC_LEN + 1];
 };
@@ -849,8 +850,22 @@ static enum status
 emit(struct ioc_ctx *ctx, struct ioc_set *out, enum ioc_type type,
      const char *value, const char *host, int walk)
 {
-	if (excluded(ctx, value, host, walk))
+	size_t hl, ol;
+
+	if (excluded(ctx, value, host, walk)) {
+		why(ctx, value, strlen(value), "on the exclusion list");
 		return ST_OK;
+	}
+	if (host != NULL && ctx->own[0] != '\0') {
+		hl = strlen(host);
+		ol = strlen(ctx->own);
+		if (hl >= ol && ci_equal(host + hl - ol, ctx->own) &&
+		    (hl == ol || host[hl - ol - 1] == '.')) {
+			why(ctx, value, strlen(value),
+			    "on the sender's domain");
+			return ST_OK;
+		}
+	}
 	return ioc_set_add(out, type, value) == -1 ? ST_NOMEM : ST_OK;
 }
 
@@ -1955,12 +1970,59 @@ ioc_ctx_free(struct ioc_ctx *ctx)
 	free(ctx);
 }
 
+/*
+ * An exclusion entry written with a Unicode host name (a domain, the part
+ * after '@', or a URL's host) is converted to punycode in place, the form
+ * the extractor emits.  ST_CONFIG when libidn2 rejects it.
+ */
+static enum status
+exclude_idn(char *ent, size_t size, size_t *len)
+{
+	char *h, *he, *a = NULL, out[MAX_IOC_LEN + 1];
+	size_t i, al, tl;
+	int rc;
+
+	for (i = 0; ent[i] != '\0' && (unsigned char)ent[i] < 0x80; i++)
+		;
+	if (ent[i] == '\0')
+		return ST_OK;
+	if ((h = strstr(ent, "://")) != NULL) {
+		h += 3;
+		he = h + strcspn(h, "/:?#");
+	} else {
+		h = (he = strrchr(ent, '@')) != NULL ? he + 1 : ent;
+		he = h + strlen(h);
+	}
+	if (he == h || he - h > HOST_MAX)
+		return ST_CONFIG;
+	memcpy(out, h, (size_t)(he - h));
+	out[he - h] = '\0';
+	rc = idn2_to_ascii_8z(out, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK || a == NULL) {
+		idn2_free(a);
+		return ST_CONFIG;
+	}
+	al = strlen(a);
+	tl = strlen(he);
+	if ((size_t)(h - ent) + al + tl >= size) {
+		idn2_free(a);
+		return ST_CONFIG;
+	}
+	memcpy(out, he, tl + 1); /* the tail, before it is overwritten */
+	memcpy(h, a, al);
+	memcpy(h + al, out, tl + 1);
+	idn2_free(a);
+	*len = strlen(ent);
+	return ST_OK;
+}
+
 enum status
 ioc_ctx_exclude(struct ioc_ctx *ctx, const char *list, size_t len)
 {
 	const char *p, *end, *eol, *s, *e, *q;
 	char ent[MAX_IOC_LEN + 1];
 	size_t n;
+	enum status st;
 
 	if (ctx == NULL || (list == NULL && len > 0))
 		return ST_CONFIG;
@@ -2001,9 +2063,77 @@ ioc_ctx_exclude(struct ioc_ctx *ctx, const char *list, size_t len)
 			n--;
 		if (n == 0)
 			continue;
+		ent[n] = '\0';
+		if ((st = exclude_idn(ent, sizeof(ent), &n)) != ST_OK)
+			return st;
 		if (strset_add(&ctx->excl, ent, n) == -1)
 			return ST_NOMEM;
 	}
+	return ST_OK;
+}
+
+/*
+ * Mail providers whose users are anyone: their domain is never "the
+ * sender's own".  Registrable domains, compared case-insensitively.
+ */
+static const char *const freemail[] = {
+    "aol.com",	      "gmail.com",   "googlemail.com", "gmx.com",
+    "gmx.de",	      "gmx.net",     "hotmail.com",    "icloud.com",
+    "live.com",	      "mail.com",    "mail.ru",	       "me.com",
+    "msn.com",	      "outlook.com", "pm.me",	       "proton.me",
+    "protonmail.com", "qq.com",	     "163.com",	       "126.com",
+    "tutanota.com",   "web.de",	     "yahoo.com",      "yandex.com",
+    "yandex.ru",      "zoho.com"};
+
+void
+ioc_ctx_set_own_domain(struct ioc_ctx *ctx, const char *addr)
+{
+	const char *h, *reg;
+	char host[HOST_MAX + 1];
+	size_t n, i;
+
+	if (ctx == NULL)
+		return;
+	ctx->own[0] = '\0';
+	if (addr == NULL)
+		return;
+	if ((h = strrchr(addr, '@')) != NULL)
+		addr = h + 1;
+	for (n = 0; addr[n] != '\0' && addr[n] != '>' && addr[n] != ' ' &&
+		    n < HOST_MAX;
+	     n++) {
+		if ((unsigned char)addr[n] >= 0x80)
+			return; /* a raw IDN: compare nothing rather than guess
+				 */
+		host[n] = (char)lc((unsigned char)addr[n]);
+	}
+	host[n] = '\0';
+	if (n == 0 || addr[n] == '.' ||
+	    (reg = psl_registrable_domain(ctx->psl, host)) == NULL)
+		return;
+	for (i = 0; i < nitems(freemail); i++)
+		if (strcmp(reg, freemail[i]) == 0)
+			return;
+	snprintf(ctx->own, sizeof(ctx->own), "%s", reg);
+}
+
+enum status
+ioc_set_remove(struct ioc_set *set, const struct ioc_set *drop)
+{
+	struct ioc_set keep;
+	size_t i;
+
+	if (drop == NULL || drop->n == 0)
+		return ST_OK;
+	ioc_set_init(&keep);
+	for (i = 0; i < set->n; i++)
+		if (!ioc_set_has(drop, set->v[i].type, set->v[i].value) &&
+		    ioc_set_add(&keep, set->v[i].type, set->v[i].value) == -1) {
+			ioc_set_free(&keep);
+			return ST_NOMEM;
+		}
+	ioc_set_free(set);
+	*set = keep;
 	return ST_OK;
 }
 

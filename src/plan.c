@@ -14,6 +14,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "pdf.h"
 #include "plan.h"
 #include "utf8.h"
 
@@ -126,6 +127,7 @@ extract(const struct plan_opts *o, const char *text, size_t len,
 }
 
 #define INNER_HEADER_MAX (256u * 1024) /* header block of a forwarded mail */
+#define FORWARD_DEPTH_MAX 8	       /* forwards of forwards followed */
 
 /* Case-insensitive: does line (len n) start with the header name h? */
 static int
@@ -142,11 +144,39 @@ is_header(const char *line, size_t n, const char *h)
  * Sender), the sending hosts of its Received chain (the "from" clause:
  * name and public IP, never the receiving side, which is our own
  * infrastructure), its subject and body, and the hashes of its own
- * attachments, all as indicators of that file.  One level deep.
+ * attachments, all as indicators of that file.  Forwards inside it are
+ * followed FORWARD_DEPTH_MAX deep.
  */
+/*
+ * A message that only passes another one on: it carries a message and its
+ * subject says it is a forward ("Fwd:", "Fw:", "WG:", "TR:", "RV:", "VS:").
+ */
+static int
+is_wrapper(const struct mime_msg *msg)
+{
+	static const char *const fwd[] = {
+	    "fwd:", "fw:", "wg:", "tr:", "rv:", "vs:"};
+	const char *s = msg->subject;
+	size_t i, n;
+
+	for (i = 0; i < msg->natts; i++)
+		if (msg->atts[i].is_message)
+			break;
+	if (i == msg->natts || s == NULL)
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+		n = strlen(fwd[i]);
+		if (strncasecmp(s, fwd[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static enum status
 inner_message(const struct plan_opts *o, const struct mime_att *m,
-	      struct ioc_set *set, char *err, size_t errsz)
+	      struct ioc_set *set, int depth, char *err, size_t errsz)
 {
 	const char *d = (const char *)m->data, *end, *p, *nl;
 	struct buf hdr;
@@ -158,6 +188,24 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 
 	ioc_set_init(&recv);
 	buf_init(&hdr, INNER_HEADER_MAX);
+	/*
+	 * A forward of a forward (a user's "Fwd:" passed on by the helpdesk):
+	 * the wrapper's sender, relays and text are ours; only what it
+	 * carries is evidence.
+	 */
+	if (mime_parse("forwarded message", d, m->len, &inner, e2,
+		       sizeof(e2)) == ST_OK &&
+	    is_wrapper(inner)) {
+		for (i = 0; i < inner->natts; i++)
+			if (inner->atts[i].is_message &&
+			    inner->atts[i].data != NULL &&
+			    depth + 1 < FORWARD_DEPTH_MAX &&
+			    (st = inner_message(o, &inner->atts[i], set,
+						depth + 1, e2, sizeof(e2))) !=
+				ST_OK)
+				break;
+		goto out;
+	}
 	/* The header block, unfolded one field at a time. */
 	for (i = 0; i + 1 < m->len && hl < INNER_HEADER_MAX; i++) {
 		if (d[i] == '\n' &&
@@ -216,8 +264,7 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 		}
 	}
 	/* Subject, body and the hashes of its attachments. */
-	if (mime_parse("forwarded message", d, m->len, &inner, e2,
-		       sizeof(e2)) != ST_OK)
+	if (inner == NULL)
 		goto out; /* unreadable inside: its headers were enough */
 	if (inner->subject != NULL &&
 	    (st = ioc_extract(o->ioc, inner->subject, strlen(inner->subject),
@@ -243,6 +290,14 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 
 		if (ia->data == NULL || ia->is_inline_image)
 			continue;
+		/* A forward inside the phish: its contents, not its hash. */
+		if (ia->is_message) {
+			if (depth + 1 < FORWARD_DEPTH_MAX &&
+			    (st = inner_message(o, ia, set, depth + 1, e2,
+						sizeof(e2))) != ST_OK)
+				goto out;
+			continue;
+		}
 		if (hash_md5_hex(ia->data, ia->len, hex) == 0 &&
 		    ioc_set_add(set, IOC_MD5, hex) == -1) {
 			st = ST_NOMEM;
@@ -255,12 +310,162 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 		}
 	}
 out:
-	if (st != ST_OK)
+	if (st != ST_OK && depth == 0)
 		snprintf(err, errsz, "forwarded message '%s': %s",
 			 m->name ? m->name : "", status_str(st));
 	mime_free(inner);
 	ioc_set_free(&recv);
 	buf_free(&hdr);
+	return st;
+}
+
+char *
+plan_skipped_note(const struct plan_skipped *k)
+{
+	size_t n = strlen(k->name) + 160;
+	char *s;
+
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "%s (%zu bytes, SHA-256 %s, MD5 %s)", k->name,
+			 k->size, k->sha256, k->md5);
+	return s;
+}
+
+const char *
+plan_reserved_note(const struct ioc *i)
+{
+	if (!ioc_is_reserved(i))
+		return NULL;
+	switch (i->type) {
+	case IOC_IPV4:
+	case IOC_IPV6:
+	case IOC_CIDR:
+		return "private or reserved address range";
+	default:
+		return "documentation domain (RFC 2606)";
+	}
+}
+
+static enum status
+drop_reserved(struct ioc_set *set)
+{
+	struct ioc_set r;
+	enum status st = ST_OK;
+	size_t i;
+
+	ioc_set_init(&r);
+	for (i = 0; i < set->n && st == ST_OK; i++)
+		if (ioc_is_reserved(&set->v[i]) &&
+		    ioc_set_add(&r, set->v[i].type, set->v[i].value) == -1)
+			st = ST_NOMEM;
+	if (st == ST_OK)
+		st = ioc_set_remove(set, &r);
+	ioc_set_free(&r);
+	return st;
+}
+
+/* An article's own link (title or "read more") is a reference, not an IoC. */
+static enum status
+drop_link(const struct plan_opts *o, const char *url, struct ioc_set *set,
+	  char *err, size_t errsz)
+{
+	struct ioc_set l;
+	enum status st;
+
+	if (url == NULL || set->n == 0)
+		return ST_OK;
+	ioc_set_init(&l);
+	if ((st = ioc_extract(o->ioc, url, strlen(url), &l)) == ST_OK)
+		st = ioc_set_remove(set, &l);
+	ioc_set_free(&l);
+	if (st != ST_OK)
+		snprintf(err, errsz, "article link: %s", status_str(st));
+	return st;
+}
+
+/* Add a warning to the plan (its text is copied); -1 on ENOMEM. */
+static int
+warn(struct plan *p, const char *text)
+{
+	char **nw;
+
+	if (p->nwarnings >= PLAN_WARNINGS_MAX)
+		return 0;
+	if ((nw = realloc(p->warnings, (p->nwarnings + 1) * sizeof(*nw))) ==
+	    NULL)
+		return -1;
+	p->warnings = nw;
+	if ((nw[p->nwarnings] = clean_str(text)) == NULL)
+		return -1;
+	p->nwarnings++;
+	return 0;
+}
+
+/* An attachment over the size limit: its name and hashes only. */
+static enum status
+skip_att(struct plan *p, const struct mime_att *m, char *err, size_t errsz)
+{
+	struct plan_skipped *k, *nk;
+	char w[400];
+
+	if ((nk = realloc(p->skipped, (p->nskipped + 1) * sizeof(*nk))) == NULL)
+		goto nomem;
+	p->skipped = nk;
+	k = &nk[p->nskipped];
+	memset(k, 0, sizeof(*k));
+	if ((k->name = clean_str(m->name ? m->name : "attachment.bin")) == NULL)
+		goto nomem;
+	p->nskipped++;
+	k->size = m->len;
+	if (hash_sha256_hex(m->data, m->len, k->sha256) == -1 ||
+	    hash_md5_hex(m->data, m->len, k->md5) == -1)
+		goto nomem;
+	snprintf(w, sizeof(w),
+		 "attachment '%.200s' (%zu bytes) is over max_attachment_size: "
+		 "recorded by name and hash, not uploaded or searched",
+		 k->name, k->size);
+	if (warn(p, w) == -1)
+		goto nomem;
+	return ST_OK;
+nomem:
+	snprintf(err, errsz, "out of memory recording a large attachment");
+	return ST_NOMEM;
+}
+
+/*
+ * The text of a PDF attachment, read by pdftotext in a bounded child.  A
+ * PDF that cannot be read leaves a warning, not a failed message: the file
+ * is still uploaded.
+ */
+static enum status
+pdf_iocs(const struct plan_opts *o, struct plan *p, struct plan_att *a,
+	 char *err, size_t errsz)
+{
+	char *text = NULL, e2[300], w[600];
+	size_t tl = 0;
+	enum status st;
+
+	if (o->pdf == NULL || o->pdf->pdftotext == NULL ||
+	    o->pdf->pdftotext[0] == '\0' || a->size == 0)
+		return ST_OK;
+	e2[0] = '\0';
+	st = pdf_text(o->pdf, a->data, a->size, &text, &tl, e2, sizeof(e2));
+	if (st == ST_NOMEM) {
+		snprintf(err, errsz, "PDF '%.200s': out of memory", a->name);
+		return st;
+	}
+	if (st != ST_OK) {
+		snprintf(w, sizeof(w), "PDF '%.200s': text not read: %s",
+			 a->name, e2);
+		free(text);
+		if (warn(p, w) == -1) {
+			snprintf(err, errsz, "out of memory");
+			return ST_NOMEM;
+		}
+		return ST_OK;
+	}
+	st = extract(o, text, tl, &a->iocs, err, errsz, "PDF attachment");
+	free(text);
 	return st;
 }
 
@@ -289,6 +494,8 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 		st = ST_NOMEM;
 		goto fail;
 	}
+	/* The sender's own links and contacts are not indicators. */
+	ioc_ctx_set_own_domain(o->ioc, msg->from);
 	if ((msg->message_id &&
 	     (p->message_id = message_id(msg->message_id)) == NULL) ||
 	    (msg->subject && (p->subject = clean_str(msg->subject)) == NULL) ||
@@ -332,7 +539,8 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 		p->tlp = tlp_max(p->tlp, t);
 		snprintf(what, sizeof(what), "article %zu", i + 1);
 		if ((st = extract(o, a->text, a->text_len, &r->iocs, err, errsz,
-				  what)) != ST_OK)
+				  what)) != ST_OK ||
+		    (st = drop_link(o, r->url, &r->iocs, err, errsz)) != ST_OK)
 			goto fail;
 	}
 	/*
@@ -363,8 +571,14 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 		struct plan_att *a;
 
 		/* Inline images are layout, not evidence (DESIGN §5). */
-		if (m->is_inline_image)
+		if (m->is_inline_image && !o->inline_images)
 			continue;
+		if (o->max_attachment_size > 0 &&
+		    m->len > o->max_attachment_size) {
+			if ((st = skip_att(p, m, err, errsz)) != ST_OK)
+				goto fail;
+			continue;
+		}
 		a = &p->atts[p->natts++];
 		ioc_set_init(&a->iocs);
 		if ((a->name = clean_str(m->name ? m->name
@@ -380,14 +594,34 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 			st = ST_NOMEM;
 			goto fail;
 		}
+		if (m->is_inline_image)
+			continue; /* uploaded as configured, never a source */
 		snprintf(what, sizeof(what), "attachment %zu", i + 1);
 		if (m->is_text &&
 		    (st = extract(o, m->text, m->text_len, &a->iocs, err, errsz,
 				  what)) != ST_OK)
 			goto fail;
-		if (m->is_message && m->data != NULL &&
-		    (st = inner_message(o, m, &a->iocs, err, errsz)) != ST_OK)
+		if (strcmp(a->type, "PDF") == 0 &&
+		    (st = pdf_iocs(o, p, a, err, errsz)) != ST_OK)
 			goto fail;
+		if (m->is_message && m->data != NULL) {
+			/* The phish's own domains are evidence. */
+			ioc_ctx_set_own_domain(o->ioc, NULL);
+			st = inner_message(o, m, &a->iocs, 0, err, errsz);
+			ioc_ctx_set_own_domain(o->ioc, msg->from);
+			if (st != ST_OK)
+				goto fail;
+		}
+	}
+	if (o->drop_reserved) {
+		for (i = 0; i < p->nreports; i++)
+			if ((st = drop_reserved(&p->reports[i].iocs)) != ST_OK)
+				goto nomem;
+		for (i = 0; i < p->natts; i++)
+			if ((st = drop_reserved(&p->atts[i].iocs)) != ST_OK)
+				goto nomem;
+		if ((st = drop_reserved(&p->iocs)) != ST_OK)
+			goto nomem;
 	}
 
 	if ((p->file_name = email_file_name(p->subject, p->sha256)) == NULL ||
@@ -396,12 +630,14 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 						    : "(no subject)")) == NULL)
 		goto nomem;
 	p->file_type = o->email_file_type ? o->email_file_type : "Generic Text";
+	ioc_ctx_set_own_domain(o->ioc, NULL);
 	*out = p;
 	return ST_OK;
 nomem:
 	snprintf(err, errsz, "out of memory building the plan");
 	st = ST_NOMEM;
 fail:
+	ioc_ctx_set_own_domain(o->ioc, NULL);
 	plan_free(p);
 	return st;
 }
@@ -430,6 +666,12 @@ plan_free(struct plan *p)
 		ioc_set_free(&p->atts[i].iocs);
 	}
 	free(p->atts);
+	for (i = 0; i < p->nskipped; i++)
+		free(p->skipped[i].name);
+	free(p->skipped);
+	for (i = 0; i < p->nwarnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
 	ioc_set_free(&p->iocs);
 	free(p);
 }
@@ -461,7 +703,8 @@ add_attr(cJSON *arr, const char *name, const char *value)
 static cJSON *
 iocs_json(const struct ioc_set *s)
 {
-	cJSON *arr, *o;
+	cJSON *arr, *o, *attrs;
+	const char *note;
 	size_t i;
 
 	if ((arr = cJSON_CreateArray()) == NULL)
@@ -472,6 +715,11 @@ iocs_json(const struct ioc_set *s)
 		cJSON_AddItemToArray(arr, o);
 		if (add_str(o, "type", ioc_type_name(s->v[i].type)) == -1 ||
 		    add_str(o, "value", s->v[i].value) == -1)
+			goto fail;
+		if ((note = plan_reserved_note(&s->v[i])) != NULL &&
+		    ((attrs = cJSON_AddArrayToObject(o, "attributes")) ==
+			 NULL ||
+		     add_attr(attrs, "Reserved", note) == -1))
 			goto fail;
 	}
 	return arr;
@@ -515,6 +763,15 @@ plan_json(const struct plan *p)
 	    add_attr(attrs, "Message-ID", p->message_id) == -1 ||
 	    add_attr(attrs, "Received Date", p->published_at) == -1)
 		goto out;
+	for (i = 0; i < p->nskipped; i++) {
+		char *v = plan_skipped_note(&p->skipped[i]);
+
+		if (v == NULL || add_attr(attrs, PLAN_SKIPPED_ATTR, v) == -1) {
+			free(v);
+			goto out;
+		}
+		free(v);
+	}
 
 	if ((arr = cJSON_AddArrayToObject(root, "reports")) == NULL)
 		goto out;
@@ -553,6 +810,28 @@ plan_json(const struct plan *p)
 			goto out;
 		cJSON_AddItemToObject(o, "indicators", x);
 	}
+
+	if ((arr = cJSON_AddArrayToObject(root, "not_uploaded")) == NULL)
+		goto out;
+	for (i = 0; i < p->nskipped; i++) {
+		const struct plan_skipped *k = &p->skipped[i];
+
+		if ((o = cJSON_CreateObject()) == NULL)
+			goto out;
+		cJSON_AddItemToArray(arr, o);
+		if (add_str(o, "name", k->name) == -1 ||
+		    add_str(o, "sha256", k->sha256) == -1 ||
+		    add_str(o, "md5", k->md5) == -1 ||
+		    cJSON_AddNumberToObject(o, "size", (double)k->size) == NULL)
+			goto out;
+	}
+	if ((arr = cJSON_AddArrayToObject(root, "warnings")) == NULL)
+		goto out;
+	for (i = 0; i < p->nwarnings; i++)
+		if ((x = cJSON_CreateString(p->warnings[i])) == NULL)
+			goto out;
+		else
+			cJSON_AddItemToArray(arr, x);
 
 	if ((x = iocs_json(&p->iocs)) == NULL)
 		goto out;

@@ -26,6 +26,7 @@
 #include "ioc.h"
 #include "log.h"
 #include "mime.h"
+#include "pdf.h"
 #include "plan.h"
 #include "run.h"
 #include "tlp.h"
@@ -105,6 +106,7 @@ out:
 /* The analysis context and the sink shared by every message of a run. */
 struct run_ctx {
 	struct plan_opts popts;
+	struct pdf_opts pdf;
 	size_t max_message;
 	FILE *out;     /* --dry-run: plans as JSON lines */
 	struct tq *tq; /* else: pushed to ThreatQ */
@@ -150,6 +152,15 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 	}
 	rc->popts.default_tlp = t;
 	rc->popts.email_file_type = cfg->conn.email_file_type;
+	rc->popts.drop_reserved = cfg->conn.reserved != NULL &&
+				  strcmp(cfg->conn.reserved, "drop") == 0;
+	rc->popts.inline_images = cfg->conn.upload_inline_images;
+	if (cfg->conn.max_attachment_size > 0)
+		rc->popts.max_attachment_size =
+		    (size_t)cfg->conn.max_attachment_size;
+	pdf_opts_default(&rc->pdf);
+	rc->pdf.pdftotext = cfg->conn.pdftotext;
+	rc->popts.pdf = &rc->pdf;
 	if ((rc->popts.ioc = ioc_ctx_new(err, sizeof(err))) == NULL) {
 		log_err("indicator patterns: %s", err);
 		return ST_NOMEM;
@@ -259,6 +270,10 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan, err,
 			     sizeof(err))) != ST_OK)
 		goto bad;
+	for (i = 0; i < plan->nwarnings; i++)
+		log_warn("message '%s': %s", esc,
+			 log_esc(esc2, sizeof(esc2), plan->warnings[i],
+				 strlen(plan->warnings[i])));
 	if (rc->tq != NULL) {
 		struct tq_result res;
 

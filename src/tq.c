@@ -31,6 +31,7 @@
 #define TQ_MAX_RESPONSE TQJSON_MAX_BODY
 #define TQ_PAGE_LIMIT 500      /* catalogue page size */
 #define TQ_MAX_CATALOGUE 10000 /* entries kept per catalogue */
+#define TQ_SKIPPED_ATTRS 16    /* oversized attachments named on the file */
 #define TQ_MAX_PAGES 1000      /* pages read per catalogue */
 #define TQ_MAX_HOST 1024       /* configured host string */
 #define TQ_MAX_PATH 8192       /* path and query after the base URL */
@@ -1217,7 +1218,9 @@ enum status
 tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 	size_t errsz)
 {
-	struct tq_attr fattrs[5];
+	struct tq_attr fattrs[5 + TQ_SKIPPED_ATTRS];
+	char *notes[TQ_SKIPPED_ATTRS] = {NULL};
+	size_t nfa;
 	struct tqjson_inds inds;
 	struct tq_resp rs;
 	const char *ftype, **atype = NULL, **vals = NULL;
@@ -1264,9 +1267,18 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 		fattrs[3].value = p->message_id;
 		fattrs[4].name = "Received Date";
 		fattrs[4].value = p->published_at;
+		for (nfa = 5;
+		     nfa - 5 < p->nskipped && nfa - 5 < TQ_SKIPPED_ATTRS;
+		     nfa++) {
+			if ((notes[nfa - 5] = plan_skipped_note(
+				 &p->skipped[nfa - 5])) == NULL)
+				goto nomem;
+			fattrs[nfa].name = PLAN_SKIPPED_ATTR;
+			fattrs[nfa].value = notes[nfa - 5];
+		}
 		if ((st = upload(tq, p->file_name, p->file_title, ftype, p->raw,
-				 p->size, p->md5, p->tlp, fattrs, 5, &fid, err,
-				 errsz)) != ST_OK)
+				 p->size, p->md5, p->tlp, fattrs, nfa, &fid,
+				 err, errsz)) != ST_OK)
 			goto out;
 	}
 	res->file_id = fid;
@@ -1382,6 +1394,8 @@ nomem:
 	st = ST_NOMEM;
 out:
 	res->requests = tq->requests - req0;
+	for (i = 0; i < TQ_SKIPPED_ATTRS; i++)
+		free(notes[i]);
 	tqjson_inds_free(&inds);
 	resp_free(&rs);
 	free(body);

@@ -944,6 +944,16 @@ tqjson_inds_free(struct tqjson_inds *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static const char *
+reserved_note(const struct tqjson_ind *it)
+{
+	struct ioc i;
+
+	i.type = it->type;
+	i.value = (char *)(uintptr_t)it->value;
+	return plan_reserved_note(&i);
+}
+
 char *
 tqjson_inds_json(const struct tqjson_inds *s, size_t start, size_t n,
 		 const char *const *type_names, const char *status,
@@ -976,6 +986,7 @@ tqjson_inds_json(const struct tqjson_inds *s, size_t start, size_t n,
 		    add_sources(o, source, it->tlp) == -1 ||
 		    (attrs = cJSON_AddArrayToObject(o, "attributes")) == NULL ||
 		    add_attr(attrs, "TLP", tlp_name(it->tlp)) == -1 ||
+		    add_attr(attrs, "Reserved", reserved_note(it)) == -1 ||
 		    add_ids(o, "report", it->reports, it->nreports) == -1 ||
 		    add_ids(o, "attachments", it->atts, it->natts) == -1)
 			goto out;

@@ -566,6 +566,96 @@ t_exclude(void **state)
 }
 
 static void
+t_exclude_idn(void **state)
+{
+	struct ioc_ctx *c;
+	/* Written in Unicode by an admin; the extractor emits punycode. */
+	const char *list = "b\xc3\xbc"
+			   "cher.de\n"
+			   "info@m\xc3\xbcnchen.de\n"
+			   "https://caf\xc3\xa9.fr/menu\n";
+	const char *text = "www.b\xc3\xbc"
+			   "cher.de xn--bcher-kva.de "
+			   "info@m\xc3\xbcnchen.de https://caf\xc3\xa9.fr/menu "
+			   "https://caf\xc3\xa9.fr/other evil-t\xc3\xa4st.com";
+	const struct want w[] = {
+	    W(IOC_URL, "https://xn--caf-dma.fr/other"),
+	    W(IOC_FQDN, "xn--evil-tst-5za.com"),
+	};
+
+	(void)state;
+	assert_non_null(c = ioc_ctx_new(NULL, 0));
+	assert_int_equal(ioc_ctx_exclude(c, list, strlen(list)), ST_OK);
+	expect_len(c, text, strlen(text), w, sizeof(w) / sizeof(w[0]));
+	/* A name libidn2 refuses is a configuration error, not a skip. */
+	assert_int_equal(ioc_ctx_exclude(c,
+					 "a\xe2\x80\xa8"
+					 "b.com",
+					 7),
+			 ST_CONFIG);
+	ioc_ctx_free(c);
+}
+
+static void
+t_own_domain(void **state)
+{
+	struct ioc_ctx *c;
+	const char *text =
+	    "news.vendor-intel.com x@vendor-intel.com "
+	    "https://blog.vendor-intel.com/a vendor-intel.com.evil.net "
+	    "other-intel.com";
+	const struct want w[] = {
+	    W(IOC_FQDN, "vendor-intel.com.evil.net"),
+	    W(IOC_FQDN, "other-intel.com"),
+	};
+	const struct want all[] = {
+	    W(IOC_FQDN, "news.vendor-intel.com"),
+	    W(IOC_EMAIL, "x@vendor-intel.com"),
+	    W(IOC_URL, "https://blog.vendor-intel.com/a"),
+	    W(IOC_FQDN, "vendor-intel.com.evil.net"),
+	    W(IOC_FQDN, "other-intel.com"),
+	};
+
+	(void)state;
+	assert_non_null(c = ioc_ctx_new(NULL, 0));
+	ioc_ctx_set_own_domain(c, "Vendor <Digest@MAIL.Vendor-Intel.com>");
+	expect_len(c, text, strlen(text), w, sizeof(w) / sizeof(w[0]));
+	/* Free mail is never "own"; NULL clears. */
+	ioc_ctx_set_own_domain(c, "someone@gmail.com");
+	expect_len(c, text, strlen(text), all, sizeof(all) / sizeof(all[0]));
+	ioc_ctx_set_own_domain(c, "digest@vendor-intel.com");
+	ioc_ctx_set_own_domain(c, NULL);
+	expect_len(c, text, strlen(text), all, sizeof(all) / sizeof(all[0]));
+	ioc_ctx_free(c);
+}
+
+static void
+t_set_remove(void **state)
+{
+	struct ioc_set a, d;
+
+	(void)state;
+	ioc_set_init(&a);
+	ioc_set_init(&d);
+	assert_int_equal(ioc_set_add(&a, IOC_FQDN, "a.com"), 1);
+	assert_int_equal(ioc_set_add(&a, IOC_FQDN, "b.com"), 1);
+	assert_int_equal(ioc_set_add(&a, IOC_URL, "http://a.com/"), 1);
+	assert_int_equal(ioc_set_remove(&a, &d), ST_OK);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(ioc_set_add(&d, IOC_FQDN, "a.com"), 1);
+	assert_int_equal(ioc_set_add(&d, IOC_URL, "b.com"), 1); /* type too */
+	assert_int_equal(ioc_set_remove(&a, &d), ST_OK);
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.v[0].value, "b.com");
+	assert_string_equal(a.v[1].value, "http://a.com/");
+	assert_false(ioc_set_has(&a, IOC_FQDN, "a.com"));
+	/* The index still works after a removal. */
+	assert_int_equal(ioc_set_add(&a, IOC_FQDN, "b.com"), 0);
+	ioc_set_free(&a);
+	ioc_set_free(&d);
+}
+
+static void
 t_exclude_too_long(void **state)
 {
 	struct ioc_ctx *c;
@@ -1156,6 +1246,9 @@ main(void)
 	    cmocka_unit_test(t_extract_cap),
 	    cmocka_unit_test(t_exclude),
 	    cmocka_unit_test(t_exclude_too_long),
+	    cmocka_unit_test(t_exclude_idn),
+	    cmocka_unit_test(t_own_domain),
+	    cmocka_unit_test(t_set_remove),
 	    cmocka_unit_test(t_invalid_utf8),
 	    cmocka_unit_test(t_empty),
 	    cmocka_unit_test(t_nul_inside),

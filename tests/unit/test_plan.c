@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -315,6 +316,221 @@ t_forwarded_message(void **state)
 	plan_free(p);
 }
 
+/* A forward inside a forward: the innermost phish is analysed too. */
+static void
+t_nested_forward(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct mime_att att;
+	struct article a = art("T", "", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256], *outer;
+	size_t n;
+
+	(void)state;
+	/* An analyst forwards a colleague's forward of the phish. */
+	n = 4096;
+	assert_non_null(outer = malloc(n));
+	snprintf(outer, n,
+		 "From: Colleague <c@victim-corp.com>\r\n"
+		 "Subject: Fwd: look at this\r\n"
+		 "MIME-Version: 1.0\r\n"
+		 "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+		 "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+		 "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+		 "From: Billing <bill@pay-portal.net>\r\n"
+		 "Subject: Invoice overdue\r\n"
+		 "Content-Type: text/plain\r\n\r\n"
+		 "Pay at hxxps://pay-portal[.]net/inv?id=7 today.\r\n"
+		 "--b--\r\n");
+	memset(&m, 0, sizeof(m));
+	memset(&att, 0, sizeof(att));
+	m.date = (time_t)-1;
+	att.name = (char *)"fwd.eml";
+	att.content_type = (char *)"message/rfc822";
+	att.is_message = 1;
+	att.data = (unsigned char *)outer;
+	att.len = strlen(outer);
+	m.atts = &att;
+	m.natts = 1;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_true(has(&p->atts[0].iocs, IOC_EMAIL, "bill@pay-portal.net"));
+	assert_true(
+	    has(&p->atts[0].iocs, IOC_URL, "https://pay-portal.net/inv?id=7"));
+	plan_free(p);
+	free(outer);
+}
+
+/* The sender's own domain and an article's own link are not indicators;
+ * a free-mail sender's domain stays evidence. */
+static void
+t_sender_domain_and_article_link(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct article a[1];
+	struct article_list l = {a, 1, NULL, 0};
+	struct plan *p;
+	char err[256];
+
+	(void)state;
+	a[0] = art("Story",
+		   "Contact press@news.intel-vendor.com or see "
+		   "https://www.intel-vendor.com/about. C2 at "
+		   "hxxp://bad-cdn[.]net/x and the write-up "
+		   "<https://research.other-lab.org/post/7>",
+		   "https://research.other-lab.org/post/7");
+	memset(&m, 0, sizeof(m));
+	m.date = (time_t)-1;
+	m.from = (char *)"Intel Vendor <digest@mail.intel-vendor.com>";
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->reports[0].iocs.n, 1);
+	assert_true(has(&p->reports[0].iocs, IOC_URL, "http://bad-cdn.net/x"));
+	plan_free(p);
+
+	/* Same text from a gmail.com sender: gmail addresses are evidence. */
+	a[0] = art("Story", "Reply to the actor at wire.desk@gmail.com", NULL);
+	m.from = (char *)"someone@gmail.com";
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_true(has(&p->reports[0].iocs, IOC_EMAIL, "wire.desk@gmail.com"));
+	plan_free(p);
+
+	/* The sender rule does not outlive the message. */
+	a[0] = art("Story", "see https://www.intel-vendor.com/x", NULL);
+	m.from = NULL;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_true(has(&p->reports[0].iocs, IOC_URL,
+			"https://www.intel-vendor.com/x"));
+	plan_free(p);
+}
+
+/* Private and documentation values: marked by default, dropped on request. */
+static void
+t_reserved_mark_or_drop(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct article a = art("T",
+			       "beacon 10.0.0.5 and 185.220.101.47, "
+			       "docs at http://www.example.org/x",
+			       NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256], *js;
+	cJSON *root, *inds, *i;
+	int marked = 0, plain = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.date = (time_t)-1;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->reports[0].iocs.n, 3);
+	assert_non_null(js = plan_json(p));
+	assert_non_null(root = cJSON_Parse(js));
+	inds = cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(root, "reports"), 0),
+	    "indicators");
+	cJSON_ArrayForEach(i, inds)
+	{
+		const cJSON *at = cJSON_GetObjectItem(i, "attributes");
+		const char *v = cJSON_GetObjectItem(i, "value")->valuestring;
+
+		if (at == NULL) {
+			assert_string_equal(v, "185.220.101.47");
+			plain++;
+			continue;
+		}
+		assert_string_equal(
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(at, 0), "name")
+			->valuestring,
+		    "Reserved");
+		marked++;
+	}
+	assert_int_equal(marked, 2);
+	assert_int_equal(plain, 1);
+	cJSON_Delete(root);
+	free(js);
+	plan_free(p);
+
+	o.drop_reserved = 1;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->reports[0].iocs.n, 1);
+	assert_true(has(&p->reports[0].iocs, IOC_IPV4, "185.220.101.47"));
+	plan_free(p);
+}
+
+/* Over max_attachment_size: named and hashed, not uploaded; inline images
+ * only when configured, and never searched. */
+static void
+t_large_attachment_and_inline_image(void **state)
+{
+	static const char raw[] = "x";
+	static char big[] = "185.220.101.47 in a big text file";
+	static char img[] = "GIF89a 185.220.101.48";
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct mime_att att[2];
+	struct article a = art("T", "", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256], *js;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(att, 0, sizeof(att));
+	m.date = (time_t)-1;
+	att[0].name = (char *)"dump.txt";
+	att[0].content_type = (char *)"text/plain";
+	att[0].data = (unsigned char *)big;
+	att[0].len = strlen(big);
+	att[0].is_text = 1;
+	att[0].text = big;
+	att[0].text_len = strlen(big);
+	att[1].name = (char *)"logo.gif";
+	att[1].content_type = (char *)"image/gif";
+	att[1].data = (unsigned char *)img;
+	att[1].len = strlen(img);
+	att[1].is_inline_image = 1;
+	m.atts = att;
+	m.natts = 2;
+	o.max_attachment_size = 10;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->natts, 0);
+	assert_int_equal(p->nskipped, 1);
+	assert_string_equal(p->skipped[0].name, "dump.txt");
+	assert_int_equal(p->skipped[0].size, strlen(big));
+	assert_int_equal(strlen(p->skipped[0].sha256), 64);
+	assert_int_equal(p->nwarnings, 1);
+	assert_non_null(strstr(p->warnings[0], "dump.txt"));
+	assert_non_null(js = plan_json(p));
+	assert_non_null(strstr(js, "\"not_uploaded\":[{\"name\":\"dump.txt\""));
+	assert_non_null(strstr(js, "\"Attachment Not Uploaded\""));
+	free(js);
+	plan_free(p);
+
+	o.max_attachment_size = 0;
+	o.inline_images = 1;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->natts, 2);
+	assert_string_equal(p->atts[1].name, "logo.gif");
+	assert_int_equal(p->atts[1].iocs.n, 0);
+	assert_true(has(&p->atts[0].iocs, IOC_IPV4, "185.220.101.47"));
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -324,6 +540,10 @@ main(void)
 	    cmocka_unit_test(t_json_shape_and_utf8),
 	    cmocka_unit_test(t_file_name_bounded_utf8),
 	    cmocka_unit_test(t_forwarded_message),
+	    cmocka_unit_test(t_nested_forward),
+	    cmocka_unit_test(t_sender_domain_and_article_link),
+	    cmocka_unit_test(t_reserved_mark_or_drop),
+	    cmocka_unit_test(t_large_attachment_and_inline_image),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

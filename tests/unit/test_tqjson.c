@@ -180,7 +180,8 @@ find_item(const cJSON *arr, const char *type, const char *value)
 
 static void
 check_item(const cJSON *arr, const char *type, const char *value,
-	   const char *tlp, const char *reports, const char *atts)
+	   const char *tlp, const char *reports, const char *atts,
+	   const char *reserved)
 {
 	const cJSON *e = find_item(arr, type, value), *x;
 	char got[256];
@@ -191,9 +192,15 @@ check_item(const cJSON *arr, const char *type, const char *value,
 	assert_string_equal(str_at(x, "name"), "Mailbox");
 	assert_string_equal(str_at(cJSON_GetObjectItem(x, "tlp"), "name"), tlp);
 	x = cJSON_GetObjectItem(e, "attributes");
-	assert_int_equal(cJSON_GetArraySize(x), 1);
+	assert_int_equal(cJSON_GetArraySize(x), reserved ? 2 : 1);
 	assert_string_equal(str_at(cJSON_GetArrayItem(x, 0), "name"), "TLP");
 	assert_string_equal(str_at(cJSON_GetArrayItem(x, 0), "value"), tlp);
+	if (reserved) {
+		assert_string_equal(str_at(cJSON_GetArrayItem(x, 1), "name"),
+				    "Reserved");
+		assert_string_equal(str_at(cJSON_GetArrayItem(x, 1), "value"),
+				    reserved);
+	}
 	ids_of(e, "report", got, sizeof(got));
 	assert_string_equal(got, reports);
 	ids_of(e, "attachments", got, sizeof(got));
@@ -227,13 +234,15 @@ t_indicators_merge(void **state)
 	j = parse_ok(s);
 	assert_int_equal(cJSON_GetArraySize(j), 5);
 	/* GREEN report, RED report, AMBER message: RED. */
-	check_item(j, "FQDN", "evil.example", "RED", "11,12", "5");
+	check_item(j, "FQDN", "evil.example", "RED", "11,12", "5", NULL);
 	/* GREEN report and the AMBER message's attachment: AMBER. */
-	check_item(j, "IP Address", "203.0.113.7", "AMBER", "11", "21");
+	/* A documentation address is marked, not dropped (the default). */
+	check_item(j, "IP Address", "203.0.113.7", "AMBER", "11", "21",
+		   "private or reserved address range");
 	check_item(j, "MD5", "d41d8cd98f00b204e9800998ecf8427e", "AMBER", "-",
-		   "21");
-	check_item(j, "URL", "http://evil.example/x", "AMBER", "-", "5");
-	check_item(j, "Filename", "evil.example", "AMBER", "-", "5");
+		   "21", NULL);
+	check_item(j, "URL", "http://evil.example/x", "AMBER", "-", "5", NULL);
+	check_item(j, "Filename", "evil.example", "AMBER", "-", "5", NULL);
 	/* First appearance order: reports first. */
 	assert_string_equal(str_at(cJSON_GetArrayItem(j, 0), "value"),
 			    "evil.example");
