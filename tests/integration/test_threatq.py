@@ -157,6 +157,60 @@ class PushAndReadBack(Base):
             self.assertEqual(plancheck.match({"indicators": att["indicators"]},
                                              {"indicators": got}), [])
 
+    def test_reserved_large_attachment_and_pdf(self):
+        """A private address is marked, an attachment over
+        max_attachment_size is named on the file and not uploaded, and a
+        PDF's text (tests/data/pdf/one-page.pdf, read by pdftotext) gives
+        indicators of that PDF."""
+        with open(os.path.join(DATA, "pdf", "one-page.pdf"), "rb") as f:
+            pdf = f.read()
+        big = b"185.220.101.9 " * 300
+        msg = os.path.join(self.tmp, "mixed.eml")
+        with open(msg, "wb") as f:
+            f.write(b"From: Sector ISAO <share@isao-wk.example>\r\n"
+                    b"Subject: PDF and a big log\r\n"
+                    b"Date: Tue, 01 Dec 2026 08:00:00 +0000\r\n"
+                    b"Message-ID: <mixed@isao-wk.example>\r\n"
+                    b"MIME-Version: 1.0\r\n"
+                    b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n"
+                    b"--zz\r\nContent-Type: text/plain\r\n\r\n"
+                    b"Lab host 192.168.40.12 talked to 45.155.205.99.\r\n"
+                    b"--zz\r\nContent-Type: application/pdf; name=r.pdf\r\n"
+                    b"Content-Transfer-Encoding: base64\r\n\r\n" +
+                    __import__("base64").encodebytes(pdf) +
+                    b"--zz\r\nContent-Type: text/plain; name=big.log\r\n"
+                    b"Content-Disposition: attachment; filename=big.log\r\n\r\n" +
+                    big + b"\r\n--zz--\r\n")
+        self.write_config("\n[connector]\nmax_attachment_size = 1000\n")
+        r = self.push([msg])
+        self.assertPushed(r)
+        err = r.stderr.decode(errors="replace")
+        self.assertIn("big.log", err)
+        self.assertIn("over max_attachment_size", err)
+        sim = self.sim
+        fid = sim.get("/api/attachments", hash=md5_of(msg))["data"][0]["id"]
+        f = sim.get("/api/attachments/%s" % fid, **{"with": "attributes"})["data"]
+        notes = [a["value"] for a in f["attributes"] if a["name"] == "Attachment Not Uploaded"]
+        self.assertEqual(len(notes), 1, f["attributes"])
+        self.assertIn(hashlib.sha256(big).hexdigest(), notes[0])
+        rel = sim.get("/api/attachments/%s/attachments" % fid)["data"]
+        self.assertEqual([a["hash"] for a in rel], [hashlib.md5(pdf).hexdigest()])
+        inds = sim.get("/api/attachments/%s/indicators" % rel[0]["id"], limit=1000)["data"]
+        vals = {i["value"] for i in inds}
+        self.assertIn("185.220.101.47", vals)
+        self.assertIn("http://evil-update.com/a.exe", vals)
+        self.assertNotIn("185.220.101.9", {i["value"] for i in
+                                           sim.get("/api/indicators", limit=1000)["data"]})
+        rid = sim.get("/api/report", value="PDF and a big log")["data"][0]["id"]
+        byval = {}
+        for i in sim.get("/api/report/%s/indicators" % rid, limit=1000)["data"]:
+            full = sim.get("/api/indicators/%s" % i["id"], **{"with": "attributes"})["data"]
+            byval[i["value"]] = {a["name"]: a["value"] for a in full.get("attributes", [])}
+        self.assertEqual(set(byval), {"192.168.40.12", "45.155.205.99"})
+        self.assertEqual(byval["192.168.40.12"].get("Reserved"),
+                         "private or reserved address range")
+        self.assertNotIn("Reserved", byval["45.155.205.99"])
+
     _types = None
 
     def type_name(self, type_id):
