@@ -78,6 +78,7 @@ struct plan_opts {
 	enum tlp default_tlp;
 	struct ioc_ctx *ioc;
 	time_t fallback_date; /* INTERNALDATE or file mtime */
+	const char *sha256;   /* of the raw message when known, else NULL */
 	int drop_reserved;    /* leave out ioc_is_reserved() values */
 	int inline_images;    /* upload inline images (never IoC sources) */
 	size_t max_attachment_size; /* larger ones are recorded only; 0: none */

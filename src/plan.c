@@ -488,8 +488,12 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 	p->uid = uid;
 	p->raw = raw;
 	p->size = rawlen;
-	if (hash_sha256_hex(raw, rawlen, p->sha256) == -1 ||
-	    hash_md5_hex(raw, rawlen, p->md5) == -1) {
+	if (o->sha256 != NULL && strlen(o->sha256) == HASH_SHA256_HEX - 1)
+		memcpy(p->sha256, o->sha256,
+		       HASH_SHA256_HEX); /* the journal's */
+	else if (hash_sha256_hex(raw, rawlen, p->sha256) == -1)
+		p->sha256[0] = '\0';
+	if (p->sha256[0] == '\0' || hash_md5_hex(raw, rawlen, p->md5) == -1) {
 		snprintf(err, errsz, "cannot hash the message");
 		st = ST_NOMEM;
 		goto fail;

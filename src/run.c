@@ -698,7 +698,9 @@ mailbox_one(struct run_ctx *rc, const struct cli *cli, const struct config *cfg,
 			goto out;
 	}
 
+	rc->popts.sha256 = sha; /* hashed once, for the journal and the plan */
 	st = run_one(rc, label, raw, len, (long)uid, idate, &file_id);
+	rc->popts.sha256 = NULL;
 	if (st == ST_MSG_BAD) {
 		/* Left unread; counted against max_attempts. */
 		st = ST_OK;
