@@ -124,6 +124,24 @@ child_limit(int res, rlim_t soft, rlim_t hard)
 	return setrlimit(res, &rl);
 }
 
+/*
+ * RLIMIT_NOFILE, soft and hard.  Lowering a hard limit is always allowed,
+ * except under valgrind, which owns the descriptor limit and refuses any
+ * change to it (EPERM): there the soft limit alone is set.
+ */
+static int
+child_nofile(void)
+{
+	struct rlimit rl;
+
+	if (child_limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE) == 0)
+		return 0;
+	if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	rl.rlim_cur = CHILD_NOFILE;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static void
 child_close_from(int lo)
 {
@@ -184,8 +202,7 @@ child_run(const struct pdf_opts *o, int pdf, int outw, int errw, int stw)
 	child_close_from(STATUS_FD + 1);
 
 	if (child_limit(RLIMIT_CORE, 0, 0) == -1 ||
-	    child_limit(RLIMIT_FSIZE, 0, 0) == -1 ||
-	    child_limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE) == -1 ||
+	    child_limit(RLIMIT_FSIZE, 0, 0) == -1 || child_nofile() == -1 ||
 	    child_limit(RLIMIT_NPROC, 0, 0) == -1 ||
 	    child_limit(RLIMIT_CPU, cpu, cpu + 1) == -1 ||
 	    child_limit(RLIMIT_AS, (rlim_t)o->mem_bytes,
