@@ -20,9 +20,12 @@ PASSWORD = "Tq-Emu;P4ss#word"
 
 
 class TqSim:
-    def __init__(self, workdir, token_ttl=3600, db=None, extra=()):
+    def __init__(self, workdir, token_ttl=3600, db=None, extra=(),
+                 cert=None):
+        """cert: a dict like certs.make_certs() returns (ca, cert, key) to
+        serve instead of a fresh CA and certificate made in workdir."""
         self.dir = workdir
-        self.certs = certs.make_certs(workdir)
+        self.certs = dict(cert) if cert else certs.make_certs(workdir)
         self.db = db or os.path.join(workdir, "tqsim.db")
         args = [sys.executable, os.path.join(TQSIM_DIR, "tqsim.py"),
                 "--cert", self.certs["cert"], "--key", self.certs["key"],
@@ -102,6 +105,10 @@ class TqSim:
 
     def log(self):
         return self.admin("GET", "log")["data"]
+
+    def tokens(self):
+        """Every access/refresh token pair tqsim has answered."""
+        return self.admin("GET", "tokens")["data"]
 
     def clear_log(self):
         self.admin("POST", "log/clear", {})

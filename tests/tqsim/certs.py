@@ -4,11 +4,13 @@
 make_certs(dir) writes a CA and a server certificate for 127.0.0.1 and
 localhost signed by it; with wrong_host=True also a certificate (same CA)
 for wrong.example only, and with expired=True one for 127.0.0.1/localhost
-whose validity ended in 2001.  Returns a dict of paths:
+whose validity ended in 2001, and with not_yet_valid=True one for
+127.0.0.1/localhost valid only from 2090.  Returns a dict of paths:
   ca, ca_key, cert, key [, wrong_host_cert, wrong_host_key]
-  [, expired_cert, expired_key]
+  [, expired_cert, expired_key] [, future_cert, future_key]
 
-CLI: certs.py DIR [--wrong-host] [--expired]  (prints the dict as JSON)
+CLI: certs.py DIR [--wrong-host] [--expired] [--not-yet-valid]
+(prints the dict as JSON)
 """
 import argparse
 import json
@@ -53,8 +55,8 @@ def _leaf(d, name, cn, san):
           "-days", "30", "-extfile", name + ".ext", "-out", name + ".crt"], d)
 
 
-def _expired(d, name, cn, san):
-    """openssl x509 cannot back-date, so sign with a throwaway 'openssl ca'."""
+def _dated(d, name, cn, san, start, end):
+    """openssl x509 cannot set dates, so sign with a throwaway 'openssl ca'."""
     _csr(d, name, cn)
     db = os.path.join(d, "ca-db")
     os.makedirs(db, exist_ok=True)
@@ -68,11 +70,10 @@ def _expired(d, name, cn, san):
     _write(os.path.join(d, name + ".cnf"), conf)
     _run(["ca", "-batch", "-config", name + ".cnf", "-cert", "ca.crt",
           "-keyfile", "ca.key", "-in", name + ".csr", "-out", name + ".crt",
-          "-notext", "-startdate", "20000101000000Z",
-          "-enddate", "20010101000000Z"], d)
+          "-notext", "-startdate", start, "-enddate", end], d)
 
 
-def make_certs(d, wrong_host=False, expired=False):
+def make_certs(d, wrong_host=False, expired=False, not_yet_valid=False):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
     _run(["req", "-x509"] + CURVE + ["-nodes", "-keyout", "ca.key",
@@ -87,8 +88,13 @@ def make_certs(d, wrong_host=False, expired=False):
         _leaf(d, "wrong", "wrong.example", WRONG_SAN)
         out.update(wrong_host_cert=p("wrong.crt"), wrong_host_key=p("wrong.key"))
     if expired:
-        _expired(d, "expired", "127.0.0.1", HOST_SAN)
+        _dated(d, "expired", "127.0.0.1", HOST_SAN,
+               "20000101000000Z", "20010101000000Z")
         out.update(expired_cert=p("expired.crt"), expired_key=p("expired.key"))
+    if not_yet_valid:
+        _dated(d, "future", "127.0.0.1", HOST_SAN,
+               "20900101000000Z", "20910101000000Z")
+        out.update(future_cert=p("future.crt"), future_key=p("future.key"))
     return out
 
 
@@ -97,8 +103,10 @@ def main(argv):
     ap.add_argument("dir")
     ap.add_argument("--wrong-host", action="store_true")
     ap.add_argument("--expired", action="store_true")
+    ap.add_argument("--not-yet-valid", action="store_true")
     a = ap.parse_args(argv)
-    print(json.dumps(make_certs(a.dir, a.wrong_host, a.expired), indent=1))
+    print(json.dumps(make_certs(a.dir, a.wrong_host, a.expired,
+                                a.not_yet_valid), indent=1))
     return 0
 
 

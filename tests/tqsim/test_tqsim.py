@@ -204,6 +204,16 @@ class TestAuth(Base):
         self.assertEqual(self.sim.call("GET", "/api/indicator/statuses")
                          .status, 200)
 
+    def test_admin_tokens_lists_every_pair_answered(self):
+        self.assertEqual(self.sim.admin("GET", "tokens").json["data"], [])
+        first = self.sim.login().json
+        second = self.sim.refresh().json
+        self.assertEqual(self.sim.admin("GET", "tokens").json["data"], [
+            {"access_token": first["access_token"],
+             "refresh_token": first["refresh_token"]},
+            {"access_token": second["access_token"],
+             "refresh_token": second["refresh_token"]}])
+
     def test_login_query_plus_json(self):
         r = self.sim.call("POST", "/api/token?grant_type=password&client_id="
                           + CID, {"email": EMAIL, "password": PW},

@@ -290,6 +290,7 @@ class Sim:
         self.tokens = {}       # access token -> monotonic deadline
         self.refresh = {}      # refresh token -> access token
         self.tokens_issued = 0
+        self.issued = []       # every token pair answered, for /__admin/tokens
         self.faults = []
         self.reject_refresh = 0
         self.log, self.seq = [], 0
@@ -509,6 +510,7 @@ class Sim:
         self.tokens[at] = time.monotonic() + self.a.token_ttl
         self.refresh[rt] = at
         self.tokens_issued += 1
+        self.issued.append({"access_token": at, "refresh_token": rt})
         return 200, {"token_type": "bearer", "expires_in": self.a.token_ttl,
                      "access_token": at, "refresh_token": rt}, \
             [("Cache-Control", "no-store")]
@@ -1187,6 +1189,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif m == "GET" and path == "/__admin/counts":
                 with sim.lock:
                     out = sim.counts()
+            elif m == "GET" and path == "/__admin/tokens":
+                with sim.lock:
+                    out = {"data": [dict(t) for t in sim.issued]}
             elif m == "POST" and path == "/__admin/faults":
                 try:
                     f = json.loads(body or b"null")
