@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -535,6 +536,23 @@ scan(struct ld *ld, const char *text, size_t len)
 			name[i] = lower(name[i]);
 		if (sec == S_UNKNOWN)
 			continue;
+		/*
+		 * Not a key name ("password: s3cret=x" split at its '='):
+		 * show only the name-like start, never what may be a secret.
+		 */
+		for (i = 0; i < n && (isalnum((unsigned char)name[i]) ||
+				      name[i] == '_' || name[i] == '-');
+		     i++)
+			;
+		if (i < n) {
+			name[i] = '\0';
+			lwarn(ld,
+			      "%s:%zu: '%s...' is not a key name (letters, "
+			      "digits and '_'); the line is ignored",
+			      ld->path, lineno,
+			      show(shown, sizeof(shown), name));
+			continue;
+		}
 		if (sec == S_NONE) {
 			lwarn(ld, "%s:%zu: key '%s' is outside any section",
 			      ld->path, lineno,

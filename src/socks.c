@@ -104,7 +104,7 @@ tcp_open(const char *host, int port, const struct timespec *deadline, int *fd,
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char serv[16];
-	int s = -1, rc, soerr, flags;
+	int s, rc, soerr, flags;
 	socklen_t sl;
 	struct pollfd pfd;
 
@@ -157,7 +157,6 @@ tcp_open(const char *host, int port, const struct timespec *deadline, int *fd,
 		return ST_OK;
 	next:
 		close(s);
-		s = -1;
 	}
 	freeaddrinfo(res);
 	return ST_TEMP;

@@ -394,12 +394,10 @@ class Failures(Base):
              tq="username = %s\npassword_env = %s\n" % (EMAIL, ENV_PW))
         self.assertNoSecrets()
 
-    # KNOWN BUG (reported, not fixed here: src/config.c): a password line
-    # written with ':' instead of '=' is split at the secret's first '=',
-    # and the warning about the unknown key shows that part of the secret,
-    # lower-cased: "unknown key 'password: s3cr3t-tq pw/7f3a+&' in
-    # [threatq]".  Drop the marker once the warning no longer quotes it.
-    @unittest.expectedFailure
+    # A password line written with ':' instead of '=' is split at the
+    # secret's first '='; the warning about that line must not quote the
+    # part of the secret before it (it once did: "unknown key 'password:
+    # s3cr3t-tq pw/7f3a+&'").
     def test_mistyped_password_line(self):
         self.write_config(extra="")
         path = os.path.join(self.cfg, NAME + ".ini")
