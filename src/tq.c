@@ -14,10 +14,12 @@
 
 #include <cJSON.h>
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 
 #include "bounds.h"
 #include "buf.h"
 #include "log.h"
+#include "tls.h"
 #include "tq.h"
 #include "tqjson.h"
 
@@ -452,6 +454,73 @@ out:
 	return cc;
 }
 
+/*
+ * Why the server's certificate was refused, in words (untrusted issuer,
+ * expired, wrong host...): libcurl's GnuTLS backend only says "verification
+ * failed".  A second handshake without verification and without sending
+ * anything (CONNECT_ONLY) fetches the chain, which tls.c then judges the
+ * way the IMAP side does.  0 with why filled, or -1.
+ */
+static int
+tls_reason(struct tq *tq, char *why, size_t whysz)
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *e;
+	struct tls_der der[TLS_MAX_CHAIN];
+	gnutls_datum_t pem, out[TLS_MAX_CHAIN];
+	char url[300], name[256];
+	const char *h = tq->host, *end;
+	CURL *c;
+	int i, n = 0, rc = -1;
+
+	memset(out, 0, sizeof(out));
+	/* The name to check: host without port, IPv6 without brackets. */
+	if (*h == '[' && (end = strchr(h, ']')) != NULL)
+		h++;
+	else if ((end = strchr(h, ':')) == NULL || strchr(end + 1, ':'))
+		end = h + strlen(h);
+	snprintf(name, sizeof(name), "%.*s", (int)(end - h), h);
+	snprintf(url, sizeof(url), "https://%s/", tq->host);
+	if ((c = curl_easy_init()) == NULL)
+		return -1;
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, tq->connect_timeout) !=
+		CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT, tq->connect_timeout) !=
+		CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CERTINFO, 1L) != CURLE_OK ||
+	    curl_easy_perform(c) != CURLE_OK ||
+	    curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	    ci == NULL || ci->num_of_certs <= 0)
+		goto out;
+	for (i = 0; i < ci->num_of_certs && n < TLS_MAX_CHAIN; i++)
+		for (e = ci->certinfo[i]; e != NULL; e = e->next) {
+			if (strncmp(e->data, "Cert:", 5) != 0)
+				continue;
+			pem.data = (unsigned char *)e->data + 5;
+			pem.size = (unsigned int)strlen(e->data + 5);
+			if (gnutls_pem_base64_decode2("CERTIFICATE", &pem,
+						      &out[n]) < 0)
+				goto out;
+			der[n].data = out[n].data;
+			der[n].len = out[n].size;
+			n++;
+			break;
+		}
+	if (n > 0 && tls_verify_chain(der, (size_t)n, name, tq->ca_file, why,
+				      whysz) == -1)
+		rc = 0; /* refused, and why says why */
+out:
+	for (i = 0; i < n; i++)
+		gnutls_free(out[i].data);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
 /* Failures that a retry cannot fix. */
 static int
 curl_final(CURLcode cc)
@@ -510,7 +579,7 @@ static enum status
 tq_call(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs, char *err,
 	size_t errsz)
 {
-	char msg[LOG_ESC_SIZE];
+	char msg[LOG_ESC_SIZE], why[512];
 	CURLcode cc;
 	long t0 = now_ms(), delay, budget;
 	int tries = 0, refreshed = 0, relogged = 0;
@@ -538,6 +607,10 @@ tq_call(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs, char *err,
 					   : curl_easy_strerror(cc)));
 			snprintf(err, errsz, "%s: %s (%s)", rq->what, msg,
 				 tq->host);
+			if (cc == CURLE_PEER_FAILED_VERIFICATION &&
+			    tls_reason(tq, why, sizeof(why)) == 0)
+				snprintf(err, errsz, "%s: %s (%s)", rq->what,
+					 why, tq->host);
 			if (curl_final(cc))
 				return cc == CURLE_OUT_OF_MEMORY ? ST_NOMEM
 								 : ST_CONFIG;

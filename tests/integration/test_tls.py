@@ -206,26 +206,20 @@ class ThreatQ(Base):
     def test_not_yet_valid(self):
         self.refused("future")
 
-    # The reason for refusing.  KNOWN BUG (reported, not fixed here):
-    # src/tq.c passes on libcurl's error buffer, and libcurl 7.88 with
-    # GnuTLS says only "server certificate verification failed. CAfile:
-    # ... CRLfile: none" for an untrusted, an expired and a not-yet-valid
-    # certificate alike.  Drop the markers once tq.c names the reason.
-    @unittest.expectedFailure
+    # The reason for refusing: libcurl 7.88 with GnuTLS says only "server
+    # certificate verification failed" for an untrusted, an expired and a
+    # not-yet-valid certificate alike; tq.c asks tls.c for the reason.
     def test_untrusted_reason_named(self):
         self.refused("good", None, "not trusted", "unknown issuer",
                      "signer not trusted")
 
-    @unittest.expectedFailure
     def test_untrusted_other_ca_reason_named(self):
         self.refused("good", OTHER["ca"], "not trusted", "unknown issuer",
                      "signer not trusted")
 
-    @unittest.expectedFailure
     def test_expired_reason_named(self):
         self.refused("expired", True, "expired")
 
-    @unittest.expectedFailure
     def test_not_yet_valid_reason_named(self):
         self.refused("future", True, "not valid before", "not yet valid",
                      "not activated")
