@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,8 @@
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
-#define HOST_MAX 253 /* RFC 1035 name, without the trailing dot */
+#define RK_QUOTED_MAX 1024 /* a quoted registry key, bytes */
+#define HOST_MAX 253	   /* RFC 1035 name, without the trailing dot */
 #define LABEL_MAX 63
 #define LOCAL_MAX 64	/* RFC 5321 local part */
 #define IP6_TEXT_MAX 45 /* INET6_ADDRSTRLEN - 1 */
@@ -68,26 +70,32 @@
 	"\\p{Latin}\\p{Greek}\\p{Cyrillic}\\p{Armenian}\\p{Hebrew}"            \
 	"\\p{Arabic}\\p{Georgian}\\p{Devanagari}"
 #define P_LABEL "[A-Za-z0-9" P_ULET "][A-Za-z0-9\\-" P_ULET "\\p{M}]*+"
-#define P_BRDOT                                                                \
-	"\\[\\.\\]|\\(\\.\\)|\\{\\.\\}|\\[[Dd][Oo][Tt]\\]|"                    \
-	"\\([Dd][Oo][Tt]\\)|\\{[Dd][Oo][Tt]\\}"
+#define P_BRDOT "[\\[({](?:\\.|[Dd][Oo][Tt])[\\])}]"
+/* Sloppy: a dot with one or two brackets on either side (".]", "(.(", ").(").
+ */
+#define P_BR "[\\[\\](){}]"
+#define P_BRDOT2 P_BR "{1,2}+\\." P_BR "{0,2}+|\\." P_BR "{1,2}+"
 /* A dot: plain, bracketed (optionally spaced) or sloppy; see dot_len(). */
 #define P_DOT                                                                  \
-	"(?:\\x20?(?:" P_BRDOT ")\\x20?|\\.\\]|\\[\\.|\\\\\\.|"                \
+	"(?:\\x20?(?:" P_BRDOT ")\\x20?|" P_BRDOT2 "|\\\\\\.|"                 \
 	"\\x20[Dd][Oo][Tt]\\x20|\\.)"
 /* The same without spaces, for email local parts. */
-#define P_DOTT "(?:" P_BRDOT "|\\.\\]|\\[\\.|\\\\\\.|\\.)"
+#define P_DOTT "(?:" P_BRDOT "|" P_BRDOT2 "|\\\\\\.|\\.)"
 #define P_AT                                                                   \
-	"(?:@|\\x20?(?:\\[[Aa][Tt]\\]|\\([Aa][Tt]\\)|\\{[Aa][Tt]\\}|"          \
+	"(?:@|\\x20@\\x20|\\x20?(?:\\[[Aa][Tt]\\]|\\([Aa][Tt]\\)|\\{[Aa][Tt]"  \
+	"\\}|"                                                                 \
 	"\\[@\\]|\\(@\\)|\\{@\\})\\x20?)"
 #define P_LC "[A-Za-z0-9_%+\\-]"
 /* Windows registry hives, long and short names. */
 #define P_HIVE                                                                 \
 	"HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|"              \
 	"HKEY_USERS|HKEY_CURRENT_CONFIG|HKLM|HKCU|HKCR|HKU|HKCC"
-/* One key name: words, with up to three single spaces inside ("Windows NT"). */
+/* One key name: words, with up to three single spaces inside ("Windows NT",
+ * "Image File Execution Options"), but not before another hive. */
 #define P_RKW "[^\\\\\\s\"'<>|]++"
-#define P_RKSEG P_RKW "(?:\\x20(?=" P_RKW "\\\\)" P_RKW "){0,3}+"
+#define P_RKSEG                                                                \
+	P_RKW "(?:\\x20(?!(?:" P_HIVE "):?+\\\\)"                              \
+	      "(?=(?:" P_RKW "\\x20){0,2}+" P_RKW "\\\\)" P_RKW "){0,3}+"
 /* File extensions that make a dotted name a file name (see on_file()). */
 #define P_EXT                                                                  \
 	"(?i:exe|dll|scr|cpl|sys|msi|jar|jse?|vb[se]|wsf|ps1|psm1|bat|"        \
@@ -105,22 +113,27 @@ static const char pattern[] =
     "(?<![A-Za-z0-9" P_ULET "\\p{M}])(?:"
     /* URL: scheme (defanged too), separator, userinfo, host, port, path. */
     "(?<url>"
-    "(?<usc>[Hh][TtXx][TtXx][Pp][Ss]?|[Ff][TtXx][Pp])"
+    "(?:(?<=\\[)(?=[^\\]]{1,6}\\]:)|(?<=\\()(?=[^)]{1,6}\\):))?+"
+    "(?<usc>[Hh][TtXx*][TtXx*][Pp][Ss]?+|[Xx]{4}[XxSs]?+"
+    "|[Ss]?+[Ff][TtXx][Pp][Ss]?+"
+    "|(?i:tcp|udp|ssh|telnet|smb|rdp|wss?+|file)(?=://))[\\])]?+"
     "(?:://|\\[:\\]//|\\[://\\])"
     "(?:(?<uui>[A-Za-z0-9._~%!$&'()*+,;=:\\-]{1,256}+)@)?"
     "(?<uho>\\[[0-9A-Fa-f:.]{2,45}+\\]|" P_LABEL "(?&dl){0,127}+)"
     "(?:(?::|\\[:\\])(?<upo>[0-9]{1,5}+))?"
     "(?<upa>(?:[/?#]|\\[/\\])" P_PATHC "*+)?)"
     /* Email address, defanged "at" and dots allowed. */
-    "|(?<em>(?<![A-Za-z0-9_%+.@\\]\\)\\}\\-])"
+    "|(?<em>(?<![A-Za-z0-9_%+.@\\]\\)\\}=/\\-])"
     "(?<eml>" P_LC "++(?&dlt){0,63}+)" P_AT "(?<emd>" P_LABEL "(?&dl){1,127}+))"
     /* CVE identifier. */
-    "|(?<cve>[Cc][Vv][Ee]-(?:19|20)[0-9]{2}-[0-9]{4,7}+"
+    "|(?<cve>[Cc][Vv][Ee](?:-|\\x20|\\x{2010}|\\x{2011}|\\x{2013})"
+    "(?:19|20)[0-9]{2}(?:-|\\x{2010}|\\x{2011}|\\x{2013})[0-9]{4,7}+"
     "(?![A-Za-z0-9]))"
     /* Registry key: a hive and at least one key name. */
     "|(?<rk>(?<![_\\\\])(?:" P_HIVE "):?+(?:\\\\{1,2}+" P_RKSEG ")++)"
     /* Autonomous system number: "AS13335", "ASN 13335", "ASN:13335". */
-    "|(?<asn>(?:AS|[Aa][Ss][Nn](?:\\x20?+:?+\\x20?+))(?<asnn>[0-9]{1,10}+)"
+    "|(?<asn>(?:AS\\x20?+|[Aa][Ss][Nn](?:\\x20?+:?+\\x20?+))(?<asnn>[0-9]{1,10}"
+    "+)"
     "(?![A-Za-z0-9_\\-]|\\.[0-9]))"
     /* File name: a name (no host defangs) ending in a known extension. */
     "|(?<fn>(?<![A-Za-z0-9_.\\-])[A-Za-z0-9_\\-]++(?:\\.[A-Za-z0-9_\\-]++)*?"
@@ -146,6 +159,10 @@ static const char pattern[] =
  * "www"; defanged tokens and the hosts of URLs and email addresses are
  * always host names.
  */
+/* Top-level domains too common to be code when written "Com" or "COM". */
+static const char *const loose_tlds[] = {"com", "net", "org", "info",
+					 "biz", "gov", "edu"};
+
 static const char *const file_tlds[] = {
     "ac", "ai", "am", "app", "bz",  "cab", "cc",  "do", "in",
     "md", "mk", "ml", "mo",  "mov", "ms",  "one", "pl", "pm",
@@ -591,22 +608,25 @@ wr_add(struct wr *w, const char *s, size_t n)
 static size_t
 dot_len(const char *p, const char *end, int spaced, int *defanged)
 {
-	static const char *const br[] = {"[.]",	  "(.)",   "{.}",
-					 "[dot]", "(dot)", "{dot}"};
 	const char *q = p;
 	size_t i;
 
 	if (spaced && q < end && *q == ' ')
 		q++;
-	for (i = 0; i < nitems(br); i++) {
-		if (!has_word(q, end, br[i]))
-			continue;
-		q += strlen(br[i]);
-		if (spaced && end - q >= 2 && q[0] == ' ' &&
-		    is_alnum((unsigned char)q[1]))
-			q++;
-		*defanged = 1;
-		return (size_t)(q - p);
+	/* "[.]", "(.)", "{.}", "[dot]"..., in any pair of brackets ("[.)"). */
+	if (q < end && strchr("[({", *q) != NULL) {
+		i = has_word(q + 1, end, ".")	  ? 1
+		    : has_word(q + 1, end, "dot") ? 3
+						  : 0;
+		if (i > 0 && end - q > (ptrdiff_t)i + 1 &&
+		    strchr("])}", q[i + 1]) != NULL) {
+			q += i + 2;
+			if (spaced && end - q >= 2 && q[0] == ' ' &&
+			    is_alnum((unsigned char)q[1]))
+				q++;
+			*defanged = 1;
+			return (size_t)(q - p);
+		}
 	}
 	if (spaced && q != p && has_word(q, end, "dot ")) {
 		*defanged = 2; /* a word: see word_dot_ok() */
@@ -614,9 +634,25 @@ dot_len(const char *p, const char *end, int spaced, int *defanged)
 	}
 	if (q != p)
 		return 0;
-	if (end - p >= 2 &&
-	    ((p[0] == '.' && p[1] == ']') || (p[0] == '[' && p[1] == '.') ||
-	     (p[0] == '\\' && p[1] == '.'))) {
+	/* One or two brackets on either side: ".]", "[.", "].[", "(.(". */
+	for (i = 0; i < 2 && q + i < end && strchr("[](){}", q[i]) != NULL &&
+		    q[i] != '\0';
+	     i++)
+		;
+	if (q + i < end && q[i] == '.') {
+		size_t j;
+
+		for (j = 0;
+		     j < 2 && q + i + 1 + j < end && q[i + 1 + j] != '\0' &&
+		     strchr("[](){}", q[i + 1 + j]) != NULL;
+		     j++)
+			;
+		if (i + j > 0) {
+			*defanged = 1;
+			return i + 1 + j;
+		}
+	}
+	if (end - p >= 2 && p[0] == '\\' && p[1] == '.') {
 		*defanged = 1;
 		return 2;
 	}
@@ -808,8 +844,16 @@ file_like(const char *h, const struct hostinfo *hi)
 
 	if (hi->defanged)
 		return 0;
-	if (hi->last_upper && hi->lower)
+	/*
+	 * "Console.WriteLine", "System.IO": code or glued words, but
+	 * "Evil.Com" and "example.COM" are host names written loosely.
+	 */
+	if (hi->last_upper && hi->lower) {
+		for (i = 0; i < nitems(loose_tlds); i++)
+			if (strcmp(tld, loose_tlds[i]) == 0)
+				return 0;
 		return 1;
+	}
 	if (hi->nlabels > 2 && hi->first_end == 3 && strncmp(h, "www", 3) == 0)
 		return 0;
 	for (i = 0; i < nitems(file_tlds); i++)
@@ -1178,6 +1222,23 @@ url_host(struct ioc_ctx *ctx, const char *p, const char *end, int *walk)
 	return fqdn_ok(ctx, ctx->host, &hi) ? 0 : -1;
 }
 
+/* "ftp", "sftp", "ftps", defanged ("fxp", "sfxp") or not; 0 for "file". */
+static int
+ftp_like(const char *sc, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && lc((unsigned char)sc[i]) == 's')
+		i++;
+	if (n - i < 3 || lc((unsigned char)sc[i]) != 'f' ||
+	    (lc((unsigned char)sc[i + 1]) != 't' &&
+	     lc((unsigned char)sc[i + 1]) != 'x') ||
+	    lc((unsigned char)sc[i + 2]) != 'p')
+		return 0;
+	return n - i == 3 ||
+	       (n - i == 4 && lc((unsigned char)sc[i + 3]) == 's');
+}
+
 static int wrapper_target(const char *, const char *, char *, size_t);
 static enum status on_inner(struct ioc_ctx *, struct ioc_set *, const char *,
 			    int);
@@ -1207,10 +1268,18 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 	wr_init(&w, ctx->val, sizeof(ctx->val));
 	sc = text + ov[2 * ctx->g_usc];
 	n = ov[2 * ctx->g_usc + 1] - ov[2 * ctx->g_usc];
-	if (lc((unsigned char)sc[0]) == 'f')
-		wr_add(&w, "ftp", 3);
-	else
+	if (lc((unsigned char)sc[0]) == 'h' || lc((unsigned char)sc[0]) == 'x')
 		wr_add(&w, n == 5 ? "https" : "http", n == 5 ? 5 : 4);
+	else if (ftp_like(sc, n)) {
+		/* sftp, ftp, ftps, defanged or not ("fxp", "sfxp"). */
+		if (lc((unsigned char)sc[0]) == 's')
+			wr_addc(&w, 's');
+		wr_add(&w, "ftp", 3);
+		if (lc((unsigned char)sc[n - 1]) == 's' && n > 3)
+			wr_addc(&w, 's');
+	} else
+		for (; n > 0; n--) /* tcp, sftp, ftps, ws...: as written */
+			wr_addc(&w, lc((unsigned char)*sc++));
 	wr_add(&w, "://", 3);
 	if (ov[2 * ctx->g_uui] != PCRE2_UNSET) {
 		wr_add(&w, text + ov[2 * ctx->g_uui],
@@ -1262,6 +1331,18 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 			}
 			break;
 		}
+	/*
+	 * "[text](https://x/)" written with the text a URL too, and code
+	 * such as "DownloadString('https://x/a.ps1');": the URL ends there.
+	 */
+	for (n = pstart; n < w.len; n++)
+		if ((w.p[n] == ']' && n + 1 < w.len && w.p[n + 1] == '(') ||
+		    (w.p[n] == '\'' &&
+		     (n + 1 == w.len || strchr(");,]}", w.p[n + 1]) != NULL))) {
+			w.p[n] = '\0';
+			w.len = n;
+			break;
+		}
 	/* Trim trailing punctuation and unbalanced ')' or ']'. */
 	ro = rc = so = sq = 0;
 	for (n = pstart; n < w.len; n++) {
@@ -1292,19 +1373,30 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 	return emit(ctx, out, IOC_URL, w.p, ctx->host, walk);
 }
 
-/* CVE-YYYY-NNNN..., upper-case. */
+/*
+ * CVE-YYYY-NNNN..., upper-case, whatever the separators were ("cve 2021
+ * 44228" with a space, or dashes that a word processor made typographic).
+ */
 static enum status
 on_cve(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 {
 	char v[32];
-	size_t i;
+	size_t i, o = 0;
 
-	if (n >= sizeof(v))
-		return ST_OK;
-	for (i = 0; i < n; i++)
-		v[i] = (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A'
-							 : p[i]);
-	v[n] = '\0';
+	for (i = 0; i < n && o + 1 < sizeof(v); i++) {
+		if ((unsigned char)p[i] >= 0x80) {
+			if ((unsigned char)p[i] == 0xe2)
+				v[o++] = '-'; /* U+2010, U+2011, U+2013 */
+			continue;
+		}
+		if (p[i] == ' ')
+			v[o++] = '-';
+		else
+			v[o++] =
+			    (char)(p[i] >= 'a' && p[i] <= 'z' ? p[i] - 'a' + 'A'
+							      : p[i]);
+	}
+	v[o] = '\0';
 	return emit(ctx, out, IOC_CVE, v, NULL, 0);
 }
 
@@ -1489,6 +1581,58 @@ on_file(struct ioc_ctx *ctx, struct ioc_set *out, const char *text, size_t len,
 	if ((st = emit(ctx, out, IOC_FILENAME, ctx->val, NULL, 0)) != ST_OK)
 		return st;
 	return token_hashes(ctx, out, p, dot);
+}
+
+/* Words that start a sentence rather than continue a key name. */
+static const char *const rk_stop[] = {
+    "A",   "An", "And",	 "As",	  "At",	   "But",   "By",    "For",  "From",
+    "If",  "In", "Is",	 "It",	  "Its",   "No",    "Not",   "Of",   "On",
+    "Or",  "So", "That", "The",	  "Then",  "There", "These", "This", "To",
+    "Was", "We", "When", "Which", "While", "With",  "You"};
+
+/*
+ * Where a registry key that the pattern ended at a space really ends.  In
+ * quotes ("HKLM\...\Evil Service") it runs to the closing quote on the
+ * same line; otherwise up to three more capitalised words belong to its
+ * last name ("...\Session Manager", "...\Volatile Environment"), but not
+ * a word that starts a sentence, another hive, or one after punctuation.
+ */
+static size_t
+regkey_end(const char *text, size_t len, size_t so, size_t next)
+{
+	const char *q;
+	size_t e, w, i, words;
+	char open = so > 0 ? text[so - 1] : '\0';
+
+	if (open == '"' || open == '\'') {
+		for (e = next; e < len && e - so < RK_QUOTED_MAX; e++)
+			if (text[e] == open || text[e] == '\n' ||
+			    text[e] == '\r')
+				break;
+		if (e < len && text[e] == open)
+			return e;
+	}
+	for (words = 0; words < 3 && next + 1 < len && text[next] == ' ';
+	     words++) {
+		q = text + next + 1;
+		if (*q < 'A' || *q > 'Z' || strncmp(q, "HK", 2) == 0)
+			break;
+		for (w = 0; next + 1 + w < len &&
+			    (is_alnum((unsigned char)q[w]) || q[w] == '_' ||
+			     q[w] == '-' || q[w] == '.');
+		     w++)
+			;
+		while (w > 0 && q[w - 1] == '.')
+			w--; /* a full stop ends the sentence, not the key */
+		for (i = 0; i < nitems(rk_stop); i++)
+			if (strlen(rk_stop[i]) == w &&
+			    strncmp(q, rk_stop[i], w) == 0)
+				break;
+		if (w < 2 || i < nitems(rk_stop))
+			break;
+		next += 1 + w;
+	}
+	return next;
 }
 
 /*
@@ -2401,9 +2545,10 @@ extract(struct ioc_ctx *ctx, const char *text, size_t len, struct ioc_set *out)
 			st = on_email(ctx, out, text, ov);
 		else if (is_set(ov, ctx->g_cve))
 			st = on_cve(ctx, out, text + so, next - so);
-		else if (is_set(ov, ctx->g_rk))
+		else if (is_set(ov, ctx->g_rk)) {
+			next = regkey_end(text, len, so, next);
 			st = on_regkey(ctx, out, text + so, next - so);
-		else if (is_set(ov, ctx->g_asn))
+		} else if (is_set(ov, ctx->g_asn))
 			st = on_asn(ctx, out, text, ov);
 		else if (is_set(ov, ctx->g_fn))
 			st = on_file(ctx, out, text, len, so, &next);

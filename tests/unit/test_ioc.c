@@ -278,7 +278,7 @@ t_fqdn_negative(void **state)
 	/* Two words run together at a sentence end. */
 	EXPECT_NONE("the attack.Click here");
 	/* Code, not hosts. */
-	EXPECT_NONE("System.IO Foo.Bar.Com");
+	EXPECT_NONE("System.IO Foo.Bar.Ly Console.WriteLine");
 	/* Label and name length, LDH. */
 	EXPECT_NONE(
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -805,6 +805,67 @@ t_asn(void **state)
 	       W(IOC_ASN, "AS16509"), W(IOC_ASN, "AS8075"));
 	EXPECT("AS13335 ASN13335", W(IOC_ASN, "AS13335"));
 	EXPECT("ASN 400", W(IOC_ASN, "AS400"));
+	EXPECT("hosted on AS 13335 (Cloudflare)", W(IOC_ASN, "AS13335"));
+}
+
+/* Forms seen in public extractor test suites and in copied prose. */
+static void
+t_loose_forms(void **state)
+{
+	/* Any pair of brackets around a dot, and "].[". */
+	EXPECT("1.2[.)3.4 test(.]com foo].[com hxxps://google[.)com/a",
+	       W(IOC_IPV4, "1.2.3.4"), W(IOC_FQDN, "test.com"),
+	       W(IOC_FQDN, "foo.com"), W(IOC_URL, "https://google.com/a"));
+	/* Host names in title or upper case on the common gTLDs. */
+	EXPECT("see bar.COM and Evil.Com", W(IOC_FQDN, "bar.com"),
+	       W(IOC_FQDN, "evil.com"));
+	/* A spaced "@". */
+	EXPECT("write to foo @ bar-corp.com", W(IOC_EMAIL, "foo@bar-corp.com"));
+	/* CVE with a space or typographic dashes. */
+	EXPECT("cve 2014-1001 and CVE\xe2\x80\x93"
+	       "2021\xe2\x80\x93"
+	       "44228",
+	       W(IOC_CVE, "CVE-2014-1001"), W(IOC_CVE, "CVE-2021-44228"));
+	/* Other schemes; ftp and sftp defanged. */
+	EXPECT("tcp://45.9.148.1:4444/x fxp://files.bad-host.net/a "
+	       "sfxp://drop.bad-host.net/ WSS://ws.bad-host.net/s",
+	       W(IOC_URL, "tcp://45.9.148.1:4444/x"),
+	       W(IOC_URL, "ftp://files.bad-host.net/a"),
+	       W(IOC_URL, "sftp://drop.bad-host.net/"),
+	       W(IOC_URL, "wss://ws.bad-host.net/s"));
+	/* Schemes written in brackets, with stars or as x's. */
+	EXPECT("[http]://a.bad-host.net/1 (https)://b.bad-host.net/2 "
+	       "h**ps://c.bad-host.net/3 xxxx://d.bad-host.net/4 "
+	       "xxxxs://e.bad-host.net/5 fxps://f.bad-host.net/6",
+	       W(IOC_URL, "http://a.bad-host.net/1"),
+	       W(IOC_URL, "https://b.bad-host.net/2"),
+	       W(IOC_URL, "https://c.bad-host.net/3"),
+	       W(IOC_URL, "http://d.bad-host.net/4"),
+	       W(IOC_URL, "https://e.bad-host.net/5"),
+	       W(IOC_URL, "ftps://f.bad-host.net/6"));
+	/* Sloppy bracket dots on either side. */
+	EXPECT("192(.(168(.(7(.(1 10).(10).(10).(10",
+	       W(IOC_IPV4, "192.168.7.1"), W(IOC_IPV4, "10.10.10.10"));
+	/* Markdown links and code end the URL. */
+	EXPECT("[https://i.imgur.com/abc.png](https://i.imgur.com/abc.png)",
+	       W(IOC_URL, "https://i.imgur.com/abc.png"));
+	EXPECT("DownloadString('https://hacks4all[.]net/rdp.ps1');g $I",
+	       W(IOC_URL, "https://hacks4all.net/rdp.ps1"));
+	/* Registry keys: spaces inside names, quotes, two keys in a row. */
+	EXPECT("HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image "
+	       "File Execution Options\\notepad.exe",
+	       W(IOC_REGKEY, "HKLM\\SOFTWARE\\Microsoft\\Windows "
+			     "NT\\CurrentVersion\\Image File Execution "
+			     "Options\\notepad.exe"));
+	EXPECT("HKCU\\Volatile Environment",
+	       W(IOC_REGKEY, "HKCU\\Volatile Environment"));
+	EXPECT("key \"HKLM\\SYSTEM\\Services\\Evil Service\" was added",
+	       W(IOC_REGKEY, "HKLM\\SYSTEM\\Services\\Evil Service"));
+	EXPECT("HKCU\\Software\\Run The malware then",
+	       W(IOC_REGKEY, "HKCU\\Software\\Run"));
+	EXPECT("HKLM\\Software\\Console\\ConsoleIME HKLM\\SOFTWARE\\RUN",
+	       W(IOC_REGKEY, "HKLM\\Software\\Console\\ConsoleIME"),
+	       W(IOC_REGKEY, "HKLM\\SOFTWARE\\RUN"));
 }
 
 static void
@@ -813,7 +874,7 @@ t_asn_negative(void **state)
 	/* Reserved, private, documentation, AS_TRANS, AS/400, malformed. */
 	EXPECT_NONE("AS0 AS23456 AS64500 AS64512 AS65535 AS4200000001 "
 		    "AS4294967295 AS99999999999");
-	EXPECT_NONE("AS400 as13335 AS 13335 AS013335 XAS13335 AS13335x "
+	EXPECT_NONE("AS400 as13335 As 13335 AS013335 XAS13335 AS13335x "
 		    "AS13335.5");
 	EXPECT_NONE("HAS13335 BASN 13335");
 }
@@ -1258,6 +1319,7 @@ main(void)
 	    cmocka_unit_test(t_regkey_negative),
 	    cmocka_unit_test(t_asn),
 	    cmocka_unit_test(t_asn_negative),
+	    cmocka_unit_test(t_loose_forms),
 	    cmocka_unit_test(t_bitcoin),
 	    cmocka_unit_test(t_bitcoin_negative),
 	    cmocka_unit_test(t_zero_width),
