@@ -86,7 +86,7 @@ buf_steal(struct buf *b)
 	char *p;
 
 	if (b->p == NULL) {
-		if (buf_reserve(b, 0) == -1)
+		if (buf_reserve(b, 0) == -1 || b->p == NULL)
 			return NULL;
 		b->p[0] = '\0';
 	}

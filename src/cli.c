@@ -243,8 +243,10 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 			c->configdir = val;
 			break;
 		case O_VERB:
-			if (strcmp(val, "1") && strcmp(val, "2") &&
-			    strcmp(val, "3")) {
+			if (val == NULL) /* never: -v takes a value */
+				goto fail;
+			if (strcmp(val, "1") != 0 && strcmp(val, "2") != 0 &&
+			    strcmp(val, "3") != 0) {
 				snprintf(err, errsz,
 					 "argument -v/--verbosity: "
 					 "invalid choice: '%.32s' (choose from "
@@ -256,6 +258,8 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 			break;
 		case O_NAME:
 			/* The name becomes file names: keep it tame. */
+			if (val == NULL) /* never: -n takes a value */
+				goto fail;
 			if (strlen(val) > 64 || val[0] == '.' ||
 			    val[strspn(
 				val,

@@ -15,6 +15,7 @@
  * digest is split at its repeated structure (see "Digests" below).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,7 +129,8 @@ hs_start(struct hstack *s, const char *name, int toolong)
 	if (s->n >= MAX_HTML_DEPTH)
 		return -1;
 	/* A name too long to compare can never be popped. */
-	strcpy(s->name[s->n], toolong ? "\x01" : name);
+	snprintf(s->name[s->n], sizeof(s->name[s->n]), "%s",
+		 toolong ? "\x01" : name);
 	s->n++;
 	return 0;
 }
@@ -2618,7 +2620,7 @@ html_articles_free(struct article_list *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; l->v != NULL && i < l->n; i++) {
 		free(l->v[i].title);
 		free(l->v[i].description);
 		free(l->v[i].text);

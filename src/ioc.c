@@ -678,7 +678,7 @@ parse_host(const char *p, const char *end, char *buf, size_t bufsz,
 	memset(hi, 0, sizeof(*hi));
 	hi->numeric = 1;
 	wr_init(&w, buf, bufsz);
-	upper = lower = 0;
+	lower = 0;
 	for (;;) {
 		ls = p;
 		while (p < end && is_ldh((unsigned char)*p))
@@ -1346,14 +1346,14 @@ on_url(struct ioc_ctx *ctx, struct ioc_set *out, const char *text,
 	/* Trim trailing punctuation and unbalanced ')' or ']'. */
 	ro = rc = so = sq = 0;
 	for (n = pstart; n < w.len; n++) {
-		c = w.p[n];
+		c = (unsigned char)w.p[n];
 		ro += c == '(';
 		rc += c == ')';
 		so += c == '[';
 		sq += c == ']';
 	}
 	while (w.len > pstart) {
-		c = w.p[w.len - 1];
+		c = (unsigned char)w.p[w.len - 1];
 		if (c == ')' && rc > ro)
 			rc--;
 		else if (c == ']' && sq > so)
@@ -1649,7 +1649,7 @@ on_regkey(struct ioc_ctx *ctx, struct ioc_set *out, const char *p, size_t n)
 
 	wr_init(&w, ctx->val, sizeof(ctx->val));
 	for (i = 0; i < n && !w.over; i++) {
-		c = p[i];
+		c = (unsigned char)p[i];
 		if (c == ':' && i + 1 < n && p[i + 1] == '\\' && keys == 0)
 			continue;
 		if (c == '\\') {
@@ -1861,7 +1861,7 @@ query_param(const char *url, const char *name, int pp, char *dst, size_t dstsz)
 		return -1;
 	e = v + strcspn(v, "&#");
 	for (; v < e; v++) {
-		c = *v;
+		c = (unsigned char)*v;
 		if (pp && c == '-')
 			c = '%';
 		else if (pp && c == '_')

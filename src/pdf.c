@@ -371,7 +371,7 @@ collect(struct child *c, int fds[3], char *err, size_t errsz)
 {
 	struct pollfd pf[3];
 	char *chunk;
-	int idx[3], n, i, rc;
+	int idx[3], n, i;
 	long left;
 	ssize_t r;
 	enum status st = ST_OK;
@@ -397,8 +397,8 @@ collect(struct child *c, int fds[3], char *err, size_t errsz)
 			}
 			break;
 		}
-		if ((rc = poll(pf, (nfds_t)n,
-			       left > INT_MAX ? INT_MAX : (int)left)) == -1) {
+		if (poll(pf, (nfds_t)n, left > INT_MAX ? INT_MAX : (int)left) ==
+		    -1) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errsz, "pdf: poll: %s", strerror(errno));

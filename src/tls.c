@@ -174,8 +174,8 @@ tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
 		d.data = (unsigned char *)(uintptr_t)chain[i].data;
 		d.size = (unsigned int)chain[i].len;
 		if (chain[i].len > 0xffffffu ||
-		    (r = gnutls_x509_crt_import(crts[i], &d,
-						GNUTLS_X509_FMT_DER)) < 0) {
+		    gnutls_x509_crt_import(crts[i], &d, GNUTLS_X509_FMT_DER) <
+			0) {
 			snprintf(err, errsz,
 				 "server %s: malformed certificate "
 				 "%zu in the chain",

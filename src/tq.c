@@ -1411,6 +1411,8 @@ tq_push(struct tq *tq, const struct plan *p, struct tq_result *res, char *err,
 				    "/report/consume", body, &rs, err,
 				    errsz)) != ST_OK)
 			goto out;
+		if (vals == NULL)
+			goto nomem; /* allocated whenever there are reports */
 		for (j = 0; j < n; j++)
 			vals[j] = p->reports[i + j].title;
 		if (tqjson_ids_by_value(rs.body.p, rs.body.len, vals, n,

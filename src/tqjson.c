@@ -481,6 +481,8 @@ match_ids(const cJSON *data, size_t n, const char *const *vals,
 	}
 	if (n == 0)
 		return 0;
+	/* An array of pointers: sizeof(*els) is a pointer's size. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	if ((els = calloc(n, sizeof(*els))) == NULL ||
 	    (elids = calloc(n, sizeof(*elids))) == NULL) {
 		snprintf(err, errsz, "out of memory");
