@@ -1124,16 +1124,29 @@ declared_name(struct mailmime_single_fields *sf, int *nomem)
 }
 
 /*
+ * Bidirectional formatting characters: in a file name they make
+ * "invoice\u202Etxt.exe" show as "invoiceexe.txt".
+ */
+static int
+is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
  * Make a declared name safe in place: last path component, control
- * characters and invalid UTF-8 replaced by '_', leading dots and blanks
- * and trailing dots and blanks removed, at most NAME_MAX_LEN bytes with
- * the extension kept.  Returns s, or NULL when nothing usable is left.
+ * characters, bidirectional formatting characters and invalid UTF-8
+ * replaced by '_', leading dots and blanks and trailing dots and blanks
+ * removed, at most NAME_MAX_LEN bytes with the extension kept.  Returns s,
+ * or NULL when nothing usable is left.
  */
 static char *
 safe_name(char *s)
 {
 	char *p, *dot;
-	size_t n, i, l, el, cut;
+	size_t n, i, o, l, el, cut;
+	uint32_t cp;
 
 	if (s == NULL)
 		return NULL;
@@ -1141,17 +1154,24 @@ safe_name(char *s)
 		if (*p == '/' || *p == '\\')
 			s = p + 1; /* moved below */
 	n = strlen(s);
-	for (i = 0; i < n; i += l) {
+	for (i = o = 0; i < n; i += l) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((l = utf8_len((unsigned char *)s + i, n - i)) == 0 ||
+		l = utf8_decode((unsigned char *)s + i, n - i, &cp);
+		if (l == 0 ||
 		    (l == 1 && (c < 0x20 || c == 0x7f || c == ':' || c == '*' ||
 				c == '?' || c == '"' || c == '<' || c == '>' ||
-				c == '|'))) {
-			s[i] = '_';
-			l = 1;
+				c == '|')) ||
+		    is_bidi(cp)) {
+			s[o++] = '_';
+			if (l == 0)
+				l = 1;
+			continue;
 		}
+		memmove(s + o, s + i, l);
+		o += l;
 	}
+	s[o] = '\0';
 	while (*s == '.' || *s == ' ')
 		s++;
 	n = strlen(s);

@@ -340,6 +340,28 @@ t_names(void **state)
 	mime_free(m);
 }
 
+/* Bidirectional overrides cannot disguise an attachment's extension. */
+static void
+t_bidi_name(void **state)
+{
+	struct mime_msg *m;
+
+	(void)state;
+	m = parse_ok("Content-Type: multipart/mixed; boundary=b\n\n"
+		     "--b\nContent-Type: text/plain\n\nbody\n"
+		     "--b\nContent-Type: application/octet-stream\n"
+		     "Content-Disposition: attachment; filename="
+		     "\"=?utf-8?q?invoice=E2=80=AEtxt.exe?=\"\n\nx\n"
+		     "--b\nContent-Type: application/octet-stream\n"
+		     "Content-Disposition: attachment;\n"
+		     " filename*=UTF-8''%E2%81%A6a%E2%80%8Fb%D8%9C.pdf\n\ny\n"
+		     "--b--\n");
+	assert_int_equal(m->natts, 2);
+	assert_string_equal(m->atts[0].name, "invoice_txt.exe");
+	assert_string_equal(m->atts[1].name, "_a_b_.pdf");
+	mime_free(m);
+}
+
 static void
 t_depth_bound(void **state)
 {
@@ -548,6 +570,7 @@ main(void)
 	    cmocka_unit_test(t_unknown_charset),
 	    cmocka_unit_test(t_rfc2047),
 	    cmocka_unit_test(t_names),
+	    cmocka_unit_test(t_bidi_name),
 	    cmocka_unit_test(t_depth_bound),
 	    cmocka_unit_test(t_siblings_not_deep),
 	    cmocka_unit_test(t_parts_bound),
