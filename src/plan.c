@@ -112,15 +112,98 @@ fmt_dates(struct plan *p, time_t t)
 		 &tm);
 }
 
+/*
+ * What one message may cost beyond its own size.  MAX_IOCS bounds the
+ * indicators of the whole message (reports, attachments and the message
+ * together): past it nothing more is searched and the plan says so, and
+ * the message is not failed (ioc_extract's "over a limit" is ST_NOMEM, which
+ * would stop the run).  All the PDF children of one message together get
+ * the wall clock one of them may take (pdf_opts.timeout_ms), so that many
+ * PDF bombs in one message take no longer than one.
+ */
+struct budget {
+	size_t used; /* indicators taken so far (removals not counted) */
+	int full;    /* MAX_IOCS reached: some text was not searched */
+	long pdf_ms; /* PDF wall clock left */
+};
+
+/* Keep the first keep values of set. */
 static enum status
-extract(const struct plan_opts *o, const char *text, size_t len,
-	struct ioc_set *set, char *err, size_t errsz, const char *what)
+trim(struct ioc_set *set, size_t keep)
 {
+	struct ioc_set drop;
+	enum status st = ST_OK;
+	size_t i;
+
+	ioc_set_init(&drop);
+	for (i = keep; i < set->n && st == ST_OK; i++)
+		if (ioc_set_add(&drop, set->v[i].type, set->v[i].value) == -1)
+			st = ST_NOMEM;
+	if (st == ST_OK)
+		st = ioc_set_remove(set, &drop);
+	ioc_set_free(&drop);
+	return st;
+}
+
+/* ioc_extract() within the budget; a full set or budget is not an error. */
+static enum status
+take(const struct plan_opts *o, struct budget *b, const char *text, size_t len,
+     struct ioc_set *set)
+{
+	size_t before = set->n, excess;
 	enum status st;
 
 	if (text == NULL || len == 0)
 		return ST_OK;
-	if ((st = ioc_extract(o->ioc, text, len, set)) != ST_OK)
+	if (b->used >= MAX_IOCS) {
+		b->full = 1;
+		return ST_OK;
+	}
+	st = ioc_extract(o->ioc, text, len, set);
+	if (st == ST_NOMEM && set->n >= MAX_IOCS) {
+		b->full = 1; /* the set's own bound, not memory */
+		st = ST_OK;
+	}
+	if (st != ST_OK)
+		return st;
+	b->used += set->n - before;
+	if (b->used <= MAX_IOCS)
+		return ST_OK;
+	excess = b->used - MAX_IOCS;
+	b->used = MAX_IOCS;
+	b->full = 1;
+	return trim(set, set->n - excess);
+}
+
+/* ioc_set_add() within the budget. */
+static enum status
+take_one(struct budget *b, struct ioc_set *set, enum ioc_type type,
+	 const char *value)
+{
+	int r;
+
+	if (b->used >= MAX_IOCS) {
+		b->full = 1;
+		return ST_OK;
+	}
+	if ((r = ioc_set_add(set, type, value)) == -1) {
+		if (set->n < MAX_IOCS)
+			return ST_NOMEM;
+		b->full = 1;
+		return ST_OK;
+	}
+	b->used += (size_t)r;
+	return ST_OK;
+}
+
+static enum status
+extract(const struct plan_opts *o, struct budget *b, const char *text,
+	size_t len, struct ioc_set *set, char *err, size_t errsz,
+	const char *what)
+{
+	enum status st;
+
+	if ((st = take(o, b, text, len, set)) != ST_OK)
 		snprintf(err, errsz, "%s: indicator extraction failed: %s",
 			 what, status_str(st));
 	return st;
@@ -175,8 +258,9 @@ is_wrapper(const struct mime_msg *msg)
 }
 
 static enum status
-inner_message(const struct plan_opts *o, const struct mime_att *m,
-	      struct ioc_set *set, int depth, char *err, size_t errsz)
+inner_message(const struct plan_opts *o, struct budget *b,
+	      const struct mime_att *m, struct ioc_set *set, int depth,
+	      char *err, size_t errsz)
 {
 	const char *d = (const char *)m->data, *end, *p, *nl;
 	struct buf hdr;
@@ -200,7 +284,7 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 			if (inner->atts[i].is_message &&
 			    inner->atts[i].data != NULL &&
 			    depth + 1 < FORWARD_DEPTH_MAX &&
-			    (st = inner_message(o, &inner->atts[i], set,
+			    (st = inner_message(o, b, &inner->atts[i], set,
 						depth + 1, e2, sizeof(e2))) !=
 				ST_OK)
 				break;
@@ -239,17 +323,18 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 			for (i = 0; i + 4 <= n; i++)
 				if (strncasecmp(v + i, " by ", 4) == 0)
 					break;
-			if ((st = ioc_extract(o->ioc, v, i + 4 <= n ? i : n,
-					      &recv)) != ST_OK)
+			st = ioc_extract(o->ioc, v, i + 4 <= n ? i : n, &recv);
+			if (st == ST_NOMEM && recv.n >= MAX_IOCS)
+				st = ST_OK; /* full: the rest is not needed */
+			if (st != ST_OK)
 				goto out;
 		} else if (is_header(hdr.p, hdr.len, "Return-Path") ||
 			   is_header(hdr.p, hdr.len, "From") ||
 			   is_header(hdr.p, hdr.len, "Reply-To") ||
 			   is_header(hdr.p, hdr.len, "Sender")) {
 			v = (const char *)memchr(hdr.p, ':', hdr.len) + 1;
-			if ((st = ioc_extract(o->ioc, v,
-					      hdr.len - (size_t)(v - hdr.p),
-					      set)) != ST_OK)
+			if ((st = take(o, b, v, hdr.len - (size_t)(v - hdr.p),
+				       set)) != ST_OK)
 				goto out;
 		}
 	}
@@ -258,17 +343,16 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 		     recv.v[i].type != IOC_FQDN) ||
 		    ioc_is_reserved(&recv.v[i]))
 			continue;
-		if (ioc_set_add(set, recv.v[i].type, recv.v[i].value) == -1) {
-			st = ST_NOMEM;
+		if ((st = take_one(b, set, recv.v[i].type, recv.v[i].value)) !=
+		    ST_OK)
 			goto out;
-		}
 	}
 	/* Subject, body and the hashes of its attachments. */
 	if (inner == NULL)
 		goto out; /* unreadable inside: its headers were enough */
 	if (inner->subject != NULL &&
-	    (st = ioc_extract(o->ioc, inner->subject, strlen(inner->subject),
-			      set)) != ST_OK)
+	    (st = take(o, b, inner->subject, strlen(inner->subject), set)) !=
+		ST_OK)
 		goto out;
 	if (inner->html != NULL) {
 		char *t;
@@ -276,14 +360,14 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 
 		if ((t = html_to_text(inner->html, inner->html_len, &tl)) !=
 		    NULL) {
-			st = ioc_extract(o->ioc, t, tl, set);
+			st = take(o, b, t, tl, set);
 			free(t);
 			if (st != ST_OK)
 				goto out;
 		}
 	} else if (inner->text != NULL &&
-		   (st = ioc_extract(o->ioc, inner->text, inner->text_len,
-				     set)) != ST_OK)
+		   (st = take(o, b, inner->text, inner->text_len, set)) !=
+		       ST_OK)
 		goto out;
 	for (i = 0; i < inner->natts; i++) {
 		const struct mime_att *ia = &inner->atts[i];
@@ -293,21 +377,17 @@ inner_message(const struct plan_opts *o, const struct mime_att *m,
 		/* A forward inside the phish: its contents, not its hash. */
 		if (ia->is_message) {
 			if (depth + 1 < FORWARD_DEPTH_MAX &&
-			    (st = inner_message(o, ia, set, depth + 1, e2,
+			    (st = inner_message(o, b, ia, set, depth + 1, e2,
 						sizeof(e2))) != ST_OK)
 				goto out;
 			continue;
 		}
 		if (hash_md5_hex(ia->data, ia->len, hex) == 0 &&
-		    ioc_set_add(set, IOC_MD5, hex) == -1) {
-			st = ST_NOMEM;
+		    (st = take_one(b, set, IOC_MD5, hex)) != ST_OK)
 			goto out;
-		}
 		if (hash_sha256_hex(ia->data, ia->len, hex) == 0 &&
-		    ioc_set_add(set, IOC_SHA256, hex) == -1) {
-			st = ST_NOMEM;
+		    (st = take_one(b, set, IOC_SHA256, hex)) != ST_OK)
 			goto out;
-		}
 	}
 out:
 	if (st != ST_OK && depth == 0)
@@ -438,18 +518,38 @@ nomem:
  * is still uploaded.
  */
 static enum status
-pdf_iocs(const struct plan_opts *o, struct plan *p, struct plan_att *a,
-	 char *err, size_t errsz)
+pdf_iocs(const struct plan_opts *o, struct budget *b, struct plan *p,
+	 struct plan_att *a, char *err, size_t errsz)
 {
 	char *text = NULL, e2[300], w[600];
+	struct pdf_opts po;
+	struct timespec t0, t1;
 	size_t tl = 0;
 	enum status st;
 
 	if (o->pdf == NULL || o->pdf->pdftotext == NULL ||
 	    o->pdf->pdftotext[0] == '\0' || a->size == 0)
 		return ST_OK;
+	if (b->pdf_ms <= 0) {
+		snprintf(w, sizeof(w),
+			 "PDF '%.200s': text not read: the time this message "
+			 "may spend on PDFs is spent",
+			 a->name);
+		if (warn(p, w) == -1) {
+			snprintf(err, errsz, "out of memory");
+			return ST_NOMEM;
+		}
+		return ST_OK;
+	}
+	po = *o->pdf;
+	if (po.timeout_ms == 0 || po.timeout_ms > (unsigned long)b->pdf_ms)
+		po.timeout_ms = (unsigned)b->pdf_ms;
 	e2[0] = '\0';
-	st = pdf_text(o->pdf, a->data, a->size, &text, &tl, e2, sizeof(e2));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = pdf_text(&po, a->data, a->size, &text, &tl, e2, sizeof(e2));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	b->pdf_ms -= (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	if (st == ST_NOMEM) {
 		snprintf(err, errsz, "PDF '%.200s': out of memory", a->name);
 		return st;
@@ -464,7 +564,7 @@ pdf_iocs(const struct plan_opts *o, struct plan *p, struct plan_att *a,
 		}
 		return ST_OK;
 	}
-	st = extract(o, text, tl, &a->iocs, err, errsz, "PDF attachment");
+	st = extract(o, b, text, tl, &a->iocs, err, errsz, "PDF attachment");
 	free(text);
 	return st;
 }
@@ -475,13 +575,18 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 	   struct plan **out, char *err, size_t errsz)
 {
 	struct plan *p;
+	struct budget b;
 	enum status st = ST_NOMEM;
 	enum tlp outer, t;
 	time_t now = time(NULL), date;
 	size_t i;
-	char what[64];
+	char what[64], w[128];
 
 	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.pdf_ms = o->pdf != NULL && o->pdf->timeout_ms > 0
+		       ? (long)o->pdf->timeout_ms
+		       : PDF_TIMEOUT_MS;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto nomem;
 	ioc_set_init(&p->iocs);
@@ -542,8 +647,8 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 		    tlp_max(t, outer); /* on a tie the article's own label */
 		p->tlp = tlp_max(p->tlp, t);
 		snprintf(what, sizeof(what), "article %zu", i + 1);
-		if ((st = extract(o, a->text, a->text_len, &r->iocs, err, errsz,
-				  what)) != ST_OK ||
+		if ((st = extract(o, &b, a->text, a->text_len, &r->iocs, err,
+				  errsz, what)) != ST_OK ||
 		    (st = drop_link(o, r->url, &r->iocs, err, errsz)) != ST_OK)
 			goto fail;
 	}
@@ -560,11 +665,11 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 
 	/* Top-level indicators: the subject and the body outside articles. */
 	if (p->subject &&
-	    (st = extract(o, p->subject, strlen(p->subject), &p->iocs, err,
+	    (st = extract(o, &b, p->subject, strlen(p->subject), &p->iocs, err,
 			  errsz, "subject")) != ST_OK)
 		goto fail;
-	if ((st = extract(o, arts->rest, arts->rest_len, &p->iocs, err, errsz,
-			  "body")) != ST_OK)
+	if ((st = extract(o, &b, arts->rest, arts->rest_len, &p->iocs, err,
+			  errsz, "body")) != ST_OK)
 		goto fail;
 
 	if (msg->natts > 0 &&
@@ -602,16 +707,16 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 			continue; /* uploaded as configured, never a source */
 		snprintf(what, sizeof(what), "attachment %zu", i + 1);
 		if (m->is_text &&
-		    (st = extract(o, m->text, m->text_len, &a->iocs, err, errsz,
-				  what)) != ST_OK)
+		    (st = extract(o, &b, m->text, m->text_len, &a->iocs, err,
+				  errsz, what)) != ST_OK)
 			goto fail;
 		if (strcmp(a->type, "PDF") == 0 &&
-		    (st = pdf_iocs(o, p, a, err, errsz)) != ST_OK)
+		    (st = pdf_iocs(o, &b, p, a, err, errsz)) != ST_OK)
 			goto fail;
 		if (m->is_message && m->data != NULL) {
 			/* The phish's own domains are evidence. */
 			ioc_ctx_set_own_domain(o->ioc, NULL);
-			st = inner_message(o, m, &a->iocs, 0, err, errsz);
+			st = inner_message(o, &b, m, &a->iocs, 0, err, errsz);
 			ioc_ctx_set_own_domain(o->ioc, msg->from);
 			if (st != ST_OK)
 				goto fail;
@@ -625,6 +730,14 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 			if ((st = drop_reserved(&p->atts[i].iocs)) != ST_OK)
 				goto nomem;
 		if ((st = drop_reserved(&p->iocs)) != ST_OK)
+			goto nomem;
+	}
+	if (b.full) {
+		snprintf(w, sizeof(w),
+			 "more than %d indicators: the rest of the message "
+			 "was not searched",
+			 MAX_IOCS);
+		if (warn(p, w) == -1)
 			goto nomem;
 	}
 

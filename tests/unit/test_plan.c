@@ -8,8 +8,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <cJSON.h>
 
+#include "bounds.h"
+#include "pdf.h"
 #include "plan.h"
 
 static struct ioc_ctx *ioc;
@@ -531,6 +537,152 @@ t_large_attachment_and_inline_image(void **state)
 	plan_free(p);
 }
 
+/* n distinct public addresses "45.a.b.<last>", one a line, malloc'd. */
+static char *
+ips(size_t n, int last)
+{
+	char *t, *q;
+	size_t i;
+
+	assert_non_null(t = malloc(n * 20 + 1));
+	for (i = 0, q = t; i < n; i++)
+		q += sprintf(q, "45.%zu.%zu.%d\n", 1 + i / 250, 1 + i % 250,
+			     last);
+	return t;
+}
+
+/*
+ * MAX_IOCS bounds a whole message: more indicators are a cut with a
+ * warning, not a failed message (ST_NOMEM would stop the run).
+ */
+static void
+t_max_iocs_per_message(void **state)
+{
+	static const char raw[] = "x";
+	struct plan_opts o = opts();
+	struct mime_msg m;
+	struct mime_att att;
+	char *t1 = ips(25000, 7), *t2 = ips(15000, 8), fwd[128];
+	struct article a = art("T", t1, NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct plan *p;
+	char err[256];
+	size_t total;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(&att, 0, sizeof(att));
+	m.date = (time_t)-1;
+	/* One article over the bound. */
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->reports[0].iocs.n, MAX_IOCS);
+	assert_int_equal(p->nwarnings, 1);
+	assert_non_null(strstr(p->warnings[0], "20000 indicators"));
+	plan_free(p);
+	/* Article and attachment: 30,000 together. */
+	a.text_len = strlen(t2);
+	a.text = t2;
+	att.name = (char *)"more.txt";
+	att.content_type = (char *)"text/plain";
+	att.data = (unsigned char *)t1;
+	att.len = strlen(t1);
+	att.is_text = 1;
+	att.text = t1;
+	att.text_len = att.len;
+	m.atts = &att;
+	m.natts = 1;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	total = p->reports[0].iocs.n + p->atts[0].iocs.n + p->iocs.n;
+	assert_int_equal(total, MAX_IOCS);
+	assert_int_equal(p->reports[0].iocs.n, 15000);
+	assert_int_equal(p->nwarnings, 1);
+	plan_free(p);
+	/* A forwarded message over the bound. */
+	snprintf(fwd, sizeof(fwd), "From: x@evil-sender.com\nSubject: y\n\n");
+	free(t2);
+	assert_non_null(t2 = malloc(strlen(fwd) + strlen(t1) + 1));
+	strcpy(t2, fwd);
+	strcat(t2, t1);
+	att.name = (char *)"phish.eml";
+	att.content_type = (char *)"message/rfc822";
+	att.data = (unsigned char *)t2;
+	att.len = strlen(t2);
+	att.is_text = 0;
+	att.is_message = 1;
+	att.text = NULL;
+	att.text_len = 0;
+	a.text = (char *)"";
+	a.text_len = 0;
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	assert_int_equal(p->atts[0].iocs.n, MAX_IOCS);
+	assert_int_equal(p->nwarnings, 1);
+	plan_free(p);
+	free(t1);
+	free(t2);
+}
+
+/* All the PDFs of a message share one PDF's wall clock. */
+static void
+t_pdf_time_per_message(void **state)
+{
+	static const char raw[] = "x";
+	char dir[] = "/tmp/tqplan.XXXXXX", path[64], err[256];
+	struct plan_opts o = opts();
+	struct pdf_opts po;
+	struct mime_msg m;
+	struct mime_att att[3];
+	struct article a = art("T", "", NULL);
+	struct article_list l = {&a, 1, NULL, 0};
+	struct timespec t0, t1;
+	struct plan *p;
+	size_t i;
+	long ms;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/slow", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("#!/bin/sh\nexec sleep 30\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, 0700), 0);
+	pdf_opts_default(&po);
+	po.pdftotext = path;
+	po.timeout_ms = 300;
+	o.pdf = &po;
+	memset(&m, 0, sizeof(m));
+	memset(att, 0, sizeof(att));
+	m.date = (time_t)-1;
+	for (i = 0; i < 3; i++) {
+		att[i].name = (char *)(i == 0	? "a.pdf"
+				       : i == 1 ? "b.pdf"
+						: "c.pdf");
+		att[i].content_type = (char *)"application/pdf";
+		att[i].data = (unsigned char *)"%PDF-1.4";
+		att[i].len = 8;
+	}
+	m.atts = att;
+	m.natts = 3;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(
+	    plan_build(&o, -1, raw, 1, &m, &l, &p, err, sizeof(err)), ST_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms < 3 * 300);
+	assert_int_equal(p->natts, 3);
+	assert_int_equal(p->nwarnings, 3);
+	assert_non_null(strstr(p->warnings[0], "a.pdf"));
+	assert_non_null(strstr(p->warnings[2], "c.pdf"));
+	assert_non_null(strstr(p->warnings[2], "time this message"));
+	plan_free(p);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -544,6 +696,8 @@ main(void)
 	    cmocka_unit_test(t_sender_domain_and_article_link),
 	    cmocka_unit_test(t_reserved_mark_or_drop),
 	    cmocka_unit_test(t_large_attachment_and_inline_image),
+	    cmocka_unit_test(t_max_iocs_per_message),
+	    cmocka_unit_test(t_pdf_time_per_message),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
