@@ -379,26 +379,29 @@ refresh_caps(struct imap *im, char *err, size_t errsz)
 {
 	struct mailimap_connection_info *ci = im->imap->imap_connection_info;
 	struct mailimap_capability_data *cap = NULL;
-	clist *empty = NULL;
+	clist *empty;
 	int r;
 
 	/*
 	 * libetpan 1.9.4 copies the stored list on a tagged OK without
 	 * checking it: a server that never sent a CAPABILITY (response or
-	 * code) would crash us there (NULL dereference, found by
-	 * fuzz_imap).  Start from an empty list instead.
+	 * code), or sent an empty one ("OK [CAPABILITY ]" to LOGIN), would
+	 * crash us there (NULL dereference, found by fuzz_imap).  Start
+	 * from an empty list instead.
 	 */
-	if (ci != NULL && ci->imap_capability == NULL) {
-		if ((empty = clist_new()) != NULL)
-			cap = mailimap_capability_data_new(empty);
-		if (cap == NULL) {
-			if (empty != NULL)
-				clist_free(empty);
+	if (ci != NULL && (ci->imap_capability == NULL ||
+			   ci->imap_capability->cap_list == NULL)) {
+		if ((empty = clist_new()) == NULL)
+			return imap_fail(im, MAILIMAP_ERROR_MEMORY,
+					 "CAPABILITY", ST_TEMP, err, errsz);
+		if (ci->imap_capability != NULL)
+			ci->imap_capability->cap_list = empty;
+		else if ((ci->imap_capability =
+			      mailimap_capability_data_new(empty)) == NULL) {
+			clist_free(empty);
 			return imap_fail(im, MAILIMAP_ERROR_MEMORY,
 					 "CAPABILITY", ST_TEMP, err, errsz);
 		}
-		ci->imap_capability = cap;
-		cap = NULL;
 	}
 	if ((r = mailimap_capability(im->imap, &cap)) != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "CAPABILITY", ST_TEMP, err, errsz);
