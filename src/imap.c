@@ -1078,6 +1078,7 @@ static struct mailimap_flag *
 make_flag(const char *flag)
 {
 	static const char specials[] = "(){%*\"\\]";
+	struct mailimap_flag *f;
 	char *kw;
 	const char *p;
 
@@ -1098,7 +1099,10 @@ make_flag(const char *flag)
 			return NULL;
 	if ((kw = strdup(flag)) == NULL)
 		return NULL;
-	return mailimap_flag_new_flag_keyword(kw); /* owns kw */
+	if ((f = mailimap_flag_new_flag_keyword(kw)) == NULL)
+		free(kw); /* owned by f only once f exists */
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): f owns kw */
+	return f;
 }
 
 /* UID STORE uid +FLAGS.SILENT (flag). */

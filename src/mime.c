@@ -1364,6 +1364,8 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 		w->m->atts = na;
 		w->attcap = ncap;
 	}
+	if (w->m->atts == NULL)
+		goto out; /* never: allocated above */
 	name = safe_name(dname);
 	if (name == NULL) {
 		char gen[64];

@@ -79,10 +79,10 @@ email_file_name(const char *subject, const char *sha256)
 		o--;
 	}
 	if (o == 0)
-		snprintf(name, sizeof(name), "message-%.16s", sha256);
+		snprintf(name, sizeof(name), "message-%.16s.eml", sha256);
 	else
-		name[o] = '\0';
-	return strdup(strcat(name, ".eml"));
+		snprintf(name + o, sizeof(name) - o, ".eml");
+	return strdup(name);
 }
 
 static const char *
@@ -724,12 +724,12 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 	}
 	if (o->drop_reserved) {
 		for (i = 0; i < p->nreports; i++)
-			if ((st = drop_reserved(&p->reports[i].iocs)) != ST_OK)
+			if (drop_reserved(&p->reports[i].iocs) != ST_OK)
 				goto nomem;
 		for (i = 0; i < p->natts; i++)
-			if ((st = drop_reserved(&p->atts[i].iocs)) != ST_OK)
+			if (drop_reserved(&p->atts[i].iocs) != ST_OK)
 				goto nomem;
-		if ((st = drop_reserved(&p->iocs)) != ST_OK)
+		if (drop_reserved(&p->iocs) != ST_OK)
 			goto nomem;
 	}
 	if (b.full) {
