@@ -609,6 +609,15 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p, size_t n)
 			return ST_NOMEM;
 	if (nomem)
 		return ST_NOMEM;
+	/* A subject is one line of at most MAX_SUBJECT_LEN bytes: cut longer
+	 * ones on a character boundary (titles and file names come from it). */
+	if (m->subject != NULL && strlen(m->subject) > MAX_SUBJECT_LEN) {
+		size_t l = MAX_SUBJECT_LEN;
+
+		while (l > 0 && ((unsigned char)m->subject[l] & 0xc0) == 0x80)
+			l--;
+		m->subject[l] = '\0';
+	}
 	/* Empty strings are as good as absent. */
 	if (m->subject != NULL && *m->subject == '\0') {
 		free(m->subject);

@@ -557,6 +557,29 @@ t_empty_and_garbage(void **state)
 	mime_free(m);
 }
 
+/* A 60 KB subject is cut to MAX_SUBJECT_LEN bytes, never inside a
+ * character. */
+static void
+t_long_subject(void **state)
+{
+	struct mime_msg *m;
+	size_t n = 60000, i, l;
+	char *raw;
+
+	(void)state;
+	assert_non_null(raw = malloc(n + 64));
+	memcpy(raw, "Subject: x", 10);
+	for (i = 10; i + 2 <= n; i += 2)
+		memcpy(raw + i, "\xc3\xa9", 2); /* e-acute, 2 bytes */
+	memcpy(raw + i, "\r\n\r\nbody\r\n", 11);
+	m = parse_ok(raw);
+	l = strlen(m->subject);
+	assert_true(l <= MAX_SUBJECT_LEN && l >= MAX_SUBJECT_LEN - 1);
+	assert_true(((unsigned char)m->subject[l - 1] & 0xc0) == 0x80);
+	mime_free(m);
+	free(raw);
+}
+
 int
 main(void)
 {
@@ -576,6 +599,7 @@ main(void)
 	    cmocka_unit_test(t_parts_bound),
 	    cmocka_unit_test(t_size_bound),
 	    cmocka_unit_test(t_bom),
+	    cmocka_unit_test(t_long_subject),
 	    cmocka_unit_test(t_empty_and_garbage),
 	};
 
