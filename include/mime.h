@@ -32,6 +32,14 @@ struct mime_msg {
 	size_t text_len;
 	char *html; /* text/html body in UTF-8, may be NULL */
 	size_t html_len;
+	/*
+	 * With an HTML body: the text/plain bodies that are not its
+	 * multipart/alternative rendering (a note beside a newsletter in a
+	 * multipart/mixed), else NULL.  The articles come from the HTML; this
+	 * text must not be lost.
+	 */
+	char *text_alone;
+	size_t text_alone_len;
 	struct mime_att *atts;
 	size_t natts;
 };

@@ -621,6 +621,7 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p, size_t n)
 	/* Empty strings are as good as absent. */
 	if (m->subject != NULL && *m->subject == '\0') {
 		free(m->subject);
+		free(m->text_alone);
 		m->subject = NULL;
 	}
 	if (m->message_id != NULL && *m->message_id == '\0') {
@@ -908,6 +909,7 @@ check_tree(struct mailmime *mm, int depth, size_t *parts, char *err,
 struct walk {
 	struct mime_msg *m;
 	struct buf text, html;
+	struct buf alone; /* text/plain bodies outside multipart/alternative */
 	size_t leaf;
 	size_t attcap;
 };
@@ -1316,7 +1318,7 @@ add_body(struct buf *b, const char *p, size_t n)
 }
 
 static enum status
-leaf(struct walk *w, struct mailmime *mm, int is_msg)
+leaf(struct walk *w, struct mailmime *mm, int is_msg, int in_alt)
 {
 	struct mailmime_single_fields sf;
 	struct mime_att *a, *na;
@@ -1356,6 +1358,9 @@ leaf(struct walk *w, struct mailmime *mm, int is_msg)
 			goto out;
 		if (add_body(strcmp(ct, "text/html") == 0 ? &w->html : &w->text,
 			     txt, tlen) == -1)
+			goto out;
+		if (!in_alt && strcmp(ct, "text/plain") == 0 &&
+		    add_body(&w->alone, txt, tlen) == -1)
 			goto out;
 		st = ST_OK;
 		goto out;
@@ -1412,8 +1417,9 @@ out:
 }
 
 static enum status
-walk(struct walk *w, struct mailmime *mm, int depth)
+walk(struct walk *w, struct mailmime *mm, int depth, int in_alt)
 {
+	struct mailmime_content *ct;
 	clistiter *it;
 	enum status st;
 
@@ -1421,17 +1427,22 @@ walk(struct walk *w, struct mailmime *mm, int depth)
 		return ST_OK;
 	switch (mm->mm_type) {
 	case MAILMIME_MULTIPLE:
+		ct = mm->mm_content_type;
+		if (ct != NULL && ct->ct_subtype != NULL &&
+		    strlen(ct->ct_subtype) == 11 &&
+		    ncaseeq(ct->ct_subtype, "alternative", 11))
+			in_alt = 1;
 		for (it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
 		     it != NULL; it = clist_next(it))
-			if ((st = walk(w, clist_content(it), depth + 1)) !=
-			    ST_OK)
+			if ((st = walk(w, clist_content(it), depth + 1,
+				       in_alt)) != ST_OK)
 				return st;
 		return ST_OK;
 	case MAILMIME_MESSAGE:
 		/* An attached message: kept whole, not descended. */
-		return leaf(w, mm, 1);
+		return leaf(w, mm, 1, in_alt);
 	case MAILMIME_SINGLE:
-		return leaf(w, mm, 0);
+		return leaf(w, mm, 0, in_alt);
 	default:
 		return ST_OK;
 	}
@@ -1461,6 +1472,7 @@ mime_parse(const char *name, const char *buf, size_t len, struct mime_msg **out,
 	memset(&w, 0, sizeof(w));
 	buf_init(&w.text, MAX_TEXT_SIZE);
 	buf_init(&w.html, MAX_TEXT_SIZE);
+	buf_init(&w.alone, MAX_TEXT_SIZE);
 	if (buf == NULL && len > 0) {
 		snprintf(err, errsz, "%s: no data", name);
 		return ST_MSG_BAD;
@@ -1503,9 +1515,9 @@ mime_parse(const char *name, const char *buf, size_t len, struct mime_msg **out,
 	if ((st = headers(m, f, buf, len)) != ST_OK)
 		goto out;
 	if (mm->mm_type == MAILMIME_MESSAGE)
-		st = walk(&w, mm->mm_data.mm_message.mm_msg_mime, 0);
+		st = walk(&w, mm->mm_data.mm_message.mm_msg_mime, 0, 0);
 	else
-		st = walk(&w, mm, 0);
+		st = walk(&w, mm, 0, 0);
 	if (st != ST_OK)
 		goto out;
 	st = ST_NOMEM;
@@ -1518,6 +1530,12 @@ mime_parse(const char *name, const char *buf, size_t len, struct mime_msg **out,
 		m->html_len = w.html.len;
 		if ((m->html = buf_steal(&w.html)) == NULL)
 			goto out;
+		/* Plain text beside the HTML rather than instead of it. */
+		if (w.alone.p != NULL) {
+			m->text_alone_len = w.alone.len;
+			if ((m->text_alone = buf_steal(&w.alone)) == NULL)
+				goto out;
+		}
 	}
 	*out = m;
 	m = NULL;
@@ -1525,6 +1543,7 @@ mime_parse(const char *name, const char *buf, size_t len, struct mime_msg **out,
 out:
 	buf_free(&w.text);
 	buf_free(&w.html);
+	buf_free(&w.alone);
 	mime_free(m);
 	if (mm != NULL)
 		mailmime_free(mm);

@@ -669,7 +669,9 @@ plan_build(const struct plan_opts *o, long uid, const char *raw, size_t rawlen,
 			  errsz, "subject")) != ST_OK)
 		goto fail;
 	if ((st = extract(o, &b, arts->rest, arts->rest_len, &p->iocs, err,
-			  errsz, "body")) != ST_OK)
+			  errsz, "body")) != ST_OK ||
+	    (st = extract(o, &b, msg->text_alone, msg->text_alone_len, &p->iocs,
+			  err, errsz, "plain text beside the HTML")) != ST_OK)
 		goto fail;
 
 	if (msg->natts > 0 &&

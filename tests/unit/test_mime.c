@@ -93,6 +93,21 @@ t_alternative(void **state)
 	assert_string_equal(m->text, "plain text");
 	assert_string_equal(m->html, "<p>html text</p>");
 	assert_int_equal(m->natts, 0);
+	assert_null(m->text_alone); /* the same content, rendered twice */
+	mime_free(m);
+
+	/* In a multipart/mixed the plain part is content of its own. */
+	m = parse_ok("Subject: mixed\r\n"
+		     "Content-Type: multipart/mixed; boundary=\"MM\"\r\n\r\n"
+		     "--MM\r\nContent-Type: text/plain\r\n\r\nmy note\r\n"
+		     "--MM\r\nContent-Type: multipart/alternative; "
+		     "boundary=\"XX\"\r\n\r\n"
+		     "--XX\r\nContent-Type: text/plain\r\n\r\nplain copy\r\n"
+		     "--XX\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n"
+		     "--XX--\r\n"
+		     "--MM--\r\n");
+	assert_non_null(m->html);
+	assert_string_equal(m->text_alone, "my note");
 	mime_free(m);
 }
 
