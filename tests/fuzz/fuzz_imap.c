@@ -273,8 +273,9 @@ avoid_empty_capability(uint8_t *d, size_t len)
 }
 
 /*
- * In the greeting (the first line): "* BYE" (any case, any blanks) becomes
- * "* XYE", PERMANENTFLAGS and BADCHARSET (any case) X-names.
+ * In the greeting (the first line): "* BYE" (any case, blanks before and
+ * after the "*") becomes "* XYE", PERMANENTFLAGS and BADCHARSET (any case)
+ * X-names.
  */
 static void
 avoid_greeting(uint8_t *d, size_t len)
@@ -291,9 +292,11 @@ avoid_greeting(uint8_t *d, size_t len)
 			if (strncasecmp((const char *)d + j, codes[k], n) == 0)
 				d[j] = 'X';
 	}
-	if (len == 0 || d[0] != '*')
+	for (j = 0; j < len && (d[j] == ' ' || d[j] == '\t'); j++)
+		continue;
+	if (j >= len || d[j] != '*')
 		return;
-	for (j = 1; j < len && (d[j] == ' ' || d[j] == '\t'); j++)
+	for (j++; j < len && (d[j] == ' ' || d[j] == '\t'); j++)
 		continue;
 	if (j + 3 <= len && strncasecmp((const char *)d + j, "BYE", 3) == 0)
 		d[j] = 'X';
