@@ -621,7 +621,6 @@ headers(struct mime_msg *m, struct mailimf_fields *f, const char *p, size_t n)
 	/* Empty strings are as good as absent. */
 	if (m->subject != NULL && *m->subject == '\0') {
 		free(m->subject);
-		free(m->text_alone);
 		m->subject = NULL;
 	}
 	if (m->message_id != NULL && *m->message_id == '\0') {
@@ -1559,6 +1558,7 @@ mime_free(struct mime_msg *m)
 		return;
 	free(m->message_id);
 	free(m->subject);
+	free(m->text_alone);
 	free(m->from);
 	free(m->date_raw);
 	free(m->text);
