@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "pdf.h"
 #include "utf8.h"
 
@@ -274,20 +275,6 @@ data_fd(const unsigned char *data, size_t len, int *fdp, char *err,
 	return ST_OK;
 }
 
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL +
-	     (deadline->tv_nsec - now.tv_nsec);
-	if (ns <= 0)
-		return 0;
-	return (long)((ns + 999999) / 1000000);
-}
-
 static void
 kill_child(struct child *c)
 {
@@ -390,7 +377,7 @@ collect(struct child *c, int fds[3], char *err, size_t errsz)
 			}
 		if (n == 0)
 			break;
-		if ((left = ms_left(&c->deadline)) == 0) {
+		if ((left = deadline_left(&c->deadline)) == 0) {
 			if (!c->killed) {
 				kill_child(c);
 				c->timed_out = 1;
@@ -467,7 +454,7 @@ reap(struct child *c, char *err, size_t errsz)
 		}
 		if (si.si_pid == c->pid)
 			break;
-		if ((left = ms_left(&c->deadline)) == 0 && !c->killed) {
+		if ((left = deadline_left(&c->deadline)) == 0 && !c->killed) {
 			kill_child(c);
 			c->timed_out = 1;
 		}
@@ -641,7 +628,6 @@ pdf_text(const struct pdf_opts *opts, const unsigned char *data, size_t len,
 {
 	struct child c;
 	struct sigaction dfl, oldchld;
-	struct timespec now;
 	sigset_t all, oldmask;
 	int pdf = -1, outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	int stp[2] = {-1, -1}, fds[3], e;
@@ -680,14 +666,7 @@ pdf_text(const struct pdf_opts *opts, const unsigned char *data, size_t len,
 		goto out;
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	c.deadline.tv_sec = now.tv_sec + (time_t)(c.o.timeout_ms / 1000);
-	c.deadline.tv_nsec =
-	    now.tv_nsec + (long)(c.o.timeout_ms % 1000) * 1000000L;
-	if (c.deadline.tv_nsec >= 1000000000L) {
-		c.deadline.tv_sec++;
-		c.deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&c.deadline, (long)c.o.timeout_ms);
 
 	/* Our SIGCHLD disposition must not reap or lose the child. */
 	memset(&dfl, 0, sizeof(dfl));

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "socks.h"
 
 #define DEFAULT_TIMEOUT 30  /* seconds, when timeout <= 0 */
@@ -80,17 +81,13 @@ struct proxy_ctx {
 	size_t errsz;
 };
 
-/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
+/* Milliseconds left until deadline, at most MAX_POLL_MS. */
 static int
 ms_left(const struct timespec *deadline)
 {
-	struct timespec now;
-	long long ms;
+	int ms = deadline_left(deadline);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > MAX_POLL_MS ? MAX_POLL_MS : (int)ms;
+	return ms > MAX_POLL_MS ? MAX_POLL_MS : ms;
 }
 
 /*
@@ -794,8 +791,8 @@ socks_connect(const struct socks_opts *p, const char *host, int port,
 	struct timespec deadline;
 
 	*fd = -1;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout > 0 ? timeout : DEFAULT_TIMEOUT;
+	deadline_in(&deadline,
+		    1000L * (timeout > 0 ? timeout : DEFAULT_TIMEOUT));
 	if (p != NULL && p->type != SOCKS_NONE)
 		return proxy_connect(p, host, port, &deadline, fd, err, errsz);
 	return tcp_connect(host, port, &deadline, fd, err, errsz);

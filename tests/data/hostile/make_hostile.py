@@ -29,6 +29,10 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "pdf"))
+import make_pdfs  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMALL_LIMIT = 64 * 1024  # bytes; larger cases are made at test time
 MiB = 1024 * 1024
@@ -738,18 +742,8 @@ def zip_bomb_msg(n="zip-bomb.eml"):
 
 
 def pdf_doc(objects):
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offs = []
-    for num, body in enumerate(objects, start=1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offs:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+    """A PDF with a correct cross-reference table (tests/data/pdf/make_pdfs.py)."""
+    return make_pdfs.pdf(objects)
 
 
 PDF_HEAD = [b"<< /Type /Catalog /Pages 2 0 R >>",
