@@ -28,6 +28,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "imap.h"
+#include "imapguard.h"
 #include "log.h"
 #include "tls.h"
 
@@ -44,7 +45,8 @@
 
 struct imap {
 	mailimap *imap;
-	char *server; /* for messages and SNI */
+	mailstream_low *guard; /* under libetpan's parser (imapguard.h) */
+	char *server;	       /* for messages and SNI */
 	uint32_t uidvalidity;
 	int dead;    /* connection lost or never trusted */
 	int preauth; /* greeting was PREAUTH: no login */
@@ -264,6 +266,11 @@ imap_fail(struct imap *im, int r, const char *cmd, enum status refused_st,
 	}
 	if (conn_error(r)) {
 		im->dead = 1;
+		if (im->guard != NULL && imapguard_error(im->guard) != NULL) {
+			snprintf(err, errsz, "server %s: %s: %s", im->server,
+				 cmd, imapguard_error(im->guard));
+			return ST_TEMP;
+		}
 		if (r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ||
 		    r == MAILIMAP_ERROR_FATAL)
 			snprintf(err, errsz,
@@ -409,6 +416,27 @@ refresh_caps(struct imap *im, char *err, size_t errsz)
 	return ST_OK;
 }
 
+/*
+ * Put the guard (imapguard.h) between s's transport and libetpan, after
+ * the certificate checks (libetpan reads the certificate from the TLS
+ * layer directly below the stream).
+ */
+static enum status
+guard_stream(struct imap *im, mailstream *s, int greeting, char *err,
+	     size_t errsz)
+{
+	mailstream_low *g;
+
+	if ((g = imapguard_wrap(mailstream_get_low(s), greeting)) == NULL) {
+		im->dead = 1;
+		snprintf(err, errsz, "server %s: out of memory", im->server);
+		return ST_NOMEM;
+	}
+	mailstream_set_low(s, g);
+	im->guard = g;
+	return ST_OK;
+}
+
 /* IMAPS: TLS from the first byte, verify, read the greeting. */
 static enum status
 open_tls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
@@ -431,6 +459,10 @@ open_tls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 	if ((st = verify_peer(im, o, s, err, errsz)) != ST_OK) {
 		mailstream_close(s);
 		im->dead = 1;
+		return st;
+	}
+	if ((st = guard_stream(im, s, 1, err, errsz)) != ST_OK) {
+		mailstream_close(s);
 		return st;
 	}
 	r = mailimap_connect(im->imap, s); /* owns s from here */
@@ -457,6 +489,10 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 		snprintf(err, errsz, "server %s: out of memory", im->server);
 		return ST_NOMEM;
 	}
+	if ((st = guard_stream(im, s, 1, err, errsz)) != ST_OK) {
+		mailstream_close(s);
+		return st;
+	}
 	r = mailimap_connect(im->imap, s); /* owns s from here */
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
@@ -482,7 +518,7 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 	if ((r = mailimap_starttls(im->imap)) != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, "STARTTLS", ST_TEMP, err, errsz);
 	/* Anything buffered now was sent in clear after the OK: injected. */
-	if (s->read_buffer_len != 0) {
+	if (s->read_buffer_len != 0 || imapguard_pending(im->guard) != 0) {
 		im->dead = 1;
 		snprintf(err, errsz,
 			 "server %s: data after the STARTTLS reply "
@@ -501,9 +537,14 @@ open_starttls(struct imap *im, const struct imap_opts *o, int fd, int timeout,
 			 im->server);
 		return ST_TEMP;
 	}
-	mailstream_low_free(low); /* the descriptor stays open */
+	mailstream_low_free(low); /* the guard; the descriptor stays open */
+	im->guard = NULL;
 	mailstream_set_low(s, tlow);
 	if ((st = verify_peer(im, o, s, err, errsz)) != ST_OK) {
+		im->dead = 1;
+		return st;
+	}
+	if ((st = guard_stream(im, s, 0, err, errsz)) != ST_OK) {
 		im->dead = 1;
 		return st;
 	}
@@ -1033,7 +1074,11 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 		 (unsigned int)uid);
 	if ((ft = fetch_type(1)) == NULL)
 		goto nomem;
-	if ((r = uid_fetch(im, uid, ft, &res)) != MAILIMAP_NO_ERROR) {
+	/* libetpan allocates a literal's announced size before reading it. */
+	imapguard_set_max_literal(im->guard, max);
+	r = uid_fetch(im, uid, ft, &res);
+	imapguard_set_max_literal(im->guard, IMAPGUARD_DEF_LITERAL);
+	if (r != MAILIMAP_NO_ERROR) {
 		st = imap_fail(im, r, cmd, ST_MSG_BAD, err, errsz);
 		goto out;
 	}
