@@ -1146,10 +1146,10 @@ is_bidi(uint32_t cp)
 
 /*
  * Make a declared name safe in place: last path component, control
- * characters, bidirectional formatting characters and invalid UTF-8
- * replaced by '_', leading dots and blanks and trailing dots and blanks
- * removed, at most NAME_MAX_LEN bytes with the extension kept.  Returns s,
- * or NULL when nothing usable is left.
+ * characters (C0, DEL and the C1 range U+0080..U+009F), bidirectional
+ * formatting characters and invalid UTF-8 replaced by '_', leading dots and
+ * blanks and trailing dots and blanks removed, at most NAME_MAX_LEN bytes with
+ * the extension kept.  Returns s, or NULL when nothing usable is left.
  */
 static char *
 safe_name(char *s)
@@ -1172,7 +1172,12 @@ safe_name(char *s)
 		    (l == 1 && (c < 0x20 || c == 0x7f || c == ':' || c == '*' ||
 				c == '?' || c == '"' || c == '<' || c == '>' ||
 				c == '|')) ||
-		    is_bidi(cp)) {
+		    /*
+		     * C1 controls, well-formed UTF-8 but controls all the
+		     * same (U+009B is CSI to a terminal showing the name);
+		     * they used to be kept (test_files_dir.py).
+		     */
+		    (cp >= 0x80 && cp <= 0x9f) || is_bidi(cp)) {
 			s[o++] = '_';
 			if (l == 0)
 				l = 1;

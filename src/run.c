@@ -190,42 +190,143 @@ ctx_init(struct run_ctx *rc, const struct config *cfg, FILE *out,
 }
 
 /*
+ * -f: does path hold exactly len bytes of data, in a regular file (not
+ * through a symlink, and without blocking on a FIFO)?
+ */
+static int
+kept_already(const char *path, const char *data, size_t len)
+{
+	struct stat sb;
+	char chunk[65536];
+	size_t off = 0;
+	ssize_t n;
+	int fd, same = 0;
+
+	fd = open(path,
+		  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return 0;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (unsigned long long)sb.st_size != len)
+		goto out;
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((size_t)n > len - off ||
+		    memcmp(chunk, data + off, (size_t)n) != 0)
+			goto out;
+		off += (size_t)n;
+	}
+	same = off == len;
+out:
+	close(fd);
+	return same;
+}
+
+/*
+ * -f: keep data as DIR/name, a new file.  O_CREAT|O_EXCL never opens
+ * anything already there and never follows a symlink, dangling or not
+ * (O_NOFOLLOW says it twice).  A file already there with the same bytes is
+ * this message kept by an earlier fetch (a retry, -d): quiet.  Anything
+ * else there (other bytes, a symlink, a directory) is left as it is and
+ * the file is not kept, with a warning naming it: this used to be skipped
+ * silently, so a planted file or symlink lost an attachment without a
+ * word (tests/integration/test_files_dir.py).  A failed write removes the
+ * partial file, so the next fetch does not take it for a different one.
+ */
+static void
+keep_file(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[4096], edir[LOG_ESC_SIZE], ename[LOG_ESC_SIZE];
+	size_t off = 0;
+	ssize_t w;
+	int fd, n, e;
+
+	log_esc(edir, sizeof(edir), dir, strlen(dir));
+	log_esc(ename, sizeof(ename), name, strlen(name));
+	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		log_warn("-f: not keeping '%s' in '%s': path too long", ename,
+			 edir);
+		return;
+	}
+	fd = open(path,
+		  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+		      O_NOCTTY,
+		  0600);
+	if (fd == -1) {
+		e = errno;
+		if (e == EEXIST && kept_already(path, data, len)) {
+			log_debug("-f: '%s' in '%s': kept already", ename,
+				  edir);
+			return;
+		}
+		if (e == EEXIST)
+			log_warn("-f: not keeping '%s' in '%s': something else "
+				 "has that name (never overwritten)",
+				 ename, edir);
+		else
+			log_warn("-f: cannot keep '%s' in '%s': %s", ename,
+				 edir, strerror(e));
+		return;
+	}
+	e = 0;
+	while (off < len && e == 0) {
+		if ((w = write(fd, data + off, len - off)) > 0)
+			off += (size_t)w;
+		else if (w == 0)
+			e = ENOSPC;
+		else if (errno != EINTR)
+			e = errno;
+	}
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e != 0) {
+		log_warn("-f: writing '%s' in '%s': %s; removed", ename, edir,
+			 strerror(e));
+		unlink(path);
+	}
+}
+
+/*
  * -f: each attachment as DIR/<uidvalidity>-<uid>-<n>-<name>.  mime.c made
- * the names safe (no '/', never "." or ".."); O_EXCL never overwrites.
+ * the names safe (no '/', control or bidirectional characters, at most 200
+ * bytes: with the prefix at most 227, under NAME_MAX); the prefix means a
+ * name is never "." or "..", nor starts with '-'.
  */
 static void
 keep_attachments(const struct run_ctx *rc, uint32_t uid,
 		 const struct mime_msg *msg)
 {
-	char path[4096], esc[LOG_ESC_SIZE];
+	char name[512], esc[LOG_ESC_SIZE];
 	size_t i;
-	FILE *fp;
 	int n;
 
 	for (i = 0; i < msg->natts; i++) {
 		const struct mime_att *a = &msg->atts[i];
 
-		if (a->name == NULL || strchr(a->name, '/') != NULL ||
-		    a->data == NULL)
-			continue;
-		n = snprintf(path, sizeof(path), "%s/%u-%u-%zu-%s",
-			     rc->files_dir, rc->uidvalidity, uid, i + 1,
-			     a->name);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			continue;
-		if ((fp = fopen(path, "wx")) == NULL) {
-			if (errno != EEXIST)
-				log_warn("-f: cannot keep attachment '%s': %s",
-					 log_esc(esc, sizeof(esc), a->name,
-						 strlen(a->name)),
-					 strerror(errno));
+		if (a->data == NULL)
+			continue; /* never: mime.c always allocates it */
+		n = -1;
+		if (a->name != NULL && strchr(a->name, '/') == NULL)
+			n = snprintf(name, sizeof(name), "%u-%u-%zu-%s",
+				     rc->uidvalidity, uid, i + 1, a->name);
+		if (n < 0 || (size_t)n >= sizeof(name)) {
+			/* never: mime.c made the name safe */
+			log_warn("-f: not keeping attachment %zu of uid %u: "
+				 "unsafe name '%s'",
+				 i + 1, uid,
+				 a->name ? log_esc(esc, sizeof(esc), a->name,
+						   strlen(a->name))
+					 : "");
 			continue;
 		}
-		if ((fwrite(a->data, 1, a->len, fp) != a->len) +
-		    (fclose(fp) == EOF))
-			log_warn("-f: writing '%s': %s",
-				 log_esc(esc, sizeof(esc), path, strlen(path)),
-				 strerror(errno));
+		keep_file(rc->files_dir, name, (const char *)a->data, a->len);
 	}
 }
 
@@ -474,12 +575,22 @@ run_offline(const struct cli *cli, const struct config *cfg, FILE *out,
 	    struct run_stats *stats)
 {
 	struct run_ctx rc;
+	char esc[LOG_ESC_SIZE];
 	enum status st;
 	size_t i;
 
 	memset(stats, 0, sizeof(*stats));
 	if ((st = ctx_init(&rc, cfg, out, stats)) != ST_OK)
 		return st;
+	/*
+	 * -f names files by UIDVALIDITY and UID, which a file has not: say so
+	 * rather than ignore the option silently.
+	 */
+	if (cli->files_dir != NULL)
+		log_warn("-f '%s' ignored: only mailbox runs keep files, not "
+			 "--eml or --maildir",
+			 log_esc(esc, sizeof(esc), cli->files_dir,
+				 strlen(cli->files_dir)));
 	if (!cli->dry_run && (st = open_threatq(cfg, &rc.tq)) != ST_OK)
 		goto out;
 	for (i = 0; i < cli->neml && st == ST_OK; i++)
@@ -576,23 +687,11 @@ static void
 keep_copy(const char *dir, uint32_t uidvalidity, uint32_t uid,
 	  const char *sha256, const char *raw, size_t len)
 {
-	char path[4096];
-	FILE *fp;
-	int n;
+	char name[64];
 
-	n = snprintf(path, sizeof(path), "%s/%u-%u-%.12s.eml", dir, uidvalidity,
-		     uid, sha256);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fp = fopen(path, "wx")) == NULL) {
-		if (errno != EEXIST)
-			log_warn("-f: cannot keep uid %u in '%s': %s", uid, dir,
-				 strerror(errno));
-		return;
-	}
-	if (fwrite(raw, 1, len, fp) != len)
-		log_warn("-f: writing '%s': %s", path, strerror(errno));
-	if (fclose(fp) == EOF)
-		log_warn("-f: writing '%s': %s", path, strerror(errno));
+	snprintf(name, sizeof(name), "%u-%u-%.12s.eml", uidvalidity, uid,
+		 sha256);
+	keep_file(dir, name, raw, len);
 }
 
 /* Set a message aside: move it, or flag it $TQ-Failed and \Seen. */
