@@ -12,8 +12,8 @@
  *  - the end of the stream is a read error, never a 0 that libetpan
  *    would wait on for ever;
  *  - a line longer than IMAPGUARD_MAX_LINE, or a literal larger than the
- *    limit set with imapguard_set_max_literal(), ends the stream with an
- *    error that imapguard_error() tells;
+ *    limit (see imapguard_body_begin()), ends the stream with an error
+ *    that imapguard_error() tells;
  *  - in protocol lines (never inside a literal) the few byte patterns
  *    above get one letter changed, so libetpan reads them as an unknown
  *    code (PERMANENTFLAGS becomes XERMANENTFLAGS, and so on).
@@ -26,8 +26,9 @@
 
 #include <libetpan/libetpan.h>
 
-#define IMAPGUARD_MAX_LINE (4 * 1024 * 1024) /* one response line, bytes */
-#define IMAPGUARD_DEF_LITERAL (1024 * 1024)  /* literal limit by default */
+#define IMAPGUARD_MAX_LINE (4 * 1024 * 1024)	  /* one response line, bytes */
+#define IMAPGUARD_DEF_LITERAL (1024 * 1024)	  /* literal limit by default */
+#define IMAPGUARD_MAX_DROP (256ULL * 1024 * 1024) /* bytes read and dropped */
 
 /*
  * A stream low layer that reads through low and owns it from now on
@@ -36,8 +37,21 @@
  */
 mailstream_low *imapguard_wrap(mailstream_low *low, int greeting);
 
-/* Largest literal the server may send from now on, in bytes. */
-void imapguard_set_max_literal(mailstream_low *guard, size_t max);
+/*
+ * The body fetch of a message of at most max bytes: until
+ * imapguard_body_end(), a literal over max (a server whose RFC822.SIZE
+ * said less) is cut to max bytes, its count rewritten so libetpan reads
+ * just those, and the rest read and dropped, so the session stays in step
+ * and the message can be set aside.  Beyond max + IMAPGUARD_MAX_DROP the
+ * stream ends as for any literal over the limit.
+ */
+void imapguard_body_begin(mailstream_low *guard, size_t max);
+
+/*
+ * End of the body fetch: the limit is IMAPGUARD_DEF_LITERAL again.
+ * Returns the count a cut literal announced, or 0 when none was cut.
+ */
+unsigned long long imapguard_body_end(mailstream_low *guard);
 
 /*
  * Bytes read from the server that libetpan has not yet been given (after

@@ -1030,6 +1030,7 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 	struct fetched f;
 	clist *res = NULL;
 	char cmd[64];
+	unsigned long long cut;
 	int r;
 	enum status st = ST_NOMEM;
 
@@ -1074,10 +1075,22 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 		 (unsigned int)uid);
 	if ((ft = fetch_type(1)) == NULL)
 		goto nomem;
-	/* libetpan allocates a literal's announced size before reading it. */
-	imapguard_set_max_literal(im->guard, max);
+	/*
+	 * libetpan allocates a literal's announced size before reading it:
+	 * the guard holds it to max, cutting a larger body (RFC822.SIZE
+	 * said less) so the message can be set aside like any other too big.
+	 */
+	imapguard_body_begin(im->guard, max);
 	r = uid_fetch(im, uid, ft, &res);
-	imapguard_set_max_literal(im->guard, IMAPGUARD_DEF_LITERAL);
+	cut = imapguard_body_end(im->guard);
+	if (r == MAILIMAP_NO_ERROR && cut > 0) {
+		snprintf(err, errsz,
+			 "server %s: message UID %u is %llu bytes, "
+			 "over the limit of %zu (RFC822.SIZE said less)",
+			 im->server, (unsigned int)uid, cut, max);
+		st = ST_MSG_BAD;
+		goto out;
+	}
 	if (r != MAILIMAP_NO_ERROR) {
 		st = imap_fail(im, r, cmd, ST_MSG_BAD, err, errsz);
 		goto out;

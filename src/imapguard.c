@@ -41,7 +41,10 @@ struct guard {
 	size_t ready;	  /* bytes from off checked, to hand on */
 	size_t scan;	  /* bytes before this index hold no unchecked LF */
 	uint64_t literal; /* literal bytes still to pass through */
+	uint64_t drop;	  /* then bytes to read and drop (a cut literal) */
+	uint64_t cut;	  /* count announced by a cut literal, or 0 */
 	size_t max_literal;
+	int body;	   /* a body fetch: cut literals over the limit */
 	int greeting;	   /* the next line is the greeting */
 	int after_literal; /* the next line continues after a literal */
 	int eof;
@@ -216,7 +219,8 @@ fix_empty_capability(char *l, size_t n)
  * *count (UINT64_MAX when it does not fit), 0 when there is none.
  */
 static int
-literal_at_end(const char *l, size_t n, uint64_t *count)
+literal_at_end(const char *l, size_t n, uint64_t *count, size_t *dstart,
+	       size_t *dend)
 {
 	size_t e = n, d;
 	uint64_t v = 0;
@@ -233,13 +237,13 @@ literal_at_end(const char *l, size_t n, uint64_t *count)
 		d--;
 	if (d == e)
 		return 0;
+	*dstart = d;
+	*dend = e;
 	while (d > 0 && is_blank(l[d - 1]))
 		d--;
 	if (d == 0 || l[d - 1] != '{')
 		return 0;
-	for (; d < e; d++) {
-		if (!(l[d] >= '0' && l[d] <= '9'))
-			continue; /* a blank before the digits */
+	for (d = *dstart; d < e; d++) {
 		if (v > (UINT64_MAX - 9) / 10) {
 			*count = UINT64_MAX;
 			return 1;
@@ -248,6 +252,22 @@ literal_at_end(const char *l, size_t n, uint64_t *count)
 	}
 	*count = v;
 	return 1;
+}
+
+/*
+ * The digits l[ds..de) now say max, with leading zeros: the same width
+ * (max has no more digits than the count it replaces).
+ */
+static void
+rewrite_count(char *l, size_t ds, size_t de, size_t max)
+{
+	char digits[32];
+	size_t w = de - ds;
+	int n;
+
+	n = snprintf(digits, sizeof(digits), "%0*zu", (int)w, max);
+	if (n > 0 && (size_t)n == w)
+		memcpy(l + ds, digits, w);
 }
 
 static void
@@ -263,6 +283,7 @@ vet_line(struct guard *g, char *l, size_t n)
 {
 	size_t end = n - 1; /* the LF */
 	uint64_t count;
+	size_t ds = 0, de = 0;
 	int status;
 
 	if (end > 0 && l[end - 1] == '\r')
@@ -279,8 +300,15 @@ vet_line(struct guard *g, char *l, size_t n)
 	fix_permanentflags(l, end);
 	fix_textless_codes(l, end);
 	fix_empty_capability(l, end);
-	if (status || !literal_at_end(l, end, &count))
+	if (status || !literal_at_end(l, end, &count, &ds, &de))
 		return 0;
+	if (g->body && count > g->max_literal && count != UINT64_MAX &&
+	    count - g->max_literal <= IMAPGUARD_MAX_DROP && g->cut == 0) {
+		rewrite_count(l, ds, de, g->max_literal);
+		g->cut = count;
+		g->drop = count - g->max_literal;
+		count = g->max_literal;
+	}
 	if (count == UINT64_MAX || count > g->max_literal) {
 		char msg[GUARD_ERR];
 
@@ -318,7 +346,7 @@ make_room(struct guard *g)
 	}
 	if (g->len < g->cap)
 		return 0;
-	ncap = g->cap * 2;
+	ncap = g->cap > 0 ? g->cap * 2 : GUARD_FIRST_BUF;
 	if (ncap > IMAPGUARD_MAX_LINE + 2)
 		ncap = IMAPGUARD_MAX_LINE + 2;
 	if ((nb = realloc(g->buf, ncap)) == NULL) {
@@ -367,6 +395,27 @@ guard_read(mailstream_low *low, void *out, size_t count)
 			if (g->off == g->len)
 				g->off = g->len = g->scan = 0;
 			return (ssize_t)n;
+		}
+		if (g->literal == 0 && g->drop > 0) {
+			/* The rest of a cut literal: read, never handed on. */
+			if (g->len > g->off) {
+				n = g->len - g->off;
+				if (n > g->drop)
+					n = (size_t)g->drop;
+				g->off += n;
+				g->scan = g->off;
+				g->drop -= n;
+				if (g->off == g->len)
+					g->off = g->len = g->scan = 0;
+				continue;
+			}
+			if (make_room(g) == -1)
+				return -1;
+			if ((r = inner_read(g, g->buf + g->len,
+					    g->cap - g->len)) < 0)
+				return -1;
+			g->len += (size_t)r;
+			continue;
 		}
 		if (g->literal > 0) {
 			if (g->len > g->off) {
@@ -511,11 +560,23 @@ imapguard_is(const mailstream_low *low)
 }
 
 void
-imapguard_set_max_literal(mailstream_low *low, size_t max)
+imapguard_body_begin(mailstream_low *low, size_t max)
 {
 	struct guard *g = low->data;
 
 	g->max_literal = max;
+	g->body = 1;
+	g->cut = 0;
+}
+
+unsigned long long
+imapguard_body_end(mailstream_low *low)
+{
+	struct guard *g = low->data;
+
+	g->max_literal = IMAPGUARD_DEF_LITERAL;
+	g->body = 0;
+	return g->cut;
 }
 
 size_t

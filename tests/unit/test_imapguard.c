@@ -265,7 +265,7 @@ t_literal_limit(void **state)
 	mailstream_low_free(g);
 
 	g = guarded(&sc, big, strlen(big), 4096, 0);
-	imapguard_set_max_literal(g, 2 * 1024 * 1024);
+	imapguard_body_begin(g, 2 * 1024 * 1024);
 	/* Now allowed: the line and the 3 bytes there are, then the end. */
 	assert_int_equal(drain(g, 8192, &out, &outlen), -1);
 	assert_int_equal(outlen, strlen(big));
@@ -274,9 +274,68 @@ t_literal_limit(void **state)
 	mailstream_low_free(g);
 
 	g = guarded(&sc, huge, strlen(huge), 4096, 0);
-	imapguard_set_max_literal(g, SIZE_MAX);
+	imapguard_body_begin(g, SIZE_MAX);
 	assert_int_equal(drain(g, 8192, &out, &outlen), -1);
 	assert_non_null(strstr(imapguard_error(g), "too large"));
+	free(out);
+	mailstream_low_free(g);
+}
+
+/*
+ * In a body fetch a literal over the limit is cut: libetpan gets max bytes
+ * under a rewritten count, the rest is dropped, the stream stays in step.
+ */
+static void
+t_body_cut(void **state)
+{
+	static const char in[] =
+	    "* 1 FETCH (UID 5 BODY[] {10}\r\n0123456789 INTERNALDATE "
+	    "\"x\")\r\n1 OK [ALERT]\r\n";
+	static const char want[] =
+	    "* 1 FETCH (UID 5 BODY[] {04}\r\n0123 INTERNALDATE "
+	    "\"x\")\r\n1 OK [XLERT]\r\n";
+	static const size_t chunks[] = {1, 5, 4096};
+	char over[128], *out;
+	struct script sc;
+	mailstream_low *g;
+	size_t i, outlen;
+
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		g = guarded(&sc, in, strlen(in), chunks[i], 0);
+		imapguard_body_begin(g, 4);
+		assert_int_equal(drain(g, 3, &out, &outlen), -1);
+		assert_null(imapguard_error(g));
+		assert_int_equal(outlen, strlen(want));
+		assert_memory_equal(out, want, outlen);
+		assert_int_equal(imapguard_body_end(g), 10);
+		free(out);
+		mailstream_low_free(g);
+	}
+	/* Nothing cut: 0. */
+	g = guarded(&sc, in, strlen(in), 4096, 0);
+	imapguard_body_begin(g, 10);
+	assert_int_equal(drain(g, 64, &out, &outlen), -1);
+	assert_int_equal(outlen, strlen(in));
+	assert_int_equal(imapguard_body_end(g), 0);
+	free(out);
+	mailstream_low_free(g);
+	/* More than IMAPGUARD_MAX_DROP over the limit: the stream ends. */
+	snprintf(over, sizeof(over), "* 1 FETCH (BODY[] {%llu}\r\nabc",
+		 IMAPGUARD_MAX_DROP + 5);
+	g = guarded(&sc, over, strlen(over), 4096, 0);
+	imapguard_body_begin(g, 4);
+	assert_int_equal(drain(g, 64, &out, &outlen), -1);
+	assert_int_equal(outlen, 0);
+	assert_non_null(imapguard_error(g));
+	assert_int_equal(imapguard_body_end(g), 0);
+	free(out);
+	mailstream_low_free(g);
+	/* Outside a body fetch nothing is cut. */
+	g = guarded(&sc, in, strlen(in), 4096, 0);
+	imapguard_body_begin(g, 4);
+	(void)imapguard_body_end(g);
+	assert_int_equal(drain(g, 64, &out, &outlen), -1);
+	assert_int_equal(outlen, strlen(in));
 	free(out);
 	mailstream_low_free(g);
 }
@@ -361,6 +420,7 @@ main(void)
 	    cmocka_unit_test(t_status_text_no_literal),
 	    cmocka_unit_test(t_literal_after_literal),
 	    cmocka_unit_test(t_literal_limit),
+	    cmocka_unit_test(t_body_cut),
 	    cmocka_unit_test(t_eof_is_error),
 	    cmocka_unit_test(t_line_limit),
 	    cmocka_unit_test(t_pending),
