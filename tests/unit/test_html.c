@@ -762,10 +762,30 @@ t_titles_and_boxed_footer(void **state)
 	html_articles_free(&l);
 }
 
+/* A footer with a typographic apostrophe is a footer too (the keyword's
+ * non-ASCII bytes never matched: compared as negative chars). */
+static void
+t_footer_curly_apostrophe(void **state)
+{
+	struct article_list l;
+
+	(void)state;
+	split("<h2>Alpha story</h2><p>body A evil-a[.]com</p>"
+	      "<h2>Beta story</h2><p>body B</p>"
+	      "<h2>About the Brief</h2><p>You\xe2\x80\x99re receiving the "
+	      "Weekly Brief because you subscribed.</p>",
+	      NULL, &l);
+	assert_int_equal(l.n, 2);
+	check_art(&l, 0, "Alpha story", NULL, "body A");
+	check_art(&l, 1, "Beta story", NULL, "body B");
+	html_articles_free(&l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(t_footer_curly_apostrophe),
 	    cmocka_unit_test(t_simple),
 	    cmocka_unit_test(t_links),
 	    cmocka_unit_test(t_script_removed),
