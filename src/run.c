@@ -868,8 +868,6 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		st = ST_CONFIG;
 		goto out;
 	}
-	if ((st = open_threatq(cfg, &rc.tq)) != ST_OK)
-		goto out;
 	rc.files_dir = cli->files_dir;
 
 	memset(&io, 0, sizeof(io));
@@ -904,6 +902,14 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	}
 	rc.uidvalidity = imap_uidvalidity(im);
 	log_info("%zu unread message(s) in %s", n, cfg->mbox.folder);
+	/*
+	 * ThreatQ only when there is mail: an idle run (most of them, every
+	 * two hours) costs the instance no login and no catalogue reads.
+	 */
+	if (n == 0)
+		log_debug("nothing to do: ThreatQ not contacted");
+	else if ((st = open_threatq(cfg, &rc.tq)) != ST_OK)
+		goto out;
 	for (i = 0; i < n && st == ST_OK; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (stop_requested) {

@@ -134,10 +134,14 @@ class Mailbox(MailboxBase):
         self.assertTrue(all(self.seen().values()), self.dove.flags(USER))
         self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
         self.assertIn(b"4 seen, 4 ok, 0 failed", r.stdout + r.stderr)
-        # A second run finds nothing and changes nothing.
+        # A second run finds nothing and changes nothing, and does not
+        # even contact ThreatQ (no login, no catalogue reads).
+        before = len(self.sim.log())
         r = self.run_conn()
         self.assertExit(r, 0)
         self.assertIn(b"0 seen", r.stdout + r.stderr)
+        self.assertIn(b"0 requests", r.stdout + r.stderr)
+        self.assertEqual(self.sim.log()[before:], [])
         self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
         self.assertTrue(old)
 
