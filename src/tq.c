@@ -83,6 +83,13 @@ struct tq {
 	char curlerr[CURL_ERROR_SIZE];
 };
 
+/* An upload's file part, read from the caller's buffer (see upload()). */
+struct memsrc {
+	const char *p;
+	size_t len;
+	size_t off;
+};
+
 /* One request.  what names it in messages; path may hold a secret. */
 struct tq_req {
 	const char *what; /* "POST /api/report/consume" */
@@ -91,7 +98,10 @@ struct tq_req {
 	const char *ctype; /* request body type */
 	const char *body;
 	size_t bodylen;
-	curl_mime *mime;
+	/* A multipart body, built afresh for each attempt (libcurl does not
+	 * send a used one again: a retried upload waited for its body). */
+	curl_mime *(*mime_make)(struct tq *, void *arg);
+	void *mime_arg;
 	enum tq_auth auth;
 	const char *dedup_md5; /* upload: look up before a retry */
 	long *dedup_id;	       /* ... and stop when found */
@@ -358,6 +368,7 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 {
 	struct curl_slist *hdrs = NULL, *nh;
 	struct buf url, hb;
+	curl_mime *mime = NULL;
 	CURL *c = tq->curl;
 	CURLcode cc = CURLE_OUT_OF_MEMORY;
 	curl_off_t ra = 0;
@@ -419,9 +430,14 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 	}
 	if (!rq->post)
 		SET(CURLOPT_HTTPGET, 1L);
-	else if (rq->mime != NULL)
-		SET(CURLOPT_MIMEPOST, rq->mime);
-	else {
+	else if (rq->mime_make != NULL) {
+		if ((mime = rq->mime_make(tq, rq->mime_arg)) == NULL) {
+			snprintf(tq->curlerr, sizeof(tq->curlerr),
+				 "out of memory for the request body");
+			goto out;
+		}
+		SET(CURLOPT_MIMEPOST, mime);
+	} else {
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->bodylen);
 		SET(CURLOPT_POSTFIELDS, rq->body);
 	}
@@ -446,6 +462,10 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 out:
 	/* The handle keeps pointers to these: drop them before freeing. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	if (mime != NULL) {
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, (curl_mime *)NULL);
+		curl_mime_free(mime);
+	}
 	if (hb.p != NULL)
 		wipe(hb.p);
 	buf_free(&hb);
@@ -1121,6 +1141,93 @@ mime_field(curl_mime *m, const char *name, const char *value)
 }
 
 /*
+ * The file part of an upload is read from the caller's buffer as libcurl
+ * sends it (curl_mime_data() would copy it: a 34 MB message was held
+ * twice).  The seek is for libcurl's own rewinds.
+ */
+static size_t
+memsrc_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct memsrc *m = arg;
+	size_t n = size * nitems;
+
+	if (n > m->len - m->off)
+		n = m->len - m->off;
+	if (n > 0 && m->p != NULL)
+		memcpy(buf, m->p + m->off, n);
+	m->off += n;
+	return n;
+}
+
+static int
+memsrc_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct memsrc *m = arg;
+
+	if (origin != SEEK_SET || offset < 0 || (size_t)offset > m->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	m->off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* What an upload sends; its multipart body is built per attempt. */
+struct upload_args {
+	const char *name;
+	const char *title;
+	const char *type;
+	const char *tlp;
+	const struct tq_attr *attrs;
+	size_t nattrs;
+	struct memsrc src;
+};
+
+static curl_mime *
+upload_mime(struct tq *tq, void *arg)
+{
+	struct upload_args *u = arg;
+	curl_mime *m;
+	curl_mimepart *p;
+	char f[64];
+	size_t i, k;
+
+	if ((m = curl_mime_init(tq->curl)) == NULL)
+		return NULL;
+	if (mime_field(m, "name", u->name) == -1 ||
+	    mime_field(m, "title", u->title != NULL ? u->title : u->name) ==
+		-1 ||
+	    mime_field(m, "type", u->type) == -1 ||
+	    mime_field(m, "malware_locked", "0") == -1)
+		goto fail;
+	if (tq->source != NULL && *tq->source != '\0' &&
+	    (mime_field(m, "sources[0][name]", tq->source) == -1 ||
+	     (u->tlp != NULL &&
+	      mime_field(m, "sources[0][tlp][name]", u->tlp) == -1)))
+		goto fail;
+	for (i = k = 0; i < u->nattrs; i++) {
+		if (u->attrs[i].value == NULL || *u->attrs[i].value == '\0')
+			continue;
+		snprintf(f, sizeof(f), "attributes[%zu][name]", k);
+		if (mime_field(m, f, u->attrs[i].name) == -1)
+			goto fail;
+		snprintf(f, sizeof(f), "attributes[%zu][value]", k++);
+		if (mime_field(m, f, u->attrs[i].value) == -1)
+			goto fail;
+	}
+	u->src.off = 0;
+	if ((p = curl_mime_addpart(m)) == NULL ||
+	    curl_mime_name(p, "file") != CURLE_OK ||
+	    curl_mime_filename(p, u->name) != CURLE_OK ||
+	    curl_mime_type(p, "application/octet-stream") != CURLE_OK ||
+	    curl_mime_data_cb(p, (curl_off_t)u->src.len, memsrc_read,
+			      memsrc_seek, NULL, &u->src) != CURLE_OK)
+		goto fail;
+	return m;
+fail:
+	curl_mime_free(m);
+	return NULL;
+}
+
+/*
  * Upload one file as multipart (fields of the wire contract).  Before a
  * retry the file is looked up by MD5: a lost 201 is not a second file.
  */
@@ -1130,54 +1237,25 @@ upload(struct tq *tq, const char *name, const char *title, const char *type,
        const struct tq_attr *attrs, size_t nattrs, long *id, char *err,
        size_t errsz)
 {
+	struct upload_args u = {name,  title,  type,	       tlp_name(tlp),
+				attrs, nattrs, {data, size, 0}};
 	struct tq_req rq;
 	struct tq_resp rs;
-	curl_mime *m;
-	curl_mimepart *p;
-	const char *tn = tlp_name(tlp);
-	char f[64], esc[LOG_ESC_SIZE], what[LOG_ESC_SIZE + 64];
+	char esc[LOG_ESC_SIZE], what[LOG_ESC_SIZE + 64];
 	char e2[256];
 	long found = 0;
-	size_t i, k;
-	enum status st = ST_NOMEM;
+	enum status st;
 
 	*id = 0;
 	resp_init(&rs);
 	log_esc(esc, sizeof(esc), name, strlen(name));
 	snprintf(what, sizeof(what), "POST /api/attachments '%s'", esc);
-	if ((m = curl_mime_init(tq->curl)) == NULL)
-		goto nomem;
-	if (mime_field(m, "name", name) == -1 ||
-	    mime_field(m, "title", title != NULL ? title : name) == -1 ||
-	    mime_field(m, "type", type) == -1 ||
-	    mime_field(m, "malware_locked", "0") == -1)
-		goto nomem;
-	if (tq->source != NULL && *tq->source != '\0' &&
-	    (mime_field(m, "sources[0][name]", tq->source) == -1 ||
-	     (tn != NULL && mime_field(m, "sources[0][tlp][name]", tn) == -1)))
-		goto nomem;
-	for (i = k = 0; i < nattrs; i++) {
-		if (attrs[i].value == NULL || *attrs[i].value == '\0')
-			continue;
-		snprintf(f, sizeof(f), "attributes[%zu][name]", k);
-		if (mime_field(m, f, attrs[i].name) == -1)
-			goto nomem;
-		snprintf(f, sizeof(f), "attributes[%zu][value]", k++);
-		if (mime_field(m, f, attrs[i].value) == -1)
-			goto nomem;
-	}
-	if ((p = curl_mime_addpart(m)) == NULL ||
-	    curl_mime_name(p, "file") != CURLE_OK ||
-	    curl_mime_filename(p, name) != CURLE_OK ||
-	    curl_mime_type(p, "application/octet-stream") != CURLE_OK ||
-	    curl_mime_data(p, size > 0 ? data : "", size) != CURLE_OK)
-		goto nomem;
-
 	memset(&rq, 0, sizeof(rq));
 	rq.what = what;
 	rq.path = "/attachments";
 	rq.post = 1;
-	rq.mime = m;
+	rq.mime_make = upload_mime;
+	rq.mime_arg = &u;
 	rq.auth = AUTH_BEARER;
 	rq.dedup_md5 = md5;
 	rq.dedup_id = &found;
@@ -1193,12 +1271,7 @@ upload(struct tq *tq, const char *name, const char *title, const char *type,
 		snprintf(err, errsz, "%s: %s", what, e2);
 		st = ST_TEMP;
 	}
-	goto out;
-nomem:
-	snprintf(err, errsz, "%s: out of memory", what);
-	st = ST_NOMEM;
 out:
-	curl_mime_free(m);
 	resp_free(&rs);
 	return st;
 }

@@ -370,6 +370,15 @@ class Faults(Base):
         self.survive({"method": "POST", "path_prefix": "/api/attachments",
                       "kind": "drop", "when": "after", "count": 1})
 
+    def test_500_on_upload_sends_the_file_again_whole(self):
+        # The retry re-reads the file part from the start (libcurl rewinds
+        # the message buffer): the stored bytes are the message's.
+        self.survive({"method": "POST", "path_prefix": "/api/attachments",
+                      "kind": "status", "status": 500, "count": 2})
+        for f in self.files:
+            self.assertEqual(len(self.sim.get("/api/attachments",
+                                              hash=md5_of(f))["data"]), 1)
+
     def test_dropped_consume_response(self):
         self.survive({"method": "POST", "path_prefix": "/api/indicators/consume",
                       "kind": "drop", "when": "after", "count": 1})
