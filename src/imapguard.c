@@ -7,10 +7,13 @@
  * for a protocol line or the reverse: a line that ends in "{N}" announces
  * N bytes of literal, unless it is a status response (OK, NO, BAD, BYE,
  * PREAUTH, tagged or untagged, or a "+" continuation), whose text
- * libetpan reads to the end of the line.  The one response code that can
- * carry a literal inside a status response, BADCHARSET (a list of
- * astrings), is renamed there: we never send SEARCH CHARSET, so it has
- * nothing to tell us.  Where libetpan is more lenient than the grammar
+ * libetpan reads to the end of the line.  Response codes inside a status
+ * response can hold astrings, so libetpan may read a literal there
+ * (PERMANENTFLAGS flags, BADCHARSET: the fuzzer found the first): the
+ * brace of a literal announced at the end of a status response is
+ * changed to 'X', so it is no literal for libetpan either.  BADCHARSET is
+ * also renamed there (its parser leaks): we never send SEARCH CHARSET, so
+ * it has nothing to tell us.  Where libetpan is more lenient than the grammar
  * (blanks inside "{ N }", a bare LF) the guard is at least as lenient, so
  * anything libetpan takes for a literal the guard does too; a "literal"
  * the guard sees where libetpan does not is a parse error for libetpan,
@@ -219,8 +222,8 @@ fix_empty_capability(char *l, size_t n)
  * *count (UINT64_MAX when it does not fit), 0 when there is none.
  */
 static int
-literal_at_end(const char *l, size_t n, uint64_t *count, size_t *dstart,
-	       size_t *dend)
+literal_at_end(const char *l, size_t n, uint64_t *count, size_t *brace,
+	       size_t *dstart, size_t *dend)
 {
 	size_t e = n, d;
 	uint64_t v = 0;
@@ -243,6 +246,7 @@ literal_at_end(const char *l, size_t n, uint64_t *count, size_t *dstart,
 		d--;
 	if (d == 0 || l[d - 1] != '{')
 		return 0;
+	*brace = d - 1;
 	for (d = *dstart; d < e; d++) {
 		if (v > (UINT64_MAX - 9) / 10) {
 			*count = UINT64_MAX;
@@ -283,7 +287,7 @@ vet_line(struct guard *g, char *l, size_t n)
 {
 	size_t end = n - 1; /* the LF */
 	uint64_t count;
-	size_t ds = 0, de = 0;
+	size_t br = 0, ds = 0, de = 0;
 	int status;
 
 	if (end > 0 && l[end - 1] == '\r')
@@ -300,8 +304,18 @@ vet_line(struct guard *g, char *l, size_t n)
 	fix_permanentflags(l, end);
 	fix_textless_codes(l, end);
 	fix_empty_capability(l, end);
-	if (status || !literal_at_end(l, end, &count, &ds, &de))
+	if (!literal_at_end(l, end, &count, &br, &ds, &de))
 		return 0;
+	if (status) {
+		/*
+		 * Text to libetpan, unless it sits in a response code that
+		 * reads astrings (PERMANENTFLAGS flags, BADCHARSET): then
+		 * libetpan would read a literal the guard did not expect.
+		 * Without its brace it is no literal for either.
+		 */
+		l[br] = 'X';
+		return 0;
+	}
 	if (g->body && count > g->max_literal && count != UINT64_MAX &&
 	    count - g->max_literal <= IMAPGUARD_MAX_DROP && g->cut == 0) {
 		rewrite_count(l, ds, de, g->max_literal);

@@ -222,14 +222,18 @@ static void
 t_status_text_no_literal(void **state)
 {
 	check_stream("* OK text {14}\r\n1 OK [ALERT]\r\n",
-		     "* OK text {14}\r\n1 OK [XLERT]\r\n", 0);
+		     "* OK text X14}\r\n1 OK [XLERT]\r\n", 0);
 	check_stream("2 OKAY {14}\r\n1 OK [ALERT]\r\n",
-		     "2 OKAY {14}\r\n1 OK [XLERT]\r\n", 0);
+		     "2 OKAY X14}\r\n1 OK [XLERT]\r\n", 0);
 	check_stream("+ go ahead {14}\r\n1 OK [ALERT]\r\n",
-		     "+ go ahead {14}\r\n1 OK [XLERT]\r\n", 0);
-	/* BADCHARSET, the one code with astrings, is renamed there. */
+		     "+ go ahead X14}\r\n1 OK [XLERT]\r\n", 0);
+	/* Codes whose astrings libetpan reads as literals: no brace. */
 	check_stream("* NO [BADCHARSET ({3}\r\nabc)] x\r\n",
-		     "* NO [XADCHARSET ({3}\r\nabc)] x\r\n", 0);
+		     "* NO [XADCHARSET (X3}\r\nabc)] x\r\n", 0);
+	check_stream("* OK [PERMANENTFLAGS (\\Seen { 4294967295 }\r\n",
+		     "* OK [PERMANENTFLAGS (\\Seen X 4294967295 }\r\n", 0);
+	/* Elsewhere in a status response braces are left alone. */
+	check_stream("* OK {5} x\r\n", "* OK {5} x\r\n", 0);
 }
 
 /* After a literal, the rest of the response can announce another one. */
