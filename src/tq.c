@@ -31,12 +31,14 @@
 #define TQ_BACKOFF_MAX_MS 8000L
 #define TQ_JITTER_PCT 25 /* +- on every backoff */
 #define TQ_MAX_RESPONSE TQJSON_MAX_BODY
-#define TQ_PAGE_LIMIT 500      /* catalogue page size */
-#define TQ_MAX_CATALOGUE 10000 /* entries kept per catalogue */
-#define TQ_SKIPPED_ATTRS 16    /* oversized attachments named on the file */
-#define TQ_MAX_PAGES 1000      /* pages read per catalogue */
-#define TQ_MAX_HOST 1024       /* configured host string */
-#define TQ_MAX_PATH 8192       /* path and query after the base URL */
+#define TQ_TOKEN_MARGIN 60L	 /* seconds: renew a token this early */
+#define TQ_TOKEN_MAX_LIFE 86400L /* seconds: longer expires_in is cut */
+#define TQ_PAGE_LIMIT 500	 /* catalogue page size */
+#define TQ_MAX_CATALOGUE 10000	 /* entries kept per catalogue */
+#define TQ_SKIPPED_ATTRS 16	 /* oversized attachments named on the file */
+#define TQ_MAX_PAGES 1000	 /* pages read per catalogue */
+#define TQ_MAX_HOST 1024	 /* configured host string */
+#define TQ_MAX_PATH 8192	 /* path and query after the base URL */
 #define TQ_MAX_BODY_OUT (256u * 1024 * 1024) /* request body built */
 #define TQ_CTYPE_MAX 128
 #define TQ_FALLBACK_TYPE "Generic Text"
@@ -71,6 +73,7 @@ struct tq {
 	long max_retry_time;
 	char *access;
 	char *refresh;
+	long access_until; /* now_ms() when the access token runs out; 0: ? */
 	struct tqjson_cat itypes;
 	struct tqjson_cat statuses;
 	struct tqjson_cat atypes;
@@ -606,6 +609,24 @@ tq_call(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs, char *err,
 	enum status st;
 
 	budget = tq->max_retry_time * 1000L;
+	/*
+	 * A token known to have run out (expires_in) is renewed before the
+	 * request rather than after its 401.
+	 */
+	if (rq->auth == AUTH_BEARER && tq->access_until != 0 &&
+	    now_ms() >= tq->access_until) {
+		log_debug("%s: the token has run out, renewing it first",
+			  rq->what);
+		st = tq->refresh != NULL
+			 ? tq_token(tq, GRANT_REFRESH, err, errsz)
+			 : ST_AUTH;
+		if (st == ST_AUTH) {
+			refreshed = 1;
+			st = tq_token(tq, GRANT_LOGIN, err, errsz);
+		}
+		if (st != ST_OK)
+			return st;
+	}
 	for (;;) {
 		cc = perform(tq, rq, rs);
 		log_debug("%s: %s, HTTP %ld, %zu bytes", rq->what,
@@ -846,6 +867,15 @@ tq_token(struct tq *tq, enum tq_grant g, char *err, size_t errsz)
 		free_secret(tq->refresh);
 		tq->refresh = ref;
 	}
+	/* Renewed a little early: a tenth of its life, at most a minute. */
+	if (exp > TQ_TOKEN_MAX_LIFE)
+		exp = TQ_TOKEN_MAX_LIFE;
+	tq->access_until =
+	    exp > 0 ? now_ms() + exp * 1000L -
+			  (exp / 10 < TQ_TOKEN_MARGIN ? exp / 10
+						      : TQ_TOKEN_MARGIN) *
+			      1000L
+		    : 0;
 	log_debug("%s: token valid for %ld s", rq.what, exp);
 	st = ST_OK;
 	goto out;

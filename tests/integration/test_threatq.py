@@ -417,6 +417,22 @@ class TokenExpiry(Base):
         self.assertIn(401, [st for _, st in statuses])
         self.assertEqual(self.sim.counts()["reports"], 4)
 
+    def test_token_known_to_have_run_out_is_renewed_first(self):
+        # The answer to a report comes 3 s late: by then the client knows
+        # (expires_in: 2 s) its token has run out and renews it before the
+        # next request, instead of sending it and getting a 401.
+        self.write_config("timeout = 20\n")
+        self.sim.fault(method="POST", path_prefix="/api/report/consume",
+                       kind="slow", delay=3, when="after", count=1)
+        self.assertPushed(self.push([sample(n) for n in SAMPLES]))
+        log = self.sim.log()
+        self.assertNotIn(401, [e["status"] for e in log])
+        slow = [i for i, e in enumerate(log)
+                if e["path"] == "/api/report/consume"][0]
+        self.assertEqual(log[slow + 1]["path"], "/api/token", log[slow:])
+        self.assertIn("refresh", log[slow + 1].get("query", ""))
+        self.assertEqual(self.sim.counts()["reports"], 4)
+
 
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
