@@ -1304,6 +1304,16 @@ imap_close(struct imap *im)
 	if (im->imap != NULL) {
 		if (!im->dead && im->imap->imap_stream != NULL)
 			(void)mailimap_logout(im->imap);
+		/*
+		 * mailimap_free() sends its own LOGOUT on an open stream and
+		 * parses the reply: after a parse error the guard's idea of
+		 * lines and literals may no longer be libetpan's, so nothing
+		 * more is read (the fuzzer got an unchecked "[ALERT]" in).
+		 */
+		if (im->imap->imap_stream != NULL) {
+			mailstream_close(im->imap->imap_stream);
+			im->imap->imap_stream = NULL;
+		}
 		mailimap_free(im->imap);
 	}
 	free(im->server);
