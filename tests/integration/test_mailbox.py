@@ -5,6 +5,7 @@ ThreatQ emulator, the connector binary.  Nothing lost, nothing doubled,
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "imap"))
 from tqsim_fixture import TqSim  # noqa: E402
 from dovecot import Dovecot  # noqa: E402
+from test_socks import Proxy, free_port  # noqa: E402
 
 BIN = None
 DATA = None
@@ -25,6 +27,29 @@ NAME = "tq-conn-intel-mailbox-reports"
 SAMPLES = ["plain-advisory", "newsletter-html", "with-attachment", "latin1-qp"]
 USER, PW = "intel", "Imap;Pw#42"
 WAIT = 60.0	# upper bound when waiting for an event, never a pacing sleep
+# danted as test_socks.py runs it, but SOCKS4 only, to Dovecot's IMAPS port
+# only, logging each connect, and going out from 127.0.0.2: the address
+# Dovecot sees only for connections that came through this proxy.
+DANTE4_CONF = """\
+logoutput: {log}
+internal: 127.0.0.1 port = {port}
+external: 127.0.0.2
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: root
+client pass {{ from: 127.0.0.0/8 to: 0.0.0.0/0 }}
+socks pass {{
+  from: 127.0.0.0/8 to: 127.0.0.1/32 port = {imaps}
+  command: connect
+  proxyprotocol: socks_v4
+  log: connect error
+}}
+socks block {{
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+  log: connect error
+}}
+"""
 
 
 def raw(name):
@@ -280,7 +305,7 @@ class Mailbox(MailboxBase):
 
 class MailboxFailures(MailboxBase):
     """The IMAP side failing, a changed UIDVALIDITY, quarantine by moving,
-    and the mailbox reached through a real SOCKS5 proxy."""
+    and the mailbox reached through real SOCKS5 and SOCKS4 proxies."""
 
     def uid_map(self):
         """{Message-ID: (uidvalidity, uid)} from Dovecot's uidlist."""
@@ -413,6 +438,53 @@ class MailboxFailures(MailboxBase):
         r = self.run_conn()
         self.assertExit(r, 75)
         self.assertIn(b"SOCKS", r.stdout + r.stderr)
+
+    def test_through_socks4_proxy(self):
+        """danted, SOCKS4 only (no SOCKS4a in Dante: the server by address),
+        with a user id.  A missing danted fails: scripts/deps installs it."""
+        self.assertTrue(shutil.which("danted"), "missing: danted (run scripts/deps)")
+        self.assertEqual(os.geteuid(), 0, "danted here runs as root")
+        self.deliver_samples()
+        port, imaps = free_port(), self.dove.imaps_port
+        conf, log = (os.path.join(self.tmp, n) for n in ("danted.conf", "danted.log"))
+        with open(conf, "w") as f:
+            f.write(DANTE4_CONF.format(log=log, port=port, imaps=imaps))
+        proxy = Proxy(["danted", "-f", conf, "-N", "1"], port,
+                      os.path.join(self.tmp, "danted.out"))
+        # Dante logs a session's connect before it relays a byte of it.
+        passed = re.compile(r"pass\(1\): tcp/connect \S+ 127\.0\.0\.1\.\d+ "
+                            r"127\.0\.0\.1\.%d -> 127\.0\.0\.2\.\d+ 127\.0\.0\.1\.%d$"
+                            % (port, imaps), re.M)
+        proxy_cfg = ("proxy_address = 127.0.0.1\nproxy_port = %d\n"
+                     "proxy_username = tq-intel\n" % port)
+        try:
+            # The same proxy refuses SOCKS5: what it passes below is SOCKS4.
+            self.write_config(extra=proxy_cfg + "proxy_type = socks5\n")
+            r = self.run_conn()
+            self.assertExit(r, 75)
+            self.assertIn(b"SOCKS5 proxy 127.0.0.1:%d" % port, r.stdout + r.stderr)
+            self.assertFalse(any(self.seen().values()))
+            with open(log) as f:
+                self.assertIsNone(passed.search(f.read()))
+            self.write_config(extra=proxy_cfg + "proxy_type = socks4\n")
+            r = self.run_conn()
+            self.assertExit(r, 0)
+            self.assertIn(b"4 seen, 4 ok, 0 failed", r.stdout + r.stderr)
+            self.assertTrue(all(self.seen().values()), self.dove.flags(USER))
+            self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+            with open(log) as f:
+                text = f.read()
+            self.assertTrue(passed.search(text), text)
+        finally:
+            proxy.stop()
+        # Dovecot saw the login from the proxy's outside address, and only
+        # from there (its log is written by another process: wait for it).
+        end = time.monotonic() + WAIT
+        while not re.search(r"imap-login: Info: Login: user=<%s>" % USER, self.dove.log()):
+            self.assertLess(time.monotonic(), end, self.dove.log())
+            time.sleep(0.05)	# polling an external process, bounded by WAIT
+        logins = re.findall(r"imap-login: Info: Login: user=<%s>.*" % USER, self.dove.log())
+        self.assertTrue(all("rip=127.0.0.2," in l for l in logins), logins)
 
 
 if __name__ == "__main__":
