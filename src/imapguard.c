@@ -143,7 +143,7 @@ rename_all(char *l, size_t n, const char *w)
 static void
 fix_permanentflags(char *l, size_t n)
 {
-	static const char kw[] = "PERMANENTFLAGS (";
+	static const char kw[] = "PERMANENTFLAGS";
 	const size_t kl = sizeof(kw) - 1;
 	size_t i, j, start;
 	int ok;
@@ -151,7 +151,13 @@ fix_permanentflags(char *l, size_t n)
 	for (i = 0; i + kl <= n; i++) {
 		if (strncasecmp(l + i, kw, kl) != 0)
 			continue;
-		j = i + kl;
+		/* libetpan skips blanks around tokens and parentheses. */
+		for (j = i + kl; j < n && is_blank(l[j]); j++)
+			continue;
+		if (j >= n || l[j] != '(')
+			continue;
+		for (j++; j < n && is_blank(l[j]); j++)
+			continue;
 		if (j < n && l[j] == ')')
 			continue;
 		if (j + 1 < n && l[j] == '\\' && l[j + 1] == '*') {
@@ -173,24 +179,33 @@ fix_permanentflags(char *l, size_t n)
 
 /*
  * "[ALERT]" and "[PARSE]" unless a space and a visible character follow:
- * libetpan strdup()s the missing text.
+ * libetpan strdup()s the missing text.  Blanks inside the brackets count
+ * for nothing to libetpan ("[ ALERT ]"), so they do here.
  */
 static void
 fix_textless_codes(char *l, size_t n)
 {
-	static const char *const codes[] = {"[ALERT]", "[PARSE]"};
-	size_t c, i, cl;
+	static const char *const codes[] = {"ALERT", "PARSE"};
+	size_t c, i, j, k, cl;
 	unsigned char t;
 
-	for (c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
-		cl = strlen(codes[c]);
-		for (i = 0; i + cl <= n; i++) {
-			if (strncasecmp(l + i, codes[c], cl) != 0)
+	for (i = 0; i < n; i++) {
+		if (l[i] != '[')
+			continue;
+		for (j = i + 1; j < n && is_blank(l[j]); j++)
+			continue;
+		for (c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
+			cl = strlen(codes[c]);
+			if (j + cl > n || strncasecmp(l + j, codes[c], cl) != 0)
 				continue;
-			t = i + cl + 1 < n ? (unsigned char)l[i + cl + 1] : 0;
-			if (i + cl + 1 >= n || l[i + cl] != ' ' || t <= 0x20 ||
+			for (k = j + cl; k < n && is_blank(l[k]); k++)
+				continue;
+			if (k >= n || l[k] != ']')
+				continue;
+			t = k + 2 < n ? (unsigned char)l[k + 2] : 0;
+			if (k + 2 >= n || l[k + 1] != ' ' || t <= 0x20 ||
 			    t >= 0x7f)
-				l[i + 1] = 'X';
+				l[j] = 'X';
 		}
 	}
 }
@@ -259,19 +274,51 @@ literal_at_end(const char *l, size_t n, uint64_t *count, size_t *brace,
 }
 
 /*
- * The digits l[ds..de) now say max, with leading zeros: the same width
- * (max has no more digits than the count it replaces).
+ * The digits l[ds..de) now say max, with leading zeros: the same width.
+ * -1 when max does not fit (never: it is smaller than the count there).
  */
-static void
+static int
 rewrite_count(char *l, size_t ds, size_t de, size_t max)
 {
-	char digits[32];
-	size_t w = de - ds;
-	int n;
+	size_t i;
 
-	n = snprintf(digits, sizeof(digits), "%0*zu", (int)w, max);
-	if (n > 0 && (size_t)n == w)
-		memcpy(l + ds, digits, w);
+	for (i = de; i > ds; i--) {
+		l[i - 1] = (char)('0' + max % 10);
+		max /= 10;
+	}
+	return max == 0 ? 0 : -1;
+}
+
+/*
+ * libetpan also takes "{N}" for a literal in the middle of a line (a
+ * Domino workaround: with no CRLF after "}" the literal starts there) and
+ * "{-N}" for an empty one.  Every "{", blanks, an optional "-", digits,
+ * blanks and "}" in l before skip_from (the announcement at the end of the
+ * line, or n) loses its brace, so libetpan never reads a literal the guard
+ * did not see announced.  Never in literal data; in a protocol line it
+ * costs a letter of a quoted string at worst.
+ */
+static void
+fix_inner_literals(char *l, size_t n, size_t skip_from)
+{
+	size_t i, j, d;
+
+	for (i = 0; i < skip_from; i++) {
+		if (l[i] != '{')
+			continue;
+		for (j = i + 1; j < n && is_blank(l[j]); j++)
+			continue;
+		if (j < n && l[j] == '-')
+			j++;
+		for (d = j; j < n && l[j] >= '0' && l[j] <= '9'; j++)
+			continue;
+		if (j == d)
+			continue;
+		while (j < n && is_blank(l[j]))
+			j++;
+		if (j < n && l[j] == '}')
+			l[i] = 'X';
+	}
 }
 
 static void
@@ -304,8 +351,11 @@ vet_line(struct guard *g, char *l, size_t n)
 	fix_permanentflags(l, end);
 	fix_textless_codes(l, end);
 	fix_empty_capability(l, end);
-	if (!literal_at_end(l, end, &count, &br, &ds, &de))
+	if (!literal_at_end(l, end, &count, &br, &ds, &de)) {
+		fix_inner_literals(l, end, end);
 		return 0;
+	}
+	fix_inner_literals(l, end, br);
 	if (status) {
 		/*
 		 * Text to libetpan, unless it sits in a response code that
@@ -318,7 +368,10 @@ vet_line(struct guard *g, char *l, size_t n)
 	}
 	if (g->body && count > g->max_literal && count != UINT64_MAX &&
 	    count - g->max_literal <= IMAPGUARD_MAX_DROP && g->cut == 0) {
-		rewrite_count(l, ds, de, g->max_literal);
+		if (rewrite_count(l, ds, de, g->max_literal) == -1) {
+			guard_fail(g, "a literal count that cannot be cut");
+			return -1;
+		}
 		g->cut = count;
 		g->drop = count - g->max_literal;
 		count = g->max_literal;

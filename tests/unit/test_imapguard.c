@@ -232,8 +232,36 @@ t_status_text_no_literal(void **state)
 		     "* NO [XADCHARSET (X3}\r\nabc)] x\r\n", 0);
 	check_stream("* OK [PERMANENTFLAGS (\\Seen { 4294967295 }\r\n",
 		     "* OK [PERMANENTFLAGS (\\Seen X 4294967295 }\r\n", 0);
-	/* Elsewhere in a status response braces are left alone. */
-	check_stream("* OK {5} x\r\n", "* OK {5} x\r\n", 0);
+	/* Anywhere in a line (a literal mid-line for libetpan). */
+	check_stream("* OK {5} x\r\n", "* OK X5} x\r\n", 0);
+	check_stream("* OK {x} {} x\r\n", "* OK {x} {} x\r\n", 0);
+}
+
+/*
+ * libetpan reads "{N}" as a literal mid-line too (no CRLF after it) and
+ * "{-N}" as an empty one: only the announcement ending a line keeps its
+ * brace.  Codes are found with blanks inside brackets and before "(".
+ */
+static void
+t_inner_literals_and_blanks(void **state)
+{
+	check_stream("* 1 FETCH (BODY[] {4294967295}x)\r\n",
+		     "* 1 FETCH (BODY[] X4294967295}x)\r\n", 0);
+	check_stream("* OK [PERMANENTFLAGS (\\Seen {8}ab\r\n",
+		     "* OK [PERMANENTFLAGS (\\Seen X8}ab\r\n", 0);
+	check_stream("* 1 FETCH (X {-1}\r\n)\r\n", "* 1 FETCH (X X-1}\r\n)\r\n",
+		     0);
+	check_stream("* 1 FETCH (X {4}\r\r\n)\r\n",
+		     "* 1 FETCH (X X4}\r\r\n)\r\n", 0);
+	check_stream("* 1 FETCH (A {2}x B {3}\r\nabc)\r\n",
+		     "* 1 FETCH (A X2}x B {3}\r\nabc)\r\n", 0);
+	check_stream("1 OK [ ALERT]\r\n", "1 OK [ XLERT]\r\n", 0);
+	check_stream("1 OK [\tPARSE ]\r\n", "1 OK [\tXARSE ]\r\n", 0);
+	check_stream("1 OK [ ALERT ] x\r\n", "1 OK [ ALERT ] x\r\n", 0);
+	check_stream("* OK [PERMANENTFLAGS  (\\)] x\r\n",
+		     "* OK [XERMANENTFLAGS  (\\)] x\r\n", 0);
+	check_stream("* OK [PERMANENTFLAGS\t( \\Seen)] x\r\n",
+		     "* OK [PERMANENTFLAGS\t( \\Seen)] x\r\n", 0);
 }
 
 /* After a literal, the rest of the response can announce another one. */
@@ -414,6 +442,145 @@ t_pending(void **state)
 	assert_true(sc.freed);
 }
 
+/*
+ * A literal announced with blanks around its count and the line ended by
+ * a bare LF (both taken by libetpan), split anywhere by the reads: the
+ * literal passes untouched, the line after it is checked again.
+ */
+static void
+t_literal_blanks_bare_lf(void **state)
+{
+	check_stream("* 1 FETCH (BODY[] { 3 } \nabc)\n1 OK [ALERT]\n",
+		     "* 1 FETCH (BODY[] { 3 } \nabc)\n1 OK [XLERT]\n", 0);
+	/* A CR at the end of a literal is data, not a line end. */
+	check_stream("* 1 FETCH (BODY[] {3}\r\nab\r)\r\n2 NO [PARSE]\r\n",
+		     "* 1 FETCH (BODY[] {3}\r\nab\r)\r\n2 NO [XARSE]\r\n", 0);
+}
+
+/*
+ * NUL bytes in protocol lines and literals go through; "[ALERT]" with a
+ * NUL for text is renamed, in a line and not in a literal.
+ */
+static void
+t_nul_bytes(void **state)
+{
+	static const char in[] = "* OK x\0y\r\n1 OK [ALERT] \0\r\n"
+				 "* 1 FETCH (BODY[] {9}\r\n[ALERT] \0\r\n)\r\n";
+	static const char want[] =
+	    "* OK x\0y\r\n1 OK [XLERT] \0\r\n"
+	    "* 1 FETCH (BODY[] {9}\r\n[ALERT] \0\r\n)\r\n";
+	static const size_t chunks[] = {1, 3, 4096};
+	struct script sc;
+	mailstream_low *g;
+	char *out;
+	size_t i, outlen;
+
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		g = guarded(&sc, in, sizeof(in) - 1, chunks[i], 0);
+		assert_int_equal(drain(g, 5, &out, &outlen), -1);
+		assert_null(imapguard_error(g));
+		assert_int_equal(outlen, sizeof(want) - 1);
+		assert_memory_equal(out, want, outlen);
+		free(out);
+		mailstream_low_free(g);
+	}
+}
+
+/*
+ * After "{0}" the next line continues the response (libetpan reads it
+ * with the literal): a status word there is no status response, so the
+ * literal it announces is one.
+ */
+static void
+t_zero_literal_continuation(void **state)
+{
+	static const char s[] = "* 1 FETCH (BODY[1] {0}\r\n"
+				" OK BODY[2] {14}\r\n1 OK [ALERT]\r\n)\r\n"
+				"1 OK [ALERT]\r\n";
+	static const char w[] = "* 1 FETCH (BODY[1] {0}\r\n"
+				" OK BODY[2] {14}\r\n1 OK [ALERT]\r\n)\r\n"
+				"1 OK [XLERT]\r\n";
+
+	check_stream(s, w, 0);
+}
+
+/*
+ * The cut's edges: a literal of exactly max is not cut; max + 1 is cut
+ * with one byte dropped; max + IMAPGUARD_MAX_DROP is still cut (only
+ * the announcing line is read here: the stream then ends).
+ */
+static void
+t_cut_edges(void **state)
+{
+	static const char exact[] = "* 1 FETCH (BODY[] {4}\r\nabcd)\r\n";
+	static const char one[] =
+	    "* 1 FETCH (BODY[] {5}\r\nabcde)\r\n1 OK [ALERT]\r\n";
+	static const char one_w[] =
+	    "* 1 FETCH (BODY[] {4}\r\nabcd)\r\n1 OK [XLERT]\r\n";
+	char edge[128], edge_w[128], *out;
+	struct script sc;
+	mailstream_low *g;
+	size_t outlen;
+	int width;
+
+	g = guarded(&sc, exact, strlen(exact), 3, 0);
+	imapguard_body_begin(g, 4);
+	assert_int_equal(drain(g, 7, &out, &outlen), -1);
+	assert_int_equal(outlen, strlen(exact));
+	assert_memory_equal(out, exact, outlen);
+	assert_int_equal(imapguard_body_end(g), 0);
+	free(out);
+	mailstream_low_free(g);
+
+	g = guarded(&sc, one, strlen(one), 2, 0);
+	imapguard_body_begin(g, 4);
+	assert_int_equal(drain(g, 7, &out, &outlen), -1);
+	assert_null(imapguard_error(g));
+	assert_int_equal(outlen, strlen(one_w));
+	assert_memory_equal(out, one_w, outlen);
+	assert_int_equal(imapguard_body_end(g), 5);
+	assert_int_equal(imapguard_pending(g), 0);
+	free(out);
+	mailstream_low_free(g);
+
+	width = snprintf(edge, sizeof(edge), "%llu", IMAPGUARD_MAX_DROP + 4);
+	snprintf(edge, sizeof(edge), "* 1 FETCH (BODY[] {%llu}\r\n",
+		 IMAPGUARD_MAX_DROP + 4);
+	snprintf(edge_w, sizeof(edge_w), "* 1 FETCH (BODY[] {%0*d}\r\n", width,
+		 4); /* same width, leading zeros */
+	g = guarded(&sc, edge, strlen(edge), 4096, 0);
+	imapguard_body_begin(g, 4);
+	assert_int_equal(drain(g, 64, &out, &outlen), -1);
+	assert_null(imapguard_error(g)); /* cut, then the end of the stream */
+	assert_int_equal(outlen, strlen(edge));
+	assert_memory_equal(out, edge_w, outlen);
+	assert_int_equal(imapguard_body_end(g), IMAPGUARD_MAX_DROP + 4);
+	free(out);
+	mailstream_low_free(g);
+}
+
+/*
+ * A line without its LF when the stream ends is never handed on (it
+ * could not be checked), and counts as pending.
+ */
+static void
+t_unterminated_line_held(void **state)
+{
+	static const char s[] = "* 1 EXISTS\r\n1 OK [ALERT]";
+	struct script sc;
+	mailstream_low *g;
+	char buf[64];
+
+	g = guarded(&sc, s, strlen(s), 4, 0);
+	assert_int_equal(mailstream_low_read(g, buf, sizeof(buf)), 12);
+	assert_memory_equal(buf, "* 1 EXISTS\r\n", 12);
+	assert_int_equal(mailstream_low_read(g, buf, sizeof(buf)), -1);
+	assert_int_equal(imapguard_pending(g), strlen(s) - 12);
+	assert_int_equal(mailstream_low_read(g, buf, sizeof(buf)), -1);
+	assert_null(imapguard_error(g));
+	mailstream_low_free(g);
+}
+
 int
 main(void)
 {
@@ -424,10 +591,16 @@ main(void)
 	    cmocka_unit_test(t_status_text_no_literal),
 	    cmocka_unit_test(t_literal_after_literal),
 	    cmocka_unit_test(t_literal_limit),
+	    cmocka_unit_test(t_inner_literals_and_blanks),
 	    cmocka_unit_test(t_body_cut),
 	    cmocka_unit_test(t_eof_is_error),
 	    cmocka_unit_test(t_line_limit),
 	    cmocka_unit_test(t_pending),
+	    cmocka_unit_test(t_literal_blanks_bare_lf),
+	    cmocka_unit_test(t_nul_bytes),
+	    cmocka_unit_test(t_zero_literal_continuation),
+	    cmocka_unit_test(t_cut_edges),
+	    cmocka_unit_test(t_unterminated_line_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
