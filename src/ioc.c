@@ -6,12 +6,15 @@
  * alternative is anchored on a look-behind that refuses to start inside a
  * run of the characters it consumes, and its repeats are possessive, so no
  * position is scanned by the same alternative twice: the work is linear in
- * the input.  A match consumes its span (a URL consumes its host, an email
- * address its domain), so a host is reported as an FQDN only where it stands
- * alone.  The regex only shapes candidates; validation (public suffix, octet
- * ranges, lengths, file-name heuristics) and normalisation are done in C on
- * the captured span.  Pure: no I/O, no logging, no exit; a caller may ask
- * why candidates were dropped (ioc_ctx_set_debug()).
+ * the input.  So that the pattern is not tried at every word, a scan for
+ * the bytes every match contains runs it only in short windows around them
+ * (pf_match()), with exactly the matches of the plain scan.  A match
+ * consumes its span (a URL consumes its host, an email address its domain),
+ * so a host is reported as an FQDN only where it stands alone.  The regex
+ * only shapes candidates; validation (public suffix, octet ranges, lengths,
+ * file-name heuristics) and normalisation are done in C on the captured
+ * span.  Pure: no I/O, no logging, no exit; a caller may ask why
+ * candidates were dropped (ioc_ctx_set_debug()).
  *
  * Besides hosts, addresses, URLs, hashes and CVEs: distinctive file names,
  * registry keys, ASNs and Bitcoin addresses (checksum verified).  Redirect
@@ -28,6 +31,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/*
+ * The prefilter's byte classes: SSE2, and AVX2 when the CPU has it, else
+ * plain C.  -DIOC_PF_NO_AVX2 or -DIOC_PF_SCALAR leave out the faster ones
+ * (to test the others on any machine).
+ */
+#if defined(__SSE2__) && !defined(IOC_PF_SCALAR)
+#include <emmintrin.h>
+#define PF_SSE2 1
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+    !defined(IOC_PF_SCALAR) && !defined(IOC_PF_NO_AVX2)
+#include <immintrin.h>
+#define PF_AVX2 1 /* pf_block_avx2(), chosen at run time */
+#endif
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -229,8 +246,13 @@ struct hostinfo {
 
 struct ioc_ctx {
 	pcre2_code *re;
+	pcre2_code *re_ol; /* the same pattern, with PCRE2_USE_OFFSET_LIMIT */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	/* For re_ol, with an offset limit per window. */
+	pcre2_match_context *mctx_ol;
+	int naive; /* no prefilter: see ioc_ctx_set_prefilter() */
+	int avx2;  /* the CPU has AVX2 (pf_block_avx2()) */
 	pcre2_jit_stack *jstack;
 	const psl_ctx_t *psl;
 	uint32_t g_url, g_usc, g_uui, g_uho, g_upo, g_upa;
@@ -1615,8 +1637,9 @@ regkey_end(const char *text, size_t len, size_t so, size_t next)
 	for (words = 0; words < 3 && next + 1 < len && text[next] == ' ';
 	     words++) {
 		q = text + next + 1;
-		if (*q < 'A' || *q > 'Z' || strncmp(q, "HK", 2) == 0)
-			break;
+		if (*q < 'A' || *q > 'Z' ||
+		    (len - next > 2 && q[0] == 'H' && q[1] == 'K'))
+			break; /* (q[1] may be past the end: no strncmp) */
 		for (w = 0; next + 1 + w < len &&
 			    (is_alnum((unsigned char)q[w]) || q[w] == '_' ||
 			     q[w] == '-' || q[w] == '.');
@@ -2055,6 +2078,26 @@ ioc_ctx_new(char *err, size_t errsz)
 		seterr(err, errsz, "ioc: PCRE2 JIT: %s", (char *)msg);
 		goto out;
 	}
+	/*
+	 * The same pattern again for the prefiltered scan (see pf_match()),
+	 * which bounds each window's start positions with an offset limit.
+	 */
+	ctx->re_ol = pcre2_compile(
+	    (PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
+		PCRE2_NEVER_BACKSLASH_C | PCRE2_USE_OFFSET_LIMIT,
+	    &rc, &off, NULL);
+	if (ctx->re_ol == NULL) {
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		seterr(err, errsz, "ioc: pattern at %zu: %s", (size_t)off,
+		       (char *)msg);
+		goto out;
+	}
+	if ((rc = pcre2_jit_compile(ctx->re_ol, PCRE2_JIT_COMPLETE)) != 0) {
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		seterr(err, errsz, "ioc: PCRE2 JIT: %s", (char *)msg);
+		goto out;
+	}
 	if (group(ctx->re, "url", &ctx->g_url) == -1 ||
 	    group(ctx->re, "usc", &ctx->g_usc) == -1 ||
 	    group(ctx->re, "uui", &ctx->g_uui) == -1 ||
@@ -2079,6 +2122,7 @@ ioc_ctx_new(char *err, size_t errsz)
 	if ((ctx->md = pcre2_match_data_create_from_pattern(ctx->re, NULL)) ==
 		NULL ||
 	    (ctx->mctx = pcre2_match_context_create(NULL)) == NULL ||
+	    (ctx->mctx_ol = pcre2_match_context_create(NULL)) == NULL ||
 	    (ctx->jstack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX,
 						  NULL)) == NULL) {
 		seterr(err, errsz, "ioc: out of memory");
@@ -2088,6 +2132,13 @@ ioc_ctx_new(char *err, size_t errsz)
 	pcre2_set_depth_limit(ctx->mctx, DEPTH_LIMIT);
 	pcre2_set_heap_limit(ctx->mctx, HEAP_LIMIT);
 	pcre2_jit_stack_assign(ctx->mctx, NULL, ctx->jstack);
+	pcre2_set_match_limit(ctx->mctx_ol, MATCH_LIMIT);
+	pcre2_set_depth_limit(ctx->mctx_ol, DEPTH_LIMIT);
+	pcre2_set_heap_limit(ctx->mctx_ol, HEAP_LIMIT);
+	pcre2_jit_stack_assign(ctx->mctx_ol, NULL, ctx->jstack);
+#ifdef PF_AVX2
+	ctx->avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
 	if ((ctx->psl = psl_builtin()) == NULL) {
 		seterr(err, errsz, "ioc: libpsl has no built-in list");
 		goto out;
@@ -2108,8 +2159,10 @@ ioc_ctx_free(struct ioc_ctx *ctx)
 		return;
 	pcre2_jit_stack_free(ctx->jstack);
 	pcre2_match_context_free(ctx->mctx);
+	pcre2_match_context_free(ctx->mctx_ol);
 	pcre2_match_data_free(ctx->md);
 	pcre2_code_free(ctx->re);
+	pcre2_code_free(ctx->re_ol);
 	strset_free(&ctx->excl);
 	free(ctx);
 }
@@ -2288,6 +2341,13 @@ is_set(const PCRE2_SIZE *ov, uint32_t g)
 }
 
 void
+ioc_ctx_set_prefilter(struct ioc_ctx *ctx, int on)
+{
+	if (ctx != NULL)
+		ctx->naive = !on;
+}
+
+void
 ioc_ctx_set_debug(struct ioc_ctx *ctx, ioc_debug_fn fn, void *arg)
 {
 	if (ctx == NULL)
@@ -2438,14 +2498,39 @@ is_graph(int c)
 static char *
 strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
 {
-	const unsigned char *p = (const unsigned char *)text, *end = p + len;
-	const unsigned char *q;
+	const unsigned char *u = (const unsigned char *)text, *p = u;
+	const unsigned char *end = u + len, *q, *r;
 	char *buf = NULL;
-	size_t o = 0, k;
+	size_t o = 0, k, ne2 = 0, nef = 0, at;
+	int fe2 = 0, fef = 0;
 
 	*nomem = 0;
-	for (; p < end; p++) {
-		if ((*p == 0xe2 || *p == 0xef) && (k = zw_len(p, end)) != 0) {
+	while (p < end) {
+		if (*p != 0xe2 && *p != 0xef) {
+			/*
+			 * Up to the next byte that may start one, in one go
+			 * (memchr); the next of each kind is kept until passed.
+			 */
+			at = (size_t)(p - u);
+			if (!fe2 || ne2 < at) {
+				r = memchr(p, 0xe2, (size_t)(end - p));
+				ne2 = r != NULL ? (size_t)(r - u) : len;
+				fe2 = 1;
+			}
+			if (!fef || nef < at) {
+				r = memchr(p, 0xef, (size_t)(end - p));
+				nef = r != NULL ? (size_t)(r - u) : len;
+				fef = 1;
+			}
+			r = u + (ne2 < nef ? ne2 : nef);
+			if (buf != NULL) {
+				memcpy(buf + o, p, (size_t)(r - p));
+				o += (size_t)(r - p);
+			}
+			p = r;
+			continue;
+		}
+		if ((k = zw_len(p, end)) != 0) {
 			for (q = p + k; (k = zw_len(q, end)) != 0; q += k)
 				;
 			if ((buf != NULL
@@ -2462,7 +2547,7 @@ strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
 							     text);
 					memcpy(buf, text, o);
 				}
-				p = q - 1;
+				p = q;
 				continue;
 			}
 			/* Kept: copy the whole run, so each byte is seen once.
@@ -2471,11 +2556,12 @@ strip_zw(const char *text, size_t len, size_t *nlen, int *nomem)
 				memcpy(buf + o, p, (size_t)(q - p));
 				o += (size_t)(q - p);
 			}
-			p = q - 1;
+			p = q;
 			continue;
 		}
 		if (buf != NULL)
 			buf[o++] = (char)*p;
+		p++;
 	}
 	*nlen = o;
 	return buf;
@@ -2509,18 +2595,588 @@ ioc_extract(struct ioc_ctx *ctx, const char *text, size_t len,
 	return st;
 }
 
+/*
+ * The prefilter.  The plain scan runs the pattern from every position; most
+ * of the text is words that no alternative can match, and trying them is
+ * most of the work.  Every match contains a trigger, and what a match may
+ * hold before its first trigger is narrow, so the scan below finds the
+ * triggers (64 bytes at a time: AVX2, SSE2 or plain C) and runs the
+ * unchanged pattern only over a window per trigger: from where a match that
+ * reaches it could start, with the trigger as the offset limit.  The result
+ * is the same match (or limit error) as the plain scan's, at the same start:
+ *
+ *  - the triggers: '@', '\\', '[', '(', '{'; a ':' before '/' or '\\' or
+ *    that may be an IPv6 candidate's first (pf_colon()); a '.' before a byte
+ *    that can follow it in a match (pf_after_dot()); the 'd' of " dot ";
+ *    the 25th character of a run of ASCII letters and digits (hashes and
+ *    Bitcoin addresses are such runs, whole); the first digit of a number
+ *    after "bc"/"BC", or after "cve", "cve-", "cve" and U+2010/2011/2013,
+ *    "AS", "AS ", or "asn" with an optional " ", ":", " :", ": " or " : "
+ *    (any case for "cve" and "asn"; pf_digit()).  Every match of every
+ *    alternative contains one: a URL's "://" or "[:]", an address's "@" or
+ *    bracketed "at", a dotted token's or file name's dot (plain, bracketed,
+ *    escaped, sloppy or " dot "), a key's backslash, an IPv6 candidate's
+ *    colon, a CVE's year, an ASN's number, a hash's or address's run, a
+ *    segwit address's "bc1";
+ *  - before its first trigger a match holds only bytes pf_pre() accepts,
+ *    except for one space before a bracket, '@' or ':' (" [.] ", " @ ",
+ *    " [at] ", "ASN : 1"), the space before " dot ", and the prefixes of
+ *    CVEs and ASNs, which the digit trigger gives (pf_digit()).  So walking
+ *    back from the first trigger over those bytes (pf_start()) reaches the
+ *    start of any match that contains it;
+ *  - a window that finds nothing proves that no match starts between the
+ *    previous window's trigger and this one's (a match starting there would
+ *    have this trigger as its first), so the scan goes on after it.  Any
+ *    longer window (windows close together are merged) is as good: it only
+ *    tries positions that the plain scan tries too.
+ *
+ * Windows start only where the plain scan also tries a match (after an
+ * ASCII byte, or at the caller's start), and the match and resource limits
+ * count per start position (JIT), so limit errors come out alike too.  The
+ * two commonest matches in prose are made without the pattern (pf_quick()).
+ */
+#define PF_SHL(x, k, px) (((x) << (k)) | ((px) >> (64 - (k))))
+
+/* May c stand in a match before its first trigger? */
+static int
+pf_pre(int c)
+{
+	if (c >= 0x80 || is_alnum(c))
+		return 1;
+	switch (c) {
+	case '_':
+	case '%':
+	case '+':
+	case '-':
+	case '*':
+	case ']':
+	case ')':
+	case '}':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* May c follow a '.' that is the first trigger of a match? */
+static int
+pf_after_dot(int c)
+{
+	if (c >= 0x80 || is_alnum(c))
+		return 1;
+	switch (c) {
+	case '_':
+	case '%':
+	case '+':
+	case '-':
+	case '[':
+	case ']':
+	case '(':
+	case ')':
+	case '{':
+	case '}':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+pf_ci3(const unsigned char *p, const char *w)
+{
+	return lc(p[0]) == w[0] && lc(p[1]) == w[1] && lc(p[2]) == w[2];
+}
+
+/*
+ * The start of the CVE or ASN whose number starts at t + d (after a
+ * non-digit), or SIZE_MAX when nothing before it makes it one.
+ */
+static size_t
+pf_digit(const unsigned char *t, size_t d)
+{
+	static const char *const sfx[] = {"", " ", ":", " :", ": ", " : "};
+	size_t m = SIZE_MAX, i, n;
+
+	if (d == 0)
+		return SIZE_MAX;
+	switch (t[d - 1]) { /* the last byte of every form below */
+	case '-':
+	case ' ':
+	case ':':
+	case 'S':
+	case 'N':
+	case 'n':
+	case 0x90:
+	case 0x91:
+	case 0x93:
+		break;
+	default:
+		return SIZE_MAX;
+	}
+	if (d >= 4 && (t[d - 1] == '-' || t[d - 1] == ' ') &&
+	    pf_ci3(t + d - 4, "cve"))
+		m = d - 4;
+	if (d >= 6 && t[d - 3] == 0xe2 && t[d - 2] == 0x80 &&
+	    (t[d - 1] == 0x90 || t[d - 1] == 0x91 || t[d - 1] == 0x93) &&
+	    pf_ci3(t + d - 6, "cve"))
+		m = d - 6;
+	if (d >= 2 && t[d - 2] == 'A' && t[d - 1] == 'S' && d - 2 < m)
+		m = d - 2;
+	if (d >= 3 && t[d - 3] == 'A' && t[d - 2] == 'S' && t[d - 1] == ' ' &&
+	    d - 3 < m)
+		m = d - 3;
+	for (i = 0; i < nitems(sfx); i++) {
+		n = strlen(sfx[i]);
+		if (d >= n + 3 && memcmp(t + d - n, sfx[i], n) == 0 &&
+		    pf_ci3(t + d - n - 3, "asn") && d - n - 3 < m)
+			m = d - n - 3;
+	}
+	return m;
+}
+
+/*
+ * Byte classes of the 64 bytes at t + b (those before len), one bit per
+ * byte: trigger bytes (':', '@', '\\', '[', '(', '{'), '.', ASCII digits,
+ * ASCII letters and digits, ' ', 'd' or 'D'.  Neighbours are looked at by
+ * pf_match() on these masks, so each builder only classifies bytes.
+ */
+struct pf_masks {
+	uint64_t tr, dot, dig, alnum, sp, dd;
+};
+
+static void
+pf_block_scalar(const unsigned char *t, size_t len, size_t b,
+		struct pf_masks *m)
+{
+	uint64_t bit;
+	size_t i;
+	int c;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < 64 && b + i < len; i++) {
+		c = t[b + i];
+		bit = (uint64_t)1 << i;
+		if (c == ':' || c == '@' || c == '\\' || c == '[' || c == '(' ||
+		    c == '{')
+			m->tr |= bit;
+		if (c == '.')
+			m->dot |= bit;
+		if (is_digit(c))
+			m->dig |= bit;
+		if (is_alnum(c))
+			m->alnum |= bit;
+		if (c == ' ')
+			m->sp |= bit;
+		if (c == 'd' || c == 'D')
+			m->dd |= bit;
+	}
+}
+
+#ifdef PF_SSE2
+/* The same with SSE2, for b + 64 <= the text's length. */
+static void
+pf_block_sse2(const unsigned char *t, size_t b, struct pf_masks *m)
+{
+	const __m128i c20 = _mm_set1_epi8(0x20), c0 = _mm_set1_epi8('0');
+	const __m128i c9 = _mm_set1_epi8(9), ca = _mm_set1_epi8('a');
+	const __m128i c25 = _mm_set1_epi8(25);
+	__m128i v, lo, x, dig, alp, tr;
+	int k, sh;
+
+	memset(m, 0, sizeof(*m));
+	for (k = 0; k < 4; k++) {
+		sh = 16 * k;
+		v = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(t + b + (size_t)sh));
+		lo = _mm_or_si128(v, c20);
+		x = _mm_sub_epi8(v, c0);
+		dig = _mm_cmpeq_epi8(_mm_min_epu8(x, c9), x);
+		x = _mm_sub_epi8(lo, ca);
+		alp = _mm_cmpeq_epi8(_mm_min_epu8(x, c25), x);
+		tr = _mm_or_si128(
+		    _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('@'))),
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('[')))),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('(')),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8('{'))));
+		m->tr |= (uint64_t)(unsigned int)_mm_movemask_epi8(tr) << sh;
+		m->dot |= (uint64_t)(unsigned int)_mm_movemask_epi8(
+			      _mm_cmpeq_epi8(v, _mm_set1_epi8('.')))
+			  << sh;
+		m->dig |= (uint64_t)(unsigned int)_mm_movemask_epi8(dig) << sh;
+		m->alnum |= (uint64_t)(unsigned int)_mm_movemask_epi8(
+				_mm_or_si128(dig, alp))
+			    << sh;
+		m->sp |= (uint64_t)(unsigned int)_mm_movemask_epi8(
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')))
+			 << sh;
+		m->dd |= (uint64_t)(unsigned int)_mm_movemask_epi8(
+			     _mm_cmpeq_epi8(lo, _mm_set1_epi8('d')))
+			 << sh;
+	}
+}
+#endif
+
+#ifdef PF_AVX2
+/* The same with AVX2, when the CPU has it (ctx->avx2). */
+__attribute__((target("avx2"))) static void
+pf_block_avx2(const unsigned char *t, size_t b, struct pf_masks *m)
+{
+	const __m256i c20 = _mm256_set1_epi8(0x20), c0 = _mm256_set1_epi8('0');
+	const __m256i c9 = _mm256_set1_epi8(9), ca = _mm256_set1_epi8('a');
+	const __m256i c25 = _mm256_set1_epi8(25);
+	__m256i v, lo, x, dig, alp, tr;
+	uint32_t r[2][6];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		v = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(t + b + 32 * (size_t)k));
+		lo = _mm256_or_si256(v, c20);
+		x = _mm256_sub_epi8(v, c0);
+		dig = _mm256_cmpeq_epi8(_mm256_min_epu8(x, c9), x);
+		x = _mm256_sub_epi8(lo, ca);
+		alp = _mm256_cmpeq_epi8(_mm256_min_epu8(x, c25), x);
+		tr = _mm256_or_si256(
+		    _mm256_or_si256(
+			_mm256_or_si256(
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')),
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('@'))),
+			_mm256_or_si256(
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('[')))),
+		    _mm256_or_si256(
+			_mm256_cmpeq_epi8(v, _mm256_set1_epi8('(')),
+			_mm256_cmpeq_epi8(v, _mm256_set1_epi8('{'))));
+		r[k][0] = (uint32_t)_mm256_movemask_epi8(tr);
+		r[k][1] = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+		r[k][2] = (uint32_t)_mm256_movemask_epi8(dig);
+		r[k][3] =
+		    (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(dig, alp));
+		r[k][4] = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')));
+		r[k][5] = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(lo, _mm256_set1_epi8('d')));
+	}
+	m->tr = (uint64_t)r[1][0] << 32 | r[0][0];
+	m->dot = (uint64_t)r[1][1] << 32 | r[0][1];
+	m->dig = (uint64_t)r[1][2] << 32 | r[0][2];
+	m->alnum = (uint64_t)r[1][3] << 32 | r[0][3];
+	m->sp = (uint64_t)r[1][4] << 32 | r[0][4];
+	m->dd = (uint64_t)r[1][5] << 32 | r[0][5];
+}
+#endif
+
+/*
+ * May the ':' at t + c be a match's first trigger: the "://" of a URL, the
+ * ":\\" of "HKLM:\\", or an IPv6 candidate's first colon (at most four hex
+ * digits before it, and before them nothing that the look-behind refuses).
+ */
+static int
+pf_colon(const unsigned char *t, size_t len, size_t c)
+{
+	size_t h;
+	int b;
+
+	if (len - c > 1 && (t[c + 1] == '/' || t[c + 1] == '\\'))
+		return 1;
+	for (h = 0; h < 5 && h < c && is_hex(t[c - h - 1]); h++)
+		;
+	if (h > 4)
+		return 0;
+	if (h == c)
+		return 1;
+	b = t[c - h - 1];
+	return !(is_alnum(b) || b == ':' || b == '.' || b == '_' || b == '-');
+}
+
+/*
+ * Where a match whose first trigger is at t + tr could start, not before
+ * lo: walking back from "from" (tr, or the space of " dot "); special is
+ * the start pf_digit() gave, or SIZE_MAX.
+ */
+static size_t
+pf_start(const unsigned char *t, size_t lo, size_t from, size_t special)
+{
+	size_t q = from < lo ? lo : from;
+	int c = t[from];
+
+	if ((c == '[' || c == '(' || c == '{' || c == '@' || c == ':') &&
+	    q > lo && t[q - 1] == ' ')
+		q--;
+	while (q > lo && pf_pre(t[q - 1]))
+		q--;
+	if (special < q)
+		q = special < lo ? lo : special;
+	return q;
+}
+
+static int
+pf_ws(int c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/*
+ * The two commonest matches in prose, made without the pattern: a dotted
+ * number ("2.4.1", "3.5": a token) and a time ("10:42:07": an IPv6
+ * candidate), each starting at s after white space, with tr its first '.'
+ * or ':'.  What the pattern does there, alternative by alternative: a URL,
+ * CVE, key or ASN cannot start with a digit; an address's local part takes
+ * the digits and dots and then needs an "at", which the byte after the
+ * number is not; a file name needs an extension after a dot, and none is
+ * all digits ("7z" would need a 'z'); a token takes labels and dots (at
+ * most 127) until a byte that starts no dot form; a hash, a Bitcoin address
+ * need longer runs; the IPv6 candidate takes up to four hex digits, a
+ * colon, then hex digits, colons and dots, and fails before [G-Zg-z_-].
+ * Anything else goes to the pattern.  The match is written into the match
+ * data as pcre2_jit_match() would (the token or IPv6 group and group 0
+ * set, the rest unset): its return value, or 0 when not this case.
+ */
+static int
+pf_quick(struct ioc_ctx *ctx, const unsigned char *t, size_t len, size_t s,
+	 size_t tr)
+{
+	PCRE2_SIZE *ov;
+	size_t e, dots = 0, i, n;
+	uint32_t g;
+	int c;
+
+	if (s == 0 || s == tr || !pf_ws(t[s - 1]))
+		return 0;
+	for (e = s; e < tr; e++)
+		if (!is_digit(t[e]))
+			return 0;
+	if (t[tr] == '.') {
+		while (e < len && t[e] == '.' && len - e > 1 &&
+		       is_digit(t[e + 1])) {
+			if (++dots > 127)
+				return 0;
+			for (e++; e < len && is_digit(t[e]); e++)
+				;
+		}
+		if (dots == 0)
+			return 0;
+		if (e < len) {
+			c = t[e];
+			if (c == '.') {
+				if (len - e > 1 && !pf_ws(t[e + 1]))
+					return 0;
+			} else if (c == ' ') {
+				c = len - e > 1 ? t[e + 1] : 0;
+				if (c == '@' || c == '[' || c == '(' ||
+				    c == '{' || c == 'd' || c == 'D')
+					return 0;
+			} else if (c != '\n' && c != '\t' && c != '\r' &&
+				   c != ',' && c != ';' && c != '/')
+				return 0;
+		}
+		g = ctx->g_tok;
+	} else {
+		if (tr - s > 4)
+			return 0;
+		for (e = tr + 1;
+		     e < len && (is_hex(t[e]) || t[e] == ':' || t[e] == '.');
+		     e++)
+			;
+		if (e < len && ((t[e] >= 'G' && t[e] <= 'Z') ||
+				(t[e] >= 'g' && t[e] <= 'z') || t[e] == '_' ||
+				t[e] == '-'))
+			return 0;
+		g = ctx->g_ip6;
+	}
+	ov = pcre2_get_ovector_pointer(ctx->md);
+	n = 2 * (size_t)pcre2_get_ovector_count(ctx->md);
+	for (i = 0; i < n; i++)
+		ov[i] = PCRE2_UNSET;
+	ov[0] = ov[2 * g] = s;
+	ov[1] = ov[2 * g + 1] = e;
+	return (int)g + 1;
+}
+
+/*
+ * Triggers this close to the last one share its window (a JIT call costs
+ * more than trying a few more positions), up to this window length.
+ */
+#define PF_MERGE 16
+#define PF_WINDOW 256
+/*
+ * After this many matches in a row, each starting less than PF_NEAR_DIST
+ * bytes after the search began, extract() uses the plain search until one
+ * starts further away.
+ */
+#define PF_NEAR 4
+#define PF_NEAR_DIST 32
+
+/* The pattern over text/len at the start positions ws..wl only. */
+static int
+pf_window(struct ioc_ctx *ctx, const char *text, size_t len, size_t ws,
+	  size_t wl)
+{
+	pcre2_set_offset_limit(ctx->mctx_ol, wl);
+	return pcre2_jit_match(ctx->re_ol, (PCRE2_SPTR)text, len, ws, 0,
+			       ctx->md, ctx->mctx_ol);
+}
+
+/*
+ * pcre2_jit_match() of the pattern over text/len from start, the first
+ * match or error found: the same as the plain scan's, found by running the
+ * pattern only in the windows of the triggers (see above).
+ */
+static int
+pf_match(struct ioc_ctx *ctx, const char *text, size_t len, size_t start)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	struct pf_masks m;
+	uint64_t cand, an, a2, a4, a8, a25, run, bits;
+	uint64_t pa = 0, pa2 = 0, pa4 = 0, pa8 = 0;
+	size_t b, pos = start, tr, from, special, st, ws = 0, wl = 0;
+	size_t lastw = 0;
+	unsigned int i;
+	int rc, c, pend = 0, dense = 0;
+
+	for (b = start; b < len; b += 64) {
+		if (len - b < 64)
+			pf_block_scalar(t, len, b, &m);
+#ifdef PF_AVX2
+		else if (ctx->avx2)
+			pf_block_avx2(t, b, &m);
+#endif
+#ifdef PF_SSE2
+		else
+			pf_block_sse2(t, b, &m);
+#else
+		else
+			pf_block_scalar(t, len, b, &m);
+#endif
+		an = m.alnum;
+		/*
+		 * Candidates: trigger bytes, a '.' not before a space, the
+		 * first digit of a number, a 'd' after a space.
+		 */
+		cand = m.tr |
+		       (m.dot &
+			~((m.sp >> 1) |
+			  (uint64_t)(len - b > 64 && t[b + 64] == ' ') << 63)) |
+		       (m.dig & ~((m.dig << 1) |
+				  (uint64_t)(b > 0 && is_digit(t[b - 1])))) |
+		       (m.dd &
+			((m.sp << 1) | (uint64_t)(b > 0 && t[b - 1] == ' ')));
+		/* The 25th character of a run of letters and digits. */
+		a2 = an & PF_SHL(an, 1, pa);
+		a4 = a2 & PF_SHL(a2, 2, pa2);
+		a8 = a4 & PF_SHL(a4, 4, pa4);
+		a25 = a8 & PF_SHL(a8, 8, pa8) & PF_SHL(a8, 16, pa8) &
+		      PF_SHL(an, 24, pa);
+		run = a25 & ~PF_SHL(an, 25, pa);
+		pa = an;
+		pa2 = a2;
+		pa4 = a4;
+		pa8 = a8;
+		for (bits = cand | run; bits != 0; bits &= bits - 1) {
+			i = (unsigned int)__builtin_ctzll(bits);
+			tr = from = b + i;
+			/*
+			 * Close to the pending window: one window for both
+			 * (whether or not this is a trigger: the window only
+			 * tries more positions).
+			 */
+			if (pend && tr - wl <= PF_MERGE &&
+			    tr - ws <= PF_WINDOW) {
+				wl = tr;
+				continue;
+			}
+			c = t[tr];
+			special = SIZE_MAX;
+			if (is_digit(c)) {
+				special = pf_digit(t, tr);
+				if (special == SIZE_MAX && !((run >> i) & 1) &&
+				    !(tr >= 2 &&
+				      ((t[tr - 2] == 'b' && t[tr - 1] == 'c') ||
+				       (t[tr - 2] == 'B' && t[tr - 1] == 'C'))))
+					continue;
+			} else if (!((run >> i) & 1)) {
+				if (c == '.') {
+					if (len - tr < 2 ||
+					    !pf_after_dot(t[tr + 1]))
+						continue;
+				} else if (c == ':') {
+					if (!pf_colon(t, len, tr))
+						continue;
+				} else if (c == 'd' || c == 'D') {
+					/* " dot " */
+					if (tr < 1 || t[tr - 1] != ' ' ||
+					    len - tr < 4 ||
+					    lc(t[tr + 1]) != 'o' ||
+					    lc(t[tr + 2]) != 't' ||
+					    t[tr + 3] != ' ')
+						continue;
+					from = tr - 1;
+				}
+			}
+			if (pend && (rc = pf_window(ctx, text, len, ws, wl)) !=
+					PCRE2_ERROR_NOMATCH)
+				return rc;
+			if (pend)
+				pos = wl + 1;
+			pend = 0;
+			st = pf_start(t, pos, from, special);
+			if ((c == '.' || c == ':') &&
+			    (rc = pf_quick(ctx, t, len, st, tr)) > 0)
+				return rc;
+			/*
+			 * Windows that keep coming close together and finding
+			 * nothing ("a@a@a@..."): let the next ones join this
+			 * one.  Otherwise run it now, as a match is likely.
+			 */
+			dense = st - lastw <= PF_MERGE + 1 ? dense + 1 : 0;
+			lastw = tr;
+			if (dense > 2) {
+				ws = st;
+				wl = tr;
+				pend = 1;
+				continue;
+			}
+			if ((rc = pf_window(ctx, text, len, st, tr)) !=
+			    PCRE2_ERROR_NOMATCH)
+				return rc;
+			pos = tr + 1;
+		}
+		/* No later trigger can join the pending window: run it. */
+		if (pend && len - b > 64 && b + 64 - wl > PF_MERGE) {
+			if ((rc = pf_window(ctx, text, len, ws, wl)) !=
+			    PCRE2_ERROR_NOMATCH)
+				return rc;
+			pos = wl + 1;
+			pend = 0;
+		}
+	}
+	return pend ? pf_window(ctx, text, len, ws, wl) : PCRE2_ERROR_NOMATCH;
+}
+
 static enum status
 extract(struct ioc_ctx *ctx, const char *text, size_t len, struct ioc_set *out)
 {
 	PCRE2_SIZE *ov;
 	size_t start = 0, so, next;
 	enum status st = ST_OK;
-	int rc, errors = 0;
+	int rc, errors = 0, near = 0;
 
 	ov = pcre2_get_ovector_pointer(ctx->md);
 	while (start < len && st == ST_OK) {
-		rc = pcre2_jit_match(ctx->re, (PCRE2_SPTR)text, len, start, 0,
-				     ctx->md, ctx->mctx);
+		/*
+		 * Matches packed close together ("HKLM\\a HKLM\\a ..."): the
+		 * plain search finds the next one for less than the prefilter
+		 * (which classifies a block per call); the result is the
+		 * same either way.
+		 */
+		rc = ctx->naive || near >= PF_NEAR
+			 ? pcre2_jit_match(ctx->re, (PCRE2_SPTR)text, len,
+					   start, 0, ctx->md, ctx->mctx)
+			 : pf_match(ctx, text, len, start);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
@@ -2539,6 +3195,7 @@ extract(struct ioc_ctx *ctx, const char *text, size_t len, struct ioc_set *out)
 		}
 		so = ov[0];
 		next = ov[1];
+		near = so - start < PF_NEAR_DIST ? near + 1 : 0;
 		if (is_set(ov, ctx->g_url))
 			st = on_url(ctx, out, text, ov, 0);
 		else if (is_set(ov, ctx->g_em))

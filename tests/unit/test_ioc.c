@@ -1255,6 +1255,211 @@ t_pathological(void **state)
 		pathological(pats[i]);
 }
 
+/*
+ * The prefiltered scan against the plain one (ioc_ctx_set_prefilter()):
+ * same status, same indicators, same order.
+ */
+static void
+same_both(const char *text, size_t len)
+{
+	struct ioc_set a, b;
+	enum status sa, sb;
+	size_t i;
+
+	ioc_set_init(&a);
+	ioc_set_init(&b);
+	ioc_ctx_set_prefilter(ctx, 1);
+	sa = ioc_extract(ctx, text, len, &a);
+	ioc_ctx_set_prefilter(ctx, 0);
+	sb = ioc_extract(ctx, text, len, &b);
+	ioc_ctx_set_prefilter(ctx, 1);
+	if (a.n != b.n) {
+		fprintf(stderr, "text: %.300s\nprefilter:\n", text);
+		dump(&a);
+		fprintf(stderr, "plain:\n");
+		dump(&b);
+	}
+	assert_int_equal(sa, sb);
+	assert_int_equal(a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		assert_int_equal(a.v[i].type, b.v[i].type);
+		assert_string_equal(a.v[i].value, b.v[i].value);
+	}
+	ioc_set_free(&a);
+	ioc_set_free(&b);
+}
+
+/* Indicators the prefilter must find where the plain scan does. */
+static const char *const pf_iocs[] = {
+    "evil.com",
+    "evil[.]com",
+    "evil [.] com",
+    "evil (.) com",
+    "evil{.}com",
+    "evil[dot]com",
+    "evil dot com",
+    "evil].com",
+    "evil.]com",
+    "evil)(.)com",
+    "evil\\.com",
+    "a-b-c.evil.com",
+    "1.2.3.4",
+    "1[.]2[.]3[.]4",
+    "10.0.0.0/8",
+    "b\xc3\xbc"
+    "cher.de",
+    "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80.\xd1\x80\xd1\x84",
+    "foo@evil.com",
+    "foo @ evil.com",
+    "foo[at]evil[.]com",
+    "foo [at] evil [.] com",
+    "foo(at)evil.com",
+    "foo{@}evil.com",
+    "john].doe@evil.com",
+    "a_b%c+d@evil.com",
+    "http://evil.com/x",
+    "hxxp://evil[.]com/x",
+    "hxxps[:]//evil.com",
+    "hxxp[://]evil.com",
+    "[hxxp]://evil.com",
+    "h**p://evil.com",
+    "HXXP://EVIL.COM/A",
+    "ftp://evil.com",
+    "tcp://1.2.3.4:4444",
+    "CVE-2021-44228",
+    "cve 2021-44228",
+    "CVE\xe2\x80\x90"
+    "2021\xe2\x80\x91"
+    "44228",
+    "cve\xe2\x80\x93"
+    "2019-0708",
+    "cve 2014\xe2\x80\x93"
+    "0160",
+    "AS13335",
+    "AS 13335",
+    "ASN13335",
+    "asn 13335",
+    "ASN:13335",
+    "ASN : 13335",
+    "ASN: 13335",
+    "ASN :13335",
+    "HKLM\\Software\\Evil",
+    "HKLM:\\Software\\Evil",
+    "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\\CurrentVersion",
+    "\"HKCU\\Software\\Evil Corp\\Run\"",
+    "dropper_v2.exe",
+    "invoice-2024.pdf.lnk",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "BC1SW50QGDZ25J",
+    "2001:db8:85a3::8a2e:370:7334",
+    "2606:4700:4700::1111/48",
+    "10:42:07",
+    "ab:1.2.3.4",
+};
+
+static void
+t_prefilter_edges(void **state)
+{
+	static const char *const fill[] = {
+	    "", " ", "x ", "(", "the ", "\n", "see: ", "\xe2\x80\x9c"};
+	char buf[1024], big[4096];
+	size_t i, j, k, n;
+
+	/* Each alone, at the start, at the end, between words. */
+	for (i = 0; i < sizeof(pf_iocs) / sizeof(pf_iocs[0]); i++)
+		for (j = 0; j < sizeof(fill) / sizeof(fill[0]); j++) {
+			n = (size_t)snprintf(buf, sizeof(buf), "%s%s", fill[j],
+					     pf_iocs[i]);
+			same_both(buf, n);
+			n = (size_t)snprintf(buf, sizeof(buf), "%s%s.", fill[j],
+					     pf_iocs[i]);
+			same_both(buf, n);
+			n = (size_t)snprintf(buf, sizeof(buf),
+					     "words before %s%s and after",
+					     fill[j], pf_iocs[i]);
+			same_both(buf, n);
+		}
+	/*
+	 * At every offset across the 64-byte blocks of the scan, after a
+	 * trigger-free stretch of words.
+	 */
+	for (i = 0; i < sizeof(pf_iocs) / sizeof(pf_iocs[0]); i++)
+		for (k = 0; k < 140; k += 3) {
+			for (n = 0; n < k; n++)
+				big[n] = "lorem ipsum dolor "[n % 18];
+			n += (size_t)snprintf(big + n, sizeof(big) - n,
+					      "%s and some more words",
+					      pf_iocs[i]);
+			same_both(big, n);
+			same_both(big, k + strlen(pf_iocs[i]));
+		}
+}
+
+static void
+t_prefilter_values(void **state)
+{
+	struct ioc_set s;
+	size_t n = 46 * 4500, i; /* whole words */
+	const char *tail = "evil[.]com";
+	char *t;
+
+	/* First and last bytes of the text. */
+	EXPECT("evil[.]com", W(IOC_FQDN, "evil.com"));
+	EXPECT("1.2.3.4", W(IOC_IPV4, "1.2.3.4"));
+	EXPECT("AS13335", W(IOC_ASN, "AS13335"));
+	EXPECT("see cve 2021-44228", W(IOC_CVE, "CVE-2021-44228"));
+	EXPECT("via ASN : 13335 today", W(IOC_ASN, "AS13335"));
+	EXPECT("evil dot com", W(IOC_FQDN, "evil.com"));
+	EXPECT("mail foo @ evil [.] com now", W(IOC_EMAIL, "foo@evil.com"));
+	EXPECT("d41d8cd98f00b204e9800998ecf8427e",
+	       W(IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"));
+	EXPECT("x bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+	       W(IOC_BTC, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+	/* After a long trigger-free stretch, and then nothing after it. */
+	t = malloc(n + strlen(tail));
+	assert_non_null(t);
+	for (i = 0; i < n; i++)
+		t[i] = "a few plain words without any dots or colons "[i % 46];
+	memcpy(t + n, tail, strlen(tail));
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(ctx, t, n + strlen(tail), &s), ST_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].value, "evil.com");
+	ioc_set_free(&s);
+	same_both(t, n + strlen(tail));
+	/* A long run of letters (a trigger of its own) before the dot. */
+	memset(t, 'a', 300);
+	memcpy(t + 300, ".com x", 6);
+	same_both(t, 306);
+	free(t);
+}
+
+/* A key followed by " H" at the very end: nothing is read past it. */
+static void
+t_regkey_at_end(void **state)
+{
+	static const char key[] = "HKCU\\Software\\Evil H";
+	struct ioc_set s;
+	char *t;
+
+	t = malloc(sizeof(key) - 1); /* no NUL after it */
+	assert_non_null(t);
+	memcpy(t, key, sizeof(key) - 1);
+	ioc_set_init(&s);
+	assert_int_equal(ioc_extract(ctx, t, sizeof(key) - 1, &s), ST_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].type, IOC_REGKEY);
+	assert_string_equal(s.v[0].value, "HKCU\\Software\\Evil");
+	ioc_set_free(&s);
+	same_both(t, sizeof(key) - 1);
+	free(t);
+}
+
 static void
 t_many_matches(void **state)
 {
@@ -1333,6 +1538,9 @@ main(void)
 	    cmocka_unit_test(t_idn_negative),
 	    cmocka_unit_test(t_pathological),
 	    cmocka_unit_test(t_many_matches),
+	    cmocka_unit_test(t_prefilter_edges),
+	    cmocka_unit_test(t_prefilter_values),
+	    cmocka_unit_test(t_regkey_at_end),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
