@@ -2043,13 +2043,45 @@ group(const pcre2_code *re, const char *name, uint32_t *out)
 	return 0;
 }
 
+/*
+ * The pattern compiled and JIT-compiled, with extra options; NULL with err
+ * filled in.  JIT is required, not an optimisation: with
+ * PCRE2_MATCH_INVALID_UTF the interpreter re-validates the rest of the
+ * subject on every call, which is quadratic over a text with many matches.
+ */
+static pcre2_code *
+compile_jit(uint32_t extra, char *err, size_t errsz)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	int rc;
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+			   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+			       PCRE2_NO_AUTO_CAPTURE | PCRE2_NEVER_BACKSLASH_C |
+			       extra,
+			   &rc, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		seterr(err, errsz, "ioc: pattern at %zu: %s", (size_t)off,
+		       (char *)msg);
+		return NULL;
+	}
+	if ((rc = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE)) != 0) {
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		seterr(err, errsz, "ioc: PCRE2 JIT: %s", (char *)msg);
+		pcre2_code_free(re);
+		return NULL;
+	}
+	return re;
+}
+
 struct ioc_ctx *
 ioc_ctx_new(char *err, size_t errsz)
 {
 	struct ioc_ctx *ctx;
-	PCRE2_UCHAR msg[256];
-	PCRE2_SIZE off;
-	int rc, ok = 0;
+	int ok = 0;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
@@ -2057,47 +2089,15 @@ ioc_ctx_new(char *err, size_t errsz)
 		seterr(err, errsz, "ioc: out of memory");
 		return NULL;
 	}
-	ctx->re =
-	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-			  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
-			      PCRE2_NO_AUTO_CAPTURE | PCRE2_NEVER_BACKSLASH_C,
-			  &rc, &off, NULL);
-	if (ctx->re == NULL) {
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		seterr(err, errsz, "ioc: pattern at %zu: %s", (size_t)off,
-		       (char *)msg);
-		goto out;
-	}
 	/*
-	 * JIT is required, not an optimisation: with PCRE2_MATCH_INVALID_UTF
-	 * the interpreter re-validates the rest of the subject on every call,
-	 * which is quadratic over a text with many matches.
+	 * The pattern twice: for the plain scan, and for the prefiltered one
+	 * (see pf_match()), which bounds each window's start positions with
+	 * an offset limit.
 	 */
-	if ((rc = pcre2_jit_compile(ctx->re, PCRE2_JIT_COMPLETE)) != 0) {
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		seterr(err, errsz, "ioc: PCRE2 JIT: %s", (char *)msg);
+	if ((ctx->re = compile_jit(0, err, errsz)) == NULL ||
+	    (ctx->re_ol = compile_jit(PCRE2_USE_OFFSET_LIMIT, err, errsz)) ==
+		NULL)
 		goto out;
-	}
-	/*
-	 * The same pattern again for the prefiltered scan (see pf_match()),
-	 * which bounds each window's start positions with an offset limit.
-	 */
-	ctx->re_ol = pcre2_compile(
-	    (PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NO_AUTO_CAPTURE |
-		PCRE2_NEVER_BACKSLASH_C | PCRE2_USE_OFFSET_LIMIT,
-	    &rc, &off, NULL);
-	if (ctx->re_ol == NULL) {
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		seterr(err, errsz, "ioc: pattern at %zu: %s", (size_t)off,
-		       (char *)msg);
-		goto out;
-	}
-	if ((rc = pcre2_jit_compile(ctx->re_ol, PCRE2_JIT_COMPLETE)) != 0) {
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		seterr(err, errsz, "ioc: PCRE2 JIT: %s", (char *)msg);
-		goto out;
-	}
 	if (group(ctx->re, "url", &ctx->g_url) == -1 ||
 	    group(ctx->re, "usc", &ctx->g_usc) == -1 ||
 	    group(ctx->re, "uui", &ctx->g_uui) == -1 ||
