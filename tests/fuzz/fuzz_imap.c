@@ -32,13 +32,9 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
-
-#include <libetpan/libetpan.h>
 
 #include "imap.h"
 #include "log.h"
