@@ -24,5 +24,9 @@
 #define MAX_EXTRACT_INPUT (256u * 1024 * 1024)	/* --extract input */
 #define MAX_LOG_FIELD 200 /* untrusted text in a log line */
 #define MAX_SECRETS 16	  /* values redacted from logs */
+#define MAX_IN_FLIGHT 32  /* messages pushed to ThreatQ at once */
+/* Raw bytes of the messages being pushed at once; a larger message waits
+ * until it can go alone. */
+#define IN_FLIGHT_BYTES (4u * 1024 * 1024)
 
 #endif

@@ -50,10 +50,11 @@ struct config {
 		char *exclusions_file;
 		long max_message_size;
 		long max_attachment_size;
-		int max_attempts;  /* default 3 */
-		long max_runtime;  /* seconds, default 6600 */
-		long max_messages; /* per run, default 1000 */
-		char *reserved;	   /* "mark" (default) | "drop" */
+		int max_attempts;   /* default 3 */
+		long max_runtime;   /* seconds, default 6600 */
+		long max_messages;  /* per run, default 1000 */
+		long max_in_flight; /* messages pushed at once, default 4 */
+		char *reserved;	    /* "mark" (default) | "drop" */
 		int upload_inline_images;
 		char *pdftotext; /* program path, NULL: PDF text off */
 	} conn;

@@ -61,7 +61,17 @@ enum status tq_open(const struct tq_opts *, struct tq **out, char *err,
 enum status tq_push(struct tq *, const struct plan *, struct tq_result *,
 		    char *err, size_t errsz);
 
-/* Requests made since tq_open (including login and catalogues). */
+/*
+ * A second handle for another thread: its own connection and tokens (it
+ * logs in again by itself when they run out), the parent's settings and
+ * catalogues.  Each handle is used by one thread at a time; close every
+ * clone before its parent.  ST_OK with *out, or ST_NOMEM.
+ */
+enum status tq_clone(const struct tq *parent, struct tq **out, char *err,
+		     size_t errsz);
+
+/* Requests made since tq_open (including login and catalogues), or since
+ * tq_clone. */
 size_t tq_requests(const struct tq *);
 
 void tq_close(struct tq *);

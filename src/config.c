@@ -91,6 +91,7 @@ enum key {
 	K_CO_MAX_ATTEMPTS,
 	K_CO_MAX_RUNTIME,
 	K_CO_MAX_MESSAGES,
+	K_CO_MAX_IN_FLIGHT,
 	K_CO_RESERVED,
 	K_CO_INLINE_IMAGES,
 	K_CO_PDFTOTEXT,
@@ -141,6 +142,7 @@ static const struct {
     [K_CO_MAX_ATTEMPTS] = {S_CONN, "max_attempts"},
     [K_CO_MAX_RUNTIME] = {S_CONN, "max_runtime"},
     [K_CO_MAX_MESSAGES] = {S_CONN, "max_messages"},
+    [K_CO_MAX_IN_FLIGHT] = {S_CONN, "max_in_flight"},
     [K_CO_RESERVED] = {S_CONN, "reserved_indicators"},
     [K_CO_INLINE_IMAGES] = {S_CONN, "upload_inline_images"},
     [K_CO_PDFTOTEXT] = {S_CONN, "pdftotext"}};
@@ -326,6 +328,7 @@ config_defaults(struct config *c)
 	c->conn.max_attempts = 3;
 	c->conn.max_runtime = 6600; /* 1 h 50 min: below the cron period */
 	c->conn.max_messages = 1000;
+	c->conn.max_in_flight = 4;
 	c->conn.reserved = strdup("mark");
 	c->conn.pdftotext = strdup(PDF_TEXT_PROGRAM);
 	c->mbox.timeout = 60;
@@ -1040,6 +1043,9 @@ load_values(struct ld *ld, struct config *c)
 		ST_OK ||
 	    (st = take_long(ld, K_CO_MAX_MESSAGES, 1, 1000000, "a number",
 			    &c->conn.max_messages)) != ST_OK ||
+	    (st = take_long(ld, K_CO_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT,
+			    "a number of messages", &c->conn.max_in_flight)) !=
+		ST_OK ||
 	    (st = take_word(ld, K_CO_RESERVED, reserved_words,
 			    sizeof(reserved_words) / sizeof(reserved_words[0]),
 			    "a way to treat reserved indicators",
@@ -1452,7 +1458,8 @@ config_first_run(const char *path, FILE *in, FILE *out, char *err, size_t errsz)
 	snprintf(num, sizeof(num), "; max_attachment_size = %lu\n",
 		 (unsigned long)MAX_ATTACHMENT_SIZE);
 	if (put_s(text, sizeof(text), &len, num) == -1 ||
-	    put_s(text, sizeof(text), &len, "; max_attempts = 3\n") == -1)
+	    put_s(text, sizeof(text), &len, "; max_attempts = 3\n") == -1 ||
+	    put_s(text, sizeof(text), &len, "; max_in_flight = 4\n") == -1)
 		goto toolong;
 
 	rv = write_atomic(path, text, len, err, errsz);

@@ -31,6 +31,7 @@
 #include "run.h"
 #include "tlp.h"
 #include "tq.h"
+#include "workq.h"
 
 #define MAILDIR_MAX_FILES 100000
 
@@ -331,87 +332,93 @@ keep_attachments(const struct run_ctx *rc, uint32_t uid,
 }
 
 /*
- * One message through the pipeline into the sink (JSON lines or ThreatQ).
- * ST_OK; ST_MSG_BAD when this message failed (logged and counted); any
- * other status stops the run (ThreatQ unreachable, credentials,
- * configuration, out of memory, stdout gone).
+ * One message from its bytes to the end of its push.  In a mailbox run it
+ * is planned in the main thread, pushed by a worker (run_mailbox), and
+ * finished (journal, \Seen) in the main thread again.
+ */
+struct job {
+	const char *label; /* for messages: "uid N" or a path */
+	char uidlabel[32];
+	uint32_t uid;
+	char sha[HASH_SHA256_HEX];
+	char *raw;
+	size_t len;
+	struct mime_msg *msg;
+	struct article_list arts;
+	struct plan *plan; /* borrows raw and msg */
+	/* The push, filled in by whoever ran it. */
+	enum status st;
+	struct tq_result res;
+	char err[1024];
+};
+
+/* Free what the job planned (not raw, which its owner frees). */
+static void
+job_clear(struct job *jb)
+{
+	plan_free(jb->plan);
+	jb->plan = NULL;
+	html_articles_free(&jb->arts);
+	mime_free(jb->msg);
+	jb->msg = NULL;
+}
+
+/*
+ * Parse, split and plan jb->raw.  ST_OK with jb->plan; ST_MSG_BAD when
+ * this message cannot be planned (logged and counted); ST_NOMEM.
  */
 static enum status
-run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
-	long uid, time_t fallback, long *file_id)
+plan_one(struct run_ctx *rc, struct job *jb, long uid, time_t fallback)
 {
-	struct mime_msg *msg = NULL;
-	struct article_list arts;
-	struct plan *plan = NULL;
 	char err[512], esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
-	char *json = NULL;
 	enum status st;
 	size_t i;
 
-	memset(&arts, 0, sizeof(arts));
+	memset(&jb->arts, 0, sizeof(jb->arts));
 	rc->stats->seen++;
-	log_esc(esc, sizeof(esc), label, strlen(label));
+	log_esc(esc, sizeof(esc), jb->label, strlen(jb->label));
 	err[0] = '\0';
-	if ((st = mime_parse(label, raw, len, &msg, err, sizeof(err))) != ST_OK)
+	if ((st = mime_parse(jb->label, jb->raw, jb->len, &jb->msg, err,
+			     sizeof(err))) != ST_OK)
 		goto bad;
 	if (rc->files_dir != NULL && uid >= 0)
-		keep_attachments(rc, (uint32_t)uid, msg);
+		keep_attachments(rc, (uint32_t)uid, jb->msg);
 	log_debug("message '%s': subject \"%s\", %zu attachment(s)", esc,
-		  msg->subject ? log_esc(esc2, sizeof(esc2), msg->subject,
-					 strlen(msg->subject))
-			       : "",
-		  msg->natts);
-	if ((st = html_articles(msg->subject, msg->html, msg->html_len,
-				msg->text, msg->text_len, &arts)) != ST_OK) {
+		  jb->msg->subject
+		      ? log_esc(esc2, sizeof(esc2), jb->msg->subject,
+				strlen(jb->msg->subject))
+		      : "",
+		  jb->msg->natts);
+	if ((st = html_articles(jb->msg->subject, jb->msg->html,
+				jb->msg->html_len, jb->msg->text,
+				jb->msg->text_len, &jb->arts)) != ST_OK) {
 		snprintf(err, sizeof(err), "splitting articles: %s",
 			 status_str(st));
 		goto bad;
 	}
 	rc->popts.fallback_date = fallback;
-	if ((st = plan_build(&rc->popts, uid, raw, len, msg, &arts, &plan, err,
-			     sizeof(err))) != ST_OK)
+	if ((st = plan_build(&rc->popts, uid, jb->raw, jb->len, jb->msg,
+			     &jb->arts, &jb->plan, err, sizeof(err))) != ST_OK)
 		goto bad;
-	for (i = 0; i < plan->nwarnings; i++)
+	for (i = 0; i < jb->plan->nwarnings; i++)
 		log_warn("message '%s': %s", esc,
-			 log_esc(esc2, sizeof(esc2), plan->warnings[i],
-				 strlen(plan->warnings[i])));
-	if (rc->tq != NULL) {
-		struct tq_result res;
+			 log_esc(esc2, sizeof(esc2), jb->plan->warnings[i],
+				 strlen(jb->plan->warnings[i])));
+	return ST_OK;
+bad:
+	rc->stats->failed++;
+	log_err("message '%s': %s", esc, err[0] ? err : status_str(st));
+	job_clear(jb);
+	/* A message that cannot be planned does not stop the run. */
+	return st == ST_NOMEM ? ST_NOMEM : ST_MSG_BAD;
+}
 
-		memset(&res, 0, sizeof(res));
-		st = tq_push(rc->tq, plan, &res, err, sizeof(err));
-		if (st == ST_MSG_BAD)
-			goto bad;
-		if (st != ST_OK) {
-			/* ThreatQ down, credentials or configuration: stop. */
-			log_err("message '%s': %s", esc,
-				err[0] ? err : status_str(st));
-			rc->stats->failed++;
-			goto out;
-		}
-		if (file_id != NULL)
-			*file_id = res.file_id;
-		log_info("message '%s': file %ld%s, %zu report(s), %zu "
-			 "attachment(s), %zu indicator(s), %zu request(s)",
-			 esc, res.file_id,
-			 res.file_existed ? " (already there)" : "",
-			 res.reports, res.attachments, res.indicators,
-			 res.requests);
-	} else {
-		if ((json = plan_json(plan)) == NULL) {
-			st = ST_NOMEM;
-			snprintf(err, sizeof(err),
-				 "out of memory writing the plan");
-			goto bad;
-		}
-		if (fputs(json, rc->out) == EOF ||
-		    fputc('\n', rc->out) == EOF || fflush(rc->out) == EOF) {
-			log_err("writing the plan of '%s': %s", esc,
-				strerror(errno));
-			st = ST_IO;
-			goto out;
-		}
-	}
+/* A planned message went through: count what it holds. */
+static void
+count_ok(struct run_ctx *rc, const struct plan *plan)
+{
+	size_t i;
+
 	rc->stats->ok++;
 	rc->stats->files += 1 + plan->natts;
 	rc->stats->reports += plan->nreports;
@@ -420,22 +427,90 @@ run_one(struct run_ctx *rc, const char *label, const char *raw, size_t len,
 		rc->stats->indicators += plan->reports[i].iocs.n;
 	for (i = 0; i < plan->natts; i++)
 		rc->stats->indicators += plan->atts[i].iocs.n;
-	if (rc->tq == NULL)
-		log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
-			 plan->nreports, plan->natts);
-	st = ST_OK;
-	goto out;
-bad:
-	rc->stats->failed++;
-	log_err("message '%s': %s", esc, err[0] ? err : status_str(st));
-	/* A message that cannot be planned or is refused does not stop the run.
-	 */
-	st = st == ST_NOMEM ? ST_NOMEM : ST_MSG_BAD;
+}
+
+/* Push one planned job with tq (a worker's handle, or the run's). */
+static void
+push_job(void *tq, void *arg)
+{
+	struct job *jb = arg;
+
+	jb->err[0] = '\0';
+	jb->st = tq_push(tq, jb->plan, &jb->res, jb->err, sizeof(jb->err));
+}
+
+/*
+ * Log and count the outcome of push_job.  ST_OK; ST_MSG_BAD when ThreatQ
+ * refused this message; any other status stops the run (ThreatQ down,
+ * credentials, configuration, out of memory).
+ */
+static enum status
+pushed(struct run_ctx *rc, const struct job *jb)
+{
+	char esc[LOG_ESC_SIZE];
+
+	log_esc(esc, sizeof(esc), jb->label, strlen(jb->label));
+	if (jb->st != ST_OK) {
+		rc->stats->failed++;
+		log_err("message '%s': %s", esc,
+			jb->err[0] ? jb->err : status_str(jb->st));
+		return jb->st;
+	}
+	log_info("message '%s': file %ld%s, %zu report(s), %zu "
+		 "attachment(s), %zu indicator(s), %zu request(s)",
+		 esc, jb->res.file_id,
+		 jb->res.file_existed ? " (already there)" : "",
+		 jb->res.reports, jb->res.attachments, jb->res.indicators,
+		 jb->res.requests);
+	count_ok(rc, jb->plan);
+	return ST_OK;
+}
+
+/*
+ * One message file through the pipeline into the sink (JSON lines or
+ * ThreatQ).  ST_OK; ST_MSG_BAD when this message failed (logged and
+ * counted); any other status stops the run (ThreatQ unreachable,
+ * credentials, configuration, out of memory, stdout gone).
+ */
+static enum status
+run_one(struct run_ctx *rc, const char *label, char *raw, size_t len,
+	time_t fallback)
+{
+	struct job jb;
+	char esc[LOG_ESC_SIZE];
+	char *json = NULL;
+	enum status st;
+
+	memset(&jb, 0, sizeof(jb));
+	jb.label = label;
+	jb.raw = raw;
+	jb.len = len;
+	if ((st = plan_one(rc, &jb, -1, fallback)) != ST_OK)
+		return st;
+	if (rc->tq != NULL) {
+		push_job(rc->tq, &jb);
+		st = pushed(rc, &jb);
+		goto out;
+	}
+	log_esc(esc, sizeof(esc), label, strlen(label));
+	if ((json = plan_json(jb.plan)) == NULL) {
+		rc->stats->failed++;
+		log_err("message '%s': out of memory writing the plan", esc);
+		st = ST_NOMEM;
+		goto out;
+	}
+	if (fputs(json, rc->out) == EOF || fputc('\n', rc->out) == EOF ||
+	    fflush(rc->out) == EOF) {
+		log_err("writing the plan of '%s': %s", esc, strerror(errno));
+		st = ST_IO;
+		goto out;
+	}
+	count_ok(rc, jb.plan);
+	log_info("message '%s': %zu report(s), %zu attachment(s)", esc,
+		 jb.plan->nreports, jb.plan->natts);
 out:
 	free(json);
-	plan_free(plan);
-	html_articles_free(&arts);
-	mime_free(msg);
+	job_clear(&jb);
 	return st;
 }
 
@@ -457,7 +532,7 @@ run_path(struct run_ctx *rc, const char *path)
 			log_esc(esc, sizeof(esc), path, strlen(path)), err);
 		return st == ST_NOMEM ? ST_NOMEM : ST_OK;
 	}
-	st = run_one(rc, path, raw, len, -1, mtime, NULL);
+	st = run_one(rc, path, raw, len, mtime);
 	free(raw);
 	return st == ST_MSG_BAD ? ST_OK : st;
 }
@@ -709,117 +784,361 @@ quarantine(struct imap *im, const struct config *cfg, uint32_t uid, char *err,
 	return imap_add_flag(im, uid, "\\Seen", err, errsz);
 }
 
+/* A mailbox run: the session, the journal and the messages being pushed. */
+struct mbox {
+	struct run_ctx *rc;
+	const struct cli *cli;
+	const struct config *cfg;
+	struct imap *im;
+	struct journal *j;
+	uint32_t uv;
+	int diff;	    /* journal and \Seen (not -d) */
+	struct workq *q;    /* NULL: each push in this thread, in turn */
+	struct tq **clones; /* the workers' handles after the run's own */
+	size_t nclones;
+	size_t max_fly;
+	struct job *fly[MAX_IN_FLIGHT]; /* handed to the workers */
+	size_t nfly;
+	size_t flybytes;
+	int imap_down;	   /* an IMAP command failed: no more this run */
+	enum status fatal; /* the first failure that stops the run */
+};
+
+static void
+job_free(struct job *jb)
+{
+	if (jb == NULL)
+		return;
+	job_clear(jb);
+	free(jb->raw);
+	free(jb);
+}
+
+/*
+ * The end of one message's transaction, in the main thread: journal done
+ * (fsync), then \Seen, then journal seen.  A message ThreatQ refused stays
+ * unread, counted against max_attempts.  Frees jb.
+ */
+static void
+finish(struct mbox *m, struct job *jb)
+{
+	char err[1024], esc[LOG_ESC_SIZE];
+	enum status st;
+	size_t i;
+
+	for (i = 0; i < m->nfly; i++)
+		if (m->fly[i] == jb) {
+			m->fly[i] = m->fly[--m->nfly];
+			m->flybytes -= jb->len;
+			break;
+		}
+	st = pushed(m->rc, jb);
+	if (st == ST_MSG_BAD)
+		st = ST_OK;
+	else if (st == ST_OK && m->diff) {
+		st = journal_done(m->j, m->uv, jb->uid, jb->sha,
+				  jb->res.file_id, err, sizeof(err));
+		/* With IMAP gone, the next run sets \Seen from the journal. */
+		if (st == ST_OK && !m->imap_down) {
+			st = imap_add_flag(m->im, jb->uid, "\\Seen", err,
+					   sizeof(err));
+			if (st != ST_OK)
+				m->imap_down = 1;
+			else
+				st = journal_seen(m->j, m->uv, jb->uid, jb->sha,
+						  err, sizeof(err));
+		}
+		if (st != ST_OK)
+			log_err("%s: %s",
+				log_esc(esc, sizeof(esc), jb->label,
+					strlen(jb->label)),
+				err);
+	}
+	if (st != ST_OK && m->fatal == ST_OK)
+		m->fatal = st;
+	job_free(jb);
+}
+
+/* Wait for one message being pushed and finish it. */
+static void
+finish_one(struct mbox *m)
+{
+	struct job *jb;
+
+	if (m->q != NULL && (jb = workq_take(m->q, 1)) != NULL)
+		finish(m, jb);
+}
+
+/* Finish the messages whose push has ended, without waiting. */
+static void
+finish_ready(struct mbox *m)
+{
+	struct job *jb;
+
+	while (m->q != NULL && (jb = workq_take(m->q, 0)) != NULL)
+		finish(m, jb);
+}
+
+/* Is a message with these bytes being pushed? */
+static int
+flying_sha(const struct mbox *m, const char *sha)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfly; i++)
+		if (strcmp(m->fly[i]->sha, sha) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does plan p upload a file (by MD5) that one being pushed uploads too? */
+static int
+plan_clash(const struct plan *p, const struct plan *q)
+{
+	size_t i, k;
+
+	if (strcmp(p->md5, q->md5) == 0)
+		return 1;
+	for (i = 0; i < p->natts; i++) {
+		if (strcmp(p->atts[i].md5, q->md5) == 0)
+			return 1;
+		for (k = 0; k < q->natts; k++)
+			if (strcmp(p->atts[i].md5, q->atts[k].md5) == 0)
+				return 1;
+	}
+	for (k = 0; k < q->natts; k++)
+		if (strcmp(q->atts[k].md5, p->md5) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+flying_clash(const struct mbox *m, const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfly; i++)
+		if (plan_clash(p, m->fly[i]->plan))
+			return 1;
+	return 0;
+}
+
+/*
+ * Push a planned message: in this thread, or handed to a worker once there
+ * is room (max_in_flight messages and IN_FLIGHT_BYTES of them; a larger
+ * one goes alone) and no message being pushed uploads one of its files -
+ * ThreatQ finds a file by MD5 before uploading it, and two pushes of the
+ * same file at once would both miss it and upload it twice.
+ */
+static void
+submit(struct mbox *m, struct job *jb)
+{
+	if (m->q == NULL) {
+		push_job(m->rc->tq, jb);
+		finish(m, jb);
+		return;
+	}
+	while (m->nfly > 0 && (m->nfly >= m->max_fly ||
+			       m->flybytes + jb->len > IN_FLIGHT_BYTES ||
+			       flying_clash(m, jb->plan)))
+		finish_one(m);
+	m->fly[m->nfly++] = jb;
+	m->flybytes += jb->len;
+	if (workq_put(m->q, jb) == -1) {
+		/* never: nfly < max_fly, the queue's size */
+		m->nfly--;
+		m->flybytes -= jb->len;
+		push_job(m->rc->tq, jb);
+		finish(m, jb);
+	}
+}
+
 /*
  * One unread message as one transaction: journal intent, push, journal
- * done (fsync), then \Seen, then journal seen.  A message already pushed
- * (journal says done, also under another UIDVALIDITY by its hash) is only
- * marked \Seen.  A message that failed max_attempts runs is set aside.
+ * done (fsync), then \Seen, then journal seen - the last three when its
+ * push ends (finish), while the next messages are fetched and planned.  A
+ * message already pushed (journal says done, also under another
+ * UIDVALIDITY by its hash) is only marked \Seen.  A message that failed
+ * max_attempts runs is set aside.  ST_OK, or a status that stops the run.
  */
 static enum status
-mailbox_one(struct run_ctx *rc, const struct cli *cli, const struct config *cfg,
-	    struct imap *im, struct journal *j, uint32_t uid)
+mailbox_one(struct mbox *m, uint32_t uid)
 {
+	struct run_ctx *rc = m->rc;
+	const struct config *cfg = m->cfg;
 	const struct jentry *e;
-	uint32_t uv = imap_uidvalidity(im);
-	char err[1024], label[64], sha[HASH_SHA256_HEX];
-	char *raw = NULL;
-	size_t len = 0;
+	struct job *jb;
+	char err[1024];
 	time_t idate = (time_t)-1;
-	long file_id = 0;
-	int diff = !cli->no_differential;
 	enum status st;
 
-	snprintf(label, sizeof(label), "uid %u", uid);
-	st = imap_fetch(im, uid, rc->max_message, &raw, &len, &idate, err,
-			sizeof(err));
+	if ((jb = calloc(1, sizeof(*jb))) == NULL) {
+		log_err("uid %u: out of memory", uid);
+		return ST_NOMEM;
+	}
+	jb->uid = uid;
+	snprintf(jb->uidlabel, sizeof(jb->uidlabel), "uid %u", uid);
+	jb->label = jb->uidlabel;
+	st = imap_fetch(m->im, uid, rc->max_message, &jb->raw, &jb->len, &idate,
+			err, sizeof(err));
 	if (st == ST_MSG_BAD) {
 		/* Too large to read: never retried, set aside at once. */
 		rc->stats->seen++;
 		rc->stats->failed++;
-		log_err("%s: %s", label, err);
-		if (diff &&
-		    (st = quarantine(im, cfg, uid, err, sizeof(err))) != ST_OK)
-			log_err("%s: setting it aside: %s", label, err);
-		return st == ST_MSG_BAD ? ST_OK : st;
+		log_err("%s: %s", jb->label, err);
+		if (m->diff && (st = quarantine(m->im, cfg, uid, err,
+						sizeof(err))) != ST_OK) {
+			log_err("%s: setting it aside: %s", jb->label, err);
+			m->imap_down = 1;
+		}
+		if (st == ST_MSG_BAD) /* -d: left as it is */
+			st = ST_OK;
+		goto out;
 	}
 	if (st != ST_OK) {
-		log_err("%s: %s", label, err);
-		return st;
+		log_err("%s: %s", jb->label, err);
+		m->imap_down = 1;
+		goto out;
 	}
-	if (hash_sha256_hex(raw, len, sha) == -1) {
-		free(raw);
-		log_err("%s: cannot hash the message", label);
-		return ST_NOMEM;
+	if (hash_sha256_hex(jb->raw, jb->len, jb->sha) == -1) {
+		log_err("%s: cannot hash the message", jb->label);
+		st = ST_NOMEM;
+		goto out;
 	}
-	if (cli->files_dir != NULL)
-		keep_copy(cli->files_dir, uv, uid, sha, raw, len);
+	if (m->cli->files_dir != NULL)
+		keep_copy(m->cli->files_dir, m->uv, uid, jb->sha, jb->raw,
+			  jb->len);
 
-	if (diff) {
-		if ((e = journal_find(j, uv, uid)) == NULL ||
-		    strcmp(e->sha256, sha) != 0)
-			e = journal_find_hash(j, sha);
+	if (m->diff) {
+		/* A copy of a message being pushed: wait, the journal knows. */
+		while (flying_sha(m, jb->sha))
+			finish_one(m);
+		if (m->fatal != ST_OK) {
+			st = ST_OK; /* the run stops; counted nowhere */
+			goto out;
+		}
+		if ((e = journal_find(m->j, m->uv, uid)) == NULL ||
+		    strcmp(e->sha256, jb->sha) != 0)
+			e = journal_find_hash(m->j, jb->sha);
 		if (e != NULL &&
 		    (e->state == J_DONE || e->state == J_QUARANTINED)) {
 			/* Pushed (or given up) before \Seen was set: finish. */
-			log_info(
-			    "%s: already in ThreatQ (file %ld); marking it "
-			    "read",
-			    label, e->file_id);
+			log_info("%s: already in ThreatQ (file %ld); marking "
+				 "it read",
+				 jb->label, e->file_id);
 			rc->stats->seen++;
 			rc->stats->skipped++;
-			st = e->state == J_DONE
-				 ? imap_add_flag(im, uid, "\\Seen", err,
-						 sizeof(err))
-				 : quarantine(im, cfg, uid, err, sizeof(err));
-			if (st == ST_OK)
-				st = journal_seen(j, uv, uid, sha, err,
-						  sizeof(err));
-			goto out;
+			st =
+			    e->state == J_DONE
+				? imap_add_flag(m->im, uid, "\\Seen", err,
+						sizeof(err))
+				: quarantine(m->im, cfg, uid, err, sizeof(err));
+			if (st != ST_OK)
+				m->imap_down = 1;
+			else
+				st = journal_seen(m->j, m->uv, uid, jb->sha,
+						  err, sizeof(err));
+			goto fail;
 		}
 		if (e != NULL && e->attempts >= cfg->conn.max_attempts) {
 			rc->stats->seen++;
 			rc->stats->failed++;
 			log_err("%s: failed %d times; setting it aside (%s)",
-				label, e->attempts,
+				jb->label, e->attempts,
 				cfg->mbox.failed_folder
 				    ? cfg->mbox.failed_folder
 				    : QUARANTINE_KEYWORD);
-			if ((st = journal_quarantine(j, uv, uid, sha, err,
-						     sizeof(err))) == ST_OK &&
-			    (st = quarantine(im, cfg, uid, err, sizeof(err))) ==
-				ST_OK)
-				st = journal_seen(j, uv, uid, sha, err,
-						  sizeof(err));
-			goto out;
+			if ((st = journal_quarantine(m->j, m->uv, uid, jb->sha,
+						     err, sizeof(err))) ==
+			    ST_OK) {
+				if ((st = quarantine(m->im, cfg, uid, err,
+						     sizeof(err))) != ST_OK)
+					m->imap_down = 1;
+				else
+					st = journal_seen(m->j, m->uv, uid,
+							  jb->sha, err,
+							  sizeof(err));
+			}
+			goto fail;
 		}
-		if ((st = journal_begin(j, uv, uid, sha, err, sizeof(err))) !=
-		    ST_OK)
-			goto out;
+		if ((st = journal_begin(m->j, m->uv, uid, jb->sha, err,
+					sizeof(err))) != ST_OK)
+			goto fail;
 	}
 
-	rc->popts.sha256 = sha; /* hashed once, for the journal and the plan */
-	st = run_one(rc, label, raw, len, (long)uid, idate, &file_id);
+	rc->popts.sha256 = jb->sha; /* hashed once, for journal and plan */
+	st = plan_one(rc, jb, (long)uid, idate);
 	rc->popts.sha256 = NULL;
-	if (st == ST_MSG_BAD) {
-		/* Left unread; counted against max_attempts. */
-		st = ST_OK;
-		goto done;
+	if (st == ST_OK) {
+		submit(m, jb);
+		return ST_OK;
 	}
-	if (st != ST_OK || !diff)
-		goto done;
-	if ((st = journal_done(j, uv, uid, sha, file_id, err, sizeof(err))) !=
-		ST_OK ||
-	    (st = imap_add_flag(im, uid, "\\Seen", err, sizeof(err))) !=
-		ST_OK ||
-	    (st = journal_seen(j, uv, uid, sha, err, sizeof(err))) != ST_OK)
-		goto out;
-	goto done;
-out:
+	if (st == ST_MSG_BAD) /* left unread; counted against max_attempts */
+		st = ST_OK;
+	goto out;
+fail:
 	if (st != ST_OK)
-		log_err("%s: %s", label, err);
-done:
-	free(raw);
+		log_err("%s: %s", jb->label, err);
+out:
+	job_free(jb);
 	return st;
+}
+
+/*
+ * The workers for max_in_flight > 1: the run's ThreatQ handle and clones
+ * of it, one per thread.  Without them (one at a time, or one message)
+ * every push runs in this thread.
+ */
+static enum status
+start_workers(struct mbox *m, size_t nmsgs)
+{
+	void *workers[MAX_IN_FLIGHT];
+	char err[256];
+	size_t n = m->max_fly, i;
+	enum status st;
+
+	if (n > nmsgs)
+		n = nmsgs;
+	if (n <= 1)
+		return ST_OK;
+	if ((m->clones = calloc(n - 1, sizeof(struct tq *))) == NULL) {
+		log_err("out of memory");
+		return ST_NOMEM;
+	}
+	workers[0] = m->rc->tq;
+	for (i = 1; i < n; i++) {
+		if ((st = tq_clone(m->rc->tq, &m->clones[i - 1], err,
+				   sizeof(err))) != ST_OK) {
+			log_err("ThreatQ: %s", err);
+			return st;
+		}
+		m->nclones++;
+		workers[i] = m->clones[i - 1];
+	}
+	if ((st = workq_start(n, workers, push_job, n, &m->q, err,
+			      sizeof(err))) != ST_OK) {
+		log_err("%s", err);
+		return st;
+	}
+	m->max_fly = n;
+	log_debug("pushing up to %zu messages at once", n);
+	return ST_OK;
+}
+
+static void
+stop_workers(struct mbox *m, struct run_stats *stats)
+{
+	size_t i;
+
+	workq_stop(m->q);
+	m->q = NULL;
+	for (i = 0; i < m->nclones; i++) {
+		stats->requests += tq_requests(m->clones[i]);
+		tq_close(m->clones[i]);
+	}
+	free(m->clones);
+	m->clones = NULL;
+	m->nclones = 0;
 }
 
 enum status
@@ -827,18 +1146,18 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	    struct run_stats *stats)
 {
 	struct run_ctx rc;
+	struct mbox m;
 	struct imap_opts io;
-	struct imap *im = NULL;
-	struct journal *j = NULL;
 	struct sigaction sa;
 	struct timespec t0, now;
 	uint32_t *uids = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i = 0;
 	char err[1024];
 	int lockfd = -1;
 	enum status st;
 
 	memset(stats, 0, sizeof(*stats));
+	memset(&m, 0, sizeof(m));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((st = config_check_online(cfg, 1, err, sizeof(err))) != ST_OK) {
 		log_err("%s", err);
@@ -846,16 +1165,24 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	}
 	if ((st = ctx_init(&rc, cfg, NULL, stats)) != ST_OK)
 		return st;
+	m.rc = &rc;
+	m.cli = cli;
+	m.cfg = cfg;
+	m.diff = !cli->no_differential;
+	m.max_fly = cfg->conn.max_in_flight > 0 &&
+			    cfg->conn.max_in_flight <= MAX_IN_FLIGHT
+			? (size_t)cfg->conn.max_in_flight
+			: 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (!cli->no_differential) {
+	if (m.diff) {
 		if ((st = journal_lock(cli->configdir, cli->name, &lockfd, err,
 				       sizeof(err))) != ST_OK ||
-		    (st = journal_open(cli->configdir, cli->name, &j, err,
+		    (st = journal_open(cli->configdir, cli->name, &m.j, err,
 				       sizeof(err))) != ST_OK) {
 			log_err("%s", err);
 			goto out;
@@ -891,16 +1218,16 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		io.proxy.username = cfg->mbox.proxy_username;
 		io.proxy.password = cfg->mbox.proxy_password;
 	}
-	if ((st = imap_open(&io, &im, err, sizeof(err))) != ST_OK) {
+	if ((st = imap_open(&io, &m.im, err, sizeof(err))) != ST_OK) {
 		log_err("IMAP: %s", err);
 		goto out;
 	}
-	if ((st = imap_unseen(im, (size_t)cfg->conn.max_messages, &uids, &n,
+	if ((st = imap_unseen(m.im, (size_t)cfg->conn.max_messages, &uids, &n,
 			      err, sizeof(err))) != ST_OK) {
 		log_err("IMAP: %s", err);
 		goto out;
 	}
-	rc.uidvalidity = imap_uidvalidity(im);
+	m.uv = rc.uidvalidity = imap_uidvalidity(m.im);
 	log_info("%zu unread message(s) in %s", n, cfg->mbox.folder);
 	/*
 	 * ThreatQ only when there is mail: an idle run (most of them, every
@@ -908,13 +1235,23 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 	 */
 	if (n == 0)
 		log_debug("nothing to do: ThreatQ not contacted");
-	else if ((st = open_threatq(cfg, &rc.tq)) != ST_OK)
+	else if ((st = open_threatq(cfg, &rc.tq)) != ST_OK ||
+		 (st = start_workers(&m, n)) != ST_OK)
 		goto out;
-	for (i = 0; i < n && st == ST_OK; i++) {
+	for (i = 0; i < n && st == ST_OK && m.fatal == ST_OK; i++) {
+		/*
+		 * Room first, then the next message: one fetched is pushed,
+		 * so a signal or a failure leaves no message half started.
+		 */
+		finish_ready(&m);
+		while (m.nfly >= m.max_fly && !stop_requested)
+			finish_one(&m);
+		if (m.fatal != ST_OK)
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (stop_requested) {
-			log_warn("stopping on a signal: %zu message(s) left "
-				 "unread",
+			log_warn("stopping on a signal: %zu message(s) not "
+				 "started",
 				 n - i);
 			st = ST_TEMP;
 			break;
@@ -925,20 +1262,28 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 				 cfg->conn.max_runtime, n - i);
 			break;
 		}
-		st = mailbox_one(&rc, cli, cfg, im, j, uids[i]);
+		st = mailbox_one(&m, uids[i]);
 	}
+	/* The messages being pushed end their transactions first. */
+	while (m.nfly > 0)
+		finish_one(&m);
+	if (st == ST_OK)
+		st = m.fatal;
 	if (st != ST_OK && i < n)
 		log_warn("run stopped: %zu message(s) left unread", n - i);
 out:
+	while (m.nfly > 0)
+		finish_one(&m);
+	stop_workers(&m, stats);
 	if (rc.tq != NULL)
-		stats->requests = tq_requests(rc.tq);
+		stats->requests += tq_requests(rc.tq);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	stats->seconds = (double)(now.tv_sec - t0.tv_sec) +
 			 (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 	free(uids);
-	imap_close(im);
+	imap_close(m.im);
 	tq_close(rc.tq);
-	journal_close(j);
+	journal_close(m.j);
 	if (lockfd != -1)
 		close(lockfd);
 	ioc_ctx_free(rc.popts.ioc);

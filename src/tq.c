@@ -82,6 +82,7 @@ struct tq {
 	long type_ids[IOC_NTYPES];
 	size_t requests;
 	int curl_global; /* curl_global_init done */
+	int borrowed;	 /* tq_clone: strings and catalogues are the parent's */
 	uint32_t rng;
 	char curlerr[CURL_ERROR_SIZE];
 };
@@ -1591,6 +1592,45 @@ tq_requests(const struct tq *tq)
 	return tq == NULL ? 0 : tq->requests;
 }
 
+enum status
+tq_clone(const struct tq *parent, struct tq **out, char *err, size_t errsz)
+{
+	struct tq *tq;
+
+	*out = NULL;
+	if ((tq = malloc(sizeof(*tq))) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return ST_NOMEM;
+	}
+	/*
+	 * Everything tq_push only reads (the base URL, credentials, the
+	 * catalogues and the type names pointing into them) is borrowed; what
+	 * it changes (the curl handle, the tokens, the warnings given, the
+	 * request count, the jitter) is the clone's own.
+	 */
+	*tq = *parent;
+	tq->borrowed = 1;
+	tq->curl_global = 0;
+	tq->requests = 0;
+	tq->curlerr[0] = '\0';
+	tq->rng = parent->rng ^ (uint32_t)(uintptr_t)tq;
+	if (tq->rng == 0)
+		tq->rng = 1;
+	tq->access = NULL;
+	tq->refresh = NULL;
+	if ((tq->curl = curl_easy_init()) == NULL ||
+	    (parent->access != NULL &&
+	     (tq->access = strdup(parent->access)) == NULL) ||
+	    (parent->refresh != NULL &&
+	     (tq->refresh = strdup(parent->refresh)) == NULL)) {
+		tq_close(tq);
+		snprintf(err, errsz, "out of memory");
+		return ST_NOMEM;
+	}
+	*out = tq;
+	return ST_OK;
+}
+
 void
 tq_close(struct tq *tq)
 {
@@ -1598,6 +1638,12 @@ tq_close(struct tq *tq)
 		return;
 	if (tq->curl != NULL)
 		curl_easy_cleanup(tq->curl);
+	if (tq->borrowed) {
+		free_secret(tq->access);
+		free_secret(tq->refresh);
+		free(tq);
+		return;
+	}
 	if (tq->curl_global)
 		curl_global_cleanup();
 	tqjson_cat_free(&tq->itypes);

@@ -56,12 +56,13 @@ def run(binary, cfg, timeout=120):
                           stdin=subprocess.DEVNULL, timeout=timeout)
 
 
-def write_config(cfg, sim, dove, imap_ca):
+def write_config(cfg, sim, dove, imap_ca, in_flight):
     path = os.path.join(cfg, NAME + ".ini")
     with open(path, "w") as f:
         f.write(sim.config("max_retries = 1\ntimeout = 4\n") +
                 "\n[mailbox]\nserver = 127.0.0.1:%d\nusername = %s\npassword = %s\n"
-                "ca_file = %s\ntimeout = 10\n" % (dove.imaps_port, USER, PW, imap_ca))
+                "ca_file = %s\ntimeout = 10\n" % (dove.imaps_port, USER, PW, imap_ca) +
+                "\n[connector]\nmax_in_flight = %d\n" % in_flight)
     os.chmod(path, 0o600)
 
 
@@ -71,6 +72,9 @@ def main():
     ap.add_argument("data")
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--in-flight", type=int, default=8,
+                    help="[connector] max_in_flight (default 8: the whole "
+                    "batch pushed at once)")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int(time.time())
     rnd = random.Random(seed)
@@ -117,12 +121,15 @@ def main():
         # A clean run's length sets the window for random kills.
         for raw in batch(a.data, 10**6):
             dove.deliver(USER, raw)
-        write_config(cfg, sim, dove, imap_ca)
+        write_config(cfg, sim, dove, imap_ca, a.in_flight)
         t0 = time.monotonic()
         r = run(binary, cfg)
         window = max(0.2, time.monotonic() - t0)
         if r.returncode != 0:
             sys.exit("clean run failed: %s" % r.stderr.decode(errors="replace")[-2000:])
+        want = b"pushing up to %d messages at once" % min(a.in_flight, len(SAMPLES))
+        if a.in_flight > 1 and want not in r.stdout + r.stderr:
+            sys.exit("the clean run did not push concurrently (no '%s')" % want.decode())
         sim.stop()
         sim = None
 
@@ -130,7 +137,7 @@ def main():
             tdir = os.path.join(tmp, "sim%d" % trial)
             os.makedirs(tdir)
             sim = TqSim(tdir)
-            write_config(cfg, sim, dove, imap_ca)
+            write_config(cfg, sim, dove, imap_ca, a.in_flight)
             ids = []
             for raw in batch(a.data, trial):
                 dove.deliver(USER, raw)
@@ -183,9 +190,10 @@ def main():
         if dove:
             dove.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("fault injection: seed %d, %d trials (%s), lost %d, duplicated %d"
+    print("fault injection: seed %d, %d trials (%s), max_in_flight %d, lost %d, "
+          "duplicated %d"
           % (seed, a.trials, ", ".join("%s %d" % kv for kv in sorted(kinds_run.items())),
-             lost, dup))
+             a.in_flight, lost, dup))
     return 0 if lost == 0 and dup == 0 else 1
 
 

@@ -205,7 +205,8 @@ class Mailbox(MailboxBase):
 
     def test_sigterm_finishes_current_message(self):
         self.deliver_samples()
-        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n")
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n",
+                          extra="\n[connector]\nmax_in_flight = 1\n")
         self.sim.fault(method="POST", path_prefix="/api/report/consume",
                        kind="slow", delay=2, when="before", count=1)
         p = self.start_conn()
@@ -221,6 +222,50 @@ class Mailbox(MailboxBase):
         self.assertEqual(sum(seen.values()), 1, seen)	# the one in hand
         self.assertExit(self.run_conn(), 0)
         self.assertTrue(all(self.seen().values()))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+
+    def test_sigterm_finishes_messages_in_flight(self):
+        # Two pushes at once, each held 3 s in ThreatQ; SIGTERM while both
+        # wait: both end their transactions, the other two are not started.
+        self.deliver_samples()
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n",
+                          extra="\n[connector]\nmax_in_flight = 2\n")
+        self.sim.fault(method="POST", path_prefix="/api/report/consume",
+                       kind="slow", delay=3, when="before", count=4)
+        p = self.start_conn()
+        try:
+            self.wait_for_request("/api/report/consume", nth=2)
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=WAIT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        text = out.decode(errors="replace")
+        self.assertEqual(p.returncode, 75, text[-3000:])
+        self.assertIn("pushing up to 2 messages at once", text)
+        self.assertEqual(sum(self.seen().values()), 2, text[-3000:])
+        self.assertEqual(len([e for e in self.sim.log()
+                              if e["path"] == "/api/report/consume"]), 2)
+        self.sim.clear_faults()
+        self.assertExit(self.run_conn(), 0)
+        self.assertTrue(all(self.seen().values()))
+        self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
+
+    def test_same_bytes_twice_at_once_are_one_file(self):
+        # Each sample delivered twice, eight pushes allowed at once: a copy
+        # waits for its twin (ThreatQ finds files by MD5 before uploading),
+        # so nothing is uploaded twice, and all eight are marked read.
+        for n in SAMPLES:
+            self.dove.deliver(USER, raw(n))
+            self.dove.deliver(USER, raw(n))
+        self.write_config(extra="\n[connector]\nmax_in_flight = 8\n")
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertIn(b"pushing up to 8 messages at once", r.stdout + r.stderr)
+        files = list(self.dove._files(USER, "INBOX"))
+        self.assertEqual(len(files), 8)
+        self.assertTrue(all(":2," in fn and "S" in fn.split(":2,", 1)[1]
+                            for _, _, fn in files), files)
         self.assertEqual(without_tokens(self.sim.counts()), self.expected_counts())
 
     def test_second_run_while_locked_exits_75(self):

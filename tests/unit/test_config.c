@@ -153,6 +153,7 @@ t_defaults(void **state)
 	assert_int_equal(c.conn.max_message_size, (long)MAX_MESSAGE_SIZE);
 	assert_int_equal(c.conn.max_attachment_size, (long)MAX_ATTACHMENT_SIZE);
 	assert_int_equal(c.conn.max_attempts, 3);
+	assert_int_equal(c.conn.max_in_flight, 4);
 	config_free(&c);
 	assert_null(c.tq.status);
 	config_free(&c); /* a zeroed struct is fine */
@@ -240,7 +241,8 @@ t_full(void **state)
 			      "exclusions_file = /etc/tq/exclusions.txt\n"
 			      "max_message_size = 1048576\n"
 			      "max_attachment_size = 4096\n"
-			      "max_attempts = 7\n",
+			      "max_attempts = 7\n"
+			      "max_in_flight = 32\n",
 			      0600, err, sizeof(err)),
 			 ST_CONFIG);
 	/* password_env names an unset variable. */
@@ -279,6 +281,7 @@ t_full(void **state)
 	assert_int_equal(c.conn.max_message_size, 1048576);
 	assert_int_equal(c.conn.max_attachment_size, 4096);
 	assert_int_equal(c.conn.max_attempts, 7);
+	assert_int_equal(c.conn.max_in_flight, 32);
 	assert_true(was_registered(SECRET));
 	assert_true(was_registered("imap-pw"));
 	assert_true(was_registered("cs;#x"));
@@ -367,6 +370,12 @@ t_bad_values(void **state)
 	expect_error(
 	    "[connector]\nmax_attempts = 0\n",
 	    "2: [connector] max_attempts: '0' is not a number (1-100)");
+	expect_error("[connector]\nmax_in_flight = 0\n",
+		     "2: [connector] max_in_flight: '0' is not a number of "
+		     "messages (1-32)");
+	expect_error("[connector]\nmax_in_flight = 33\n",
+		     "2: [connector] max_in_flight: '33' is not a number of "
+		     "messages (1-32)");
 	expect_error(
 	    "[connector]\nmax_attempts = 101\n",
 	    "2: [connector] max_attempts: '101' is not a number (1-100)");
