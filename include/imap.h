@@ -27,7 +27,11 @@ struct imap_opts {
 	int verify_tls;		 /* 0 only by explicit configuration */
 	struct socks_opts proxy; /* type SOCKS_NONE: direct */
 	int timeout;		 /* seconds for connect and each command */
+	size_t fetch_chunk;	 /* body bytes per partial fetch; 0: default */
 };
+
+/* A message larger than this is fetched in parts of this size. */
+#define IMAP_FETCH_CHUNK (1024 * 1024)
 
 struct imap;
 
@@ -53,6 +57,13 @@ enum status imap_unseen(struct imap *, size_t max, uint32_t **uids, size_t *n,
  * A message larger than max is not fetched: ST_MSG_BAD with its size in
  * err.  ST_OK with *raw (malloc'd, NUL-terminated) and *len; *internaldate
  * or -1.  ST_TEMP when the connection drops or times out.
+ *
+ * A message whose RFC822.SIZE is over fetch_chunk comes in partial fetches
+ * (BODY.PEEK[]<offset.length>) into one buffer of that size, so that only
+ * one part at a time is held twice; a server whose answers do not match
+ * that size exactly (a wrong RFC822.SIZE, a short or long part, no partial
+ * fetches, a message that changed) gets the whole BODY.PEEK[] instead, as
+ * for a small message, with a warning.
  */
 enum status imap_fetch(struct imap *, uint32_t uid, size_t max, char **raw,
 		       size_t *len, time_t *internaldate, char *err,

@@ -38,12 +38,13 @@
 mailstream_low *imapguard_wrap(mailstream_low *low, int greeting);
 
 /*
- * The body fetch of a message of at most max bytes: until
- * imapguard_body_end(), a literal over max (a server whose RFC822.SIZE
- * said less) is cut to max bytes, its count rewritten so libetpan reads
- * just those, and the rest read and dropped, so the session stays in step
- * and the message can be set aside.  Beyond max + IMAPGUARD_MAX_DROP the
- * stream ends as for any literal over the limit.
+ * The body fetch of a message, or of a part of one (imap.c fetches a big
+ * message in parts), of at most max bytes: until imapguard_body_end(), a
+ * literal over max (a server whose RFC822.SIZE said less, or a part longer
+ * than asked for) is cut to max bytes, its count rewritten so libetpan
+ * reads just those, and the rest read and dropped, so the session stays in
+ * step and the message can be set aside or fetched again.  Beyond max +
+ * IMAPGUARD_MAX_DROP the stream ends as for any literal over the limit.
  */
 void imapguard_body_begin(mailstream_low *guard, size_t max);
 

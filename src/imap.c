@@ -41,15 +41,17 @@
 #define IMAP_MAX_CRED 1024    /* username or password, bytes */
 #define IMAP_MAX_AUTH_LINE (4 * IMAP_MAX_CRED + 64) /* AUTHENTICATE */
 #define IMAP_MAX_SERVER 1024			    /* host name */
-#define IMAP_MUTF7_RUN 256 /* UTF-16 units encoded in one go */
+#define IMAP_MUTF7_RUN 256		/* UTF-16 units encoded in one go */
+#define IMAP_MAX_CHUNK (UINT32_MAX / 2) /* fetch_chunk ceiling, bytes */
 
 struct imap {
 	mailimap *imap;
 	mailstream_low *guard; /* under libetpan's parser (imapguard.h) */
 	char *server;	       /* for messages and SNI */
 	uint32_t uidvalidity;
-	int dead;    /* connection lost or never trusted */
-	int preauth; /* greeting was PREAUTH: no login */
+	size_t chunk; /* body bytes per partial fetch */
+	int dead;     /* connection lost or never trusted */
+	int preauth;  /* greeting was PREAUTH: no login */
 };
 
 static const char b64_mutf7[] =
@@ -697,6 +699,9 @@ imap_open(const struct imap_opts *o, struct imap **out, char *err, size_t errsz)
 		goto out;
 	}
 	log_add_secret(o->password);
+	im->chunk = o->fetch_chunk == 0		      ? IMAP_FETCH_CHUNK
+		    : o->fetch_chunk > IMAP_MAX_CHUNK ? IMAP_MAX_CHUNK
+						      : o->fetch_chunk;
 	port = o->port != 0  ? o->port
 	       : o->starttls ? IMAP_PORT_PLAIN
 			     : IMAP_PORT_TLS;
@@ -1022,6 +1027,217 @@ fail:
 	return NULL;
 }
 
+/* BODY.PEEK[]<off.n>, with INTERNALDATE when date. */
+static struct mailimap_fetch_type *
+fetch_type_partial(uint32_t off, uint32_t n, int date)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *fa;
+	struct mailimap_section *sec;
+
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
+		return NULL;
+	if ((sec = mailimap_section_new(NULL)) == NULL)
+		goto fail;
+	fa = mailimap_fetch_att_new_body_peek_section_partial(sec, off, n);
+	if (fa == NULL) {
+		mailimap_section_free(sec);
+		goto fail;
+	}
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+		mailimap_fetch_att_free(fa);
+		goto fail;
+	}
+	if (!date)
+		return ft;
+	if ((fa = mailimap_fetch_att_new_internaldate()) == NULL)
+		goto fail;
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+		mailimap_fetch_att_free(fa);
+		goto fail;
+	}
+	return ft;
+fail:
+	mailimap_fetch_type_free(ft);
+	return NULL;
+}
+
+/* What one partial fetch returned for our UID, over all its responses. */
+struct part {
+	int found;	  /* a FETCH response for the UID */
+	int nbody;	  /* body sections in those */
+	int whole;	  /* the first is BODY[] (no section part) */
+	uint32_t origin;  /* its origin octet */
+	const char *body; /* its bytes (may be NULL for NIL) */
+	size_t bodylen;
+	time_t date;
+};
+
+static int
+att_uid_is(clist *atts, uint32_t uid)
+{
+	struct mailimap_msg_att_item *it;
+	clistiter *d;
+
+	for (d = clist_begin(atts); d != NULL; d = clist_next(d)) {
+		it = clist_content(d);
+		if (it->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+		    it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+			return it->att_data.att_static->att_data.att_uid == uid;
+	}
+	return 0;
+}
+
+static void
+scan_part(clist *res, uint32_t uid, struct part *p)
+{
+	struct mailimap_msg_att *ma;
+	struct mailimap_msg_att_item *it;
+	struct mailimap_msg_att_static *sa;
+	struct mailimap_msg_att_body_section *bs;
+	clistiter *c, *d;
+
+	memset(p, 0, sizeof(*p));
+	p->date = -1;
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		ma = clist_content(c);
+		if (!att_uid_is(ma->att_list, uid))
+			continue; /* unsolicited, for another message */
+		p->found = 1;
+		for (d = clist_begin(ma->att_list); d != NULL;
+		     d = clist_next(d)) {
+			it = clist_content(d);
+			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			sa = it->att_data.att_static;
+			if (sa->att_type == MAILIMAP_MSG_ATT_INTERNALDATE &&
+			    sa->att_data.att_internal_date != NULL)
+				p->date =
+				    imap_date(sa->att_data.att_internal_date);
+			if (sa->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+				continue;
+			if (p->nbody++ > 0)
+				continue;
+			bs = sa->att_data.att_body_section;
+			p->whole = bs->sec_section == NULL ||
+				   bs->sec_section->sec_spec == NULL;
+			p->origin = bs->sec_origin_octet;
+			p->body = bs->sec_body_part;
+			p->bodylen =
+			    bs->sec_body_part != NULL ? bs->sec_length : 0;
+		}
+	}
+}
+
+/*
+ * A message of size bytes (RFC822.SIZE, over im->chunk) in partial fetches
+ * of im->chunk bytes, each copied straight into one buffer of size + 1
+ * bytes: libetpan holds one part at a time, never the whole message beside
+ * ours.  The last fetch asks for one byte more than the size leaves, so
+ * that a longer message shows.  Every answer must be what the size
+ * promised: one BODY[] at the origin asked for, with as many bytes as
+ * asked (the last: as many as were left), and the guard holds every
+ * literal to the bytes asked for.  Anything else (a wrong RFC822.SIZE, a
+ * server without partial fetches, a message that changed or went away in
+ * between) sets *fallback with the reason in why, and the caller fetches
+ * the message whole.  A lost connection or no memory is the status.
+ */
+static enum status
+fetch_parts(struct imap *im, uint32_t uid, uint32_t size, char **raw,
+	    size_t *len, time_t *date, int *fallback, char *why, size_t whysz,
+	    char *err, size_t errsz)
+{
+	struct mailimap_fetch_type *ft;
+	struct part p;
+	clist *res = NULL;
+	char *buf;
+	char cmd[96], esc[LOG_ESC_SIZE];
+	size_t off = 0, want, ask, expect;
+	unsigned long long cut;
+	unsigned int n = 0;
+	int r;
+	enum status st = ST_NOMEM;
+
+	*fallback = 0;
+	if ((buf = malloc((size_t)size + 1)) == NULL)
+		goto nomem;
+	for (;;) {
+		want = (size_t)size - off;
+		ask = want < im->chunk ? want + 1 : im->chunk;
+		expect = want < im->chunk ? want : im->chunk;
+		snprintf(
+		    cmd, sizeof(cmd), "UID FETCH %u (BODY.PEEK[]<%zu.%zu>%s)",
+		    (unsigned int)uid, off, ask, n == 0 ? " INTERNALDATE" : "");
+		if ((ft = fetch_type_partial((uint32_t)off, (uint32_t)ask,
+					     n == 0)) == NULL)
+			goto nomem;
+		imapguard_body_begin(im->guard, ask);
+		r = uid_fetch(im, uid, ft, &res);
+		cut = imapguard_body_end(im->guard);
+		n++;
+		if (r == MAILIMAP_ERROR_MEMORY || conn_error(r)) {
+			st = imap_fail(im, r, cmd, ST_MSG_BAD, err, errsz);
+			goto out;
+		}
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(why, whysz, "%s refused: %s", cmd,
+				 resp_text(im, esc, sizeof(esc)));
+			goto fallback;
+		}
+		scan_part(res, uid, &p);
+		if (cut > 0)
+			snprintf(why, whysz,
+				 "%s: a literal of %llu bytes (RFC822.SIZE %u)",
+				 cmd, cut, (unsigned int)size);
+		else if (!p.found || p.nbody != 1 || !p.whole)
+			snprintf(why, whysz, "%s: %s", cmd,
+				 !p.found ? "no answer for that UID"
+				 : p.nbody != 1
+				     ? "not one body in the answer"
+				     : "another section in the answer");
+		else if (p.origin != off)
+			snprintf(why, whysz, "%s: the answer starts at %u", cmd,
+				 (unsigned int)p.origin);
+		else if (p.bodylen != expect)
+			snprintf(why, whysz,
+				 "%s: %zu bytes where RFC822.SIZE %u left %zu",
+				 cmd, p.bodylen, (unsigned int)size, want);
+		else
+			why[0] = '\0';
+		if (why[0] != '\0')
+			goto fallback;
+		if (p.bodylen > 0) /* never more than size - off: checked */
+			memcpy(buf + off, p.body, p.bodylen);
+		off += p.bodylen;
+		if (n == 1)
+			*date = p.date;
+		mailimap_fetch_list_free(res);
+		res = NULL;
+		if (want < im->chunk) /* the last part: asked for one more */
+			break;
+	}
+	buf[size] = '\0';
+	*raw = buf;
+	*len = size;
+	buf = NULL;
+	log_debug("server %s: fetched UID %u, %u bytes in %u parts", im->server,
+		  (unsigned int)uid, (unsigned int)size, n);
+	st = ST_OK;
+	goto out;
+fallback:
+	*fallback = 1;
+	st = ST_OK;
+	goto out;
+nomem:
+	snprintf(err, errsz, "server %s: UID FETCH: out of memory", im->server);
+	st = ST_NOMEM;
+out:
+	free(buf);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	return st;
+}
+
 enum status
 imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 	   time_t *internaldate, char *err, size_t errsz)
@@ -1029,9 +1245,10 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 	struct mailimap_fetch_type *ft;
 	struct fetched f;
 	clist *res = NULL;
-	char cmd[64];
+	char cmd[64], why[512];
+	time_t date = -1;
 	unsigned long long cut;
-	int r;
+	int r, fallback = 0;
 	enum status st = ST_NOMEM;
 
 	*raw = NULL;
@@ -1070,6 +1287,18 @@ imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw, size_t *len,
 	}
 	mailimap_fetch_list_free(res);
 	res = NULL;
+
+	if (f.has_size && f.size > im->chunk) {
+		st = fetch_parts(im, uid, f.size, raw, len, &date, &fallback,
+				 why, sizeof(why), err, errsz);
+		if (st == ST_OK && !fallback && internaldate != NULL)
+			*internaldate = date;
+		if (st != ST_OK || !fallback)
+			return st;
+		log_warn("server %s: message UID %u: partial fetch: %s; "
+			 "fetching it whole",
+			 im->server, (unsigned int)uid, why);
+	}
 
 	snprintf(cmd, sizeof(cmd), "UID FETCH %u (BODY.PEEK[] INTERNALDATE)",
 		 (unsigned int)uid);

@@ -1252,59 +1252,175 @@ text_like(const char *ct, const char *name)
 	return 0;
 }
 
+/*
+ * Decoding a part: the decoded bytes go straight into one buffer of their
+ * own, so that a big attachment is held once beside the message, never
+ * also in a libetpan string it is then copied from.  The results are
+ * libetpan's (mailmime_part_parse()) byte for byte: base64 is decoded here
+ * the same way (test_mime compares the two), quoted-printable by libetpan
+ * in slices that end after a line feed, where its decoder is between
+ * escapes and so gives what it gives for the whole.
+ */
+#define QP_SLICE (256 * 1024) /* quoted-printable input per libetpan call */
+
+/* A base64 digit's value, or -1 (everything else is skipped, '=' too). */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Base64 as libetpan decodes it: characters outside the alphabet are
+ * skipped anywhere, each 4 digits give 3 bytes, and 1 or 2 digits left at
+ * the end give 1 byte, 3 give 2.  Into a buffer of exactly that size.
+ */
+static int
+decode_base64(const unsigned char *in, size_t n, unsigned char **out,
+	      size_t *outlen)
+{
+	signed char val[256];
+	unsigned char *o;
+	size_t i, digits = 0, len, w = 0;
+	unsigned int q[4];
+	int k = 0, c;
+
+	for (c = 0; c < 256; c++)
+		val[c] = (signed char)b64_value((unsigned char)c);
+	for (i = 0; i < n; i++)
+		digits += val[in[i]] >= 0;
+	len = digits / 4 * 3 + (digits % 4 == 0 ? 0 : digits % 4 == 3 ? 2 : 1);
+	if ((o = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (val[in[i]] < 0)
+			continue;
+		q[k++] = (unsigned int)val[in[i]];
+		if (k < 4)
+			continue;
+		o[w++] = (unsigned char)((q[0] << 2) | (q[1] >> 4));
+		o[w++] = (unsigned char)((q[1] << 4) | (q[2] >> 2));
+		o[w++] = (unsigned char)((q[2] << 6) | q[3]);
+		k = 0;
+	}
+	if (k > 0) {
+		if (k < 2)
+			q[1] = 0;
+		o[w++] = (unsigned char)((q[0] << 2) | (q[1] >> 4));
+		if (k == 3)
+			o[w++] = (unsigned char)((q[1] << 4) | (q[2] >> 2));
+	}
+	o[w] = '\0'; /* w == len */
+	*out = o;
+	*outlen = w;
+	return 0;
+}
+
+/*
+ * Quoted-printable through libetpan, QP_SLICE bytes at a time, each slice
+ * ending just after a line feed (or at the end): a line feed is never
+ * inside an escape libetpan has begun ("=\n", "=XY" and "=\r\n" end with
+ * it or before it), so each slice starts its decoder where the whole run
+ * would be.  The output is at most twice the input (a bare LF or CR
+ * becomes CRLF); the buffer is cut to size after.  1 when libetpan fails.
+ */
+static int
+decode_qp(const char *in, size_t n, unsigned char **out, size_t *outlen)
+{
+	unsigned char *o, *t;
+	const char *lf;
+	char *res;
+	size_t off = 0, end, idx, rlen, w = 0;
+
+	if (n > (SIZE_MAX - 1) / 2 || (o = malloc(2 * n + 1)) == NULL)
+		return -1;
+	while (off < n) {
+		end = n - off > QP_SLICE ? off + QP_SLICE : n;
+		if (end < n) {
+			lf = memchr(in + end - 1, '\n', n - end + 1);
+			end = lf != NULL ? (size_t)(lf - in) + 1 : n;
+		}
+		idx = 0;
+		res = NULL;
+		if (mailmime_part_parse(in + off, end - off, &idx,
+					MAILMIME_MECHANISM_QUOTED_PRINTABLE,
+					&res, &rlen) != MAILIMF_NO_ERROR ||
+		    res == NULL) {
+			free(o);
+			return 1;
+		}
+		if (rlen > 2 * n - w) { /* never: at most twice the input */
+			mmap_string_unref(res);
+			free(o);
+			return 1;
+		}
+		memcpy(o + w, res, rlen);
+		w += rlen;
+		mmap_string_unref(res);
+		off = end;
+	}
+	o[w] = '\0';
+	if ((t = realloc(o, w + 1)) != NULL) /* a smaller block: no copy */
+		o = t;
+	*out = o;
+	*outlen = w;
+	return 0;
+}
+
 /* Decoded body of a part as malloc'd NUL-terminated bytes. */
 static int
 decode_body(struct mailmime_data *d, unsigned char **out, size_t *outlen)
 {
-	char *res = NULL;
-	size_t idx = 0, rlen = 0, dlen;
-	int enc;
+	const char *t = NULL;
+	size_t n = 0, dlen;
+	int enc, r;
 
 	*out = NULL;
 	*outlen = 0;
 	if (d != NULL && d->dt_type == MAILMIME_DATA_TEXT &&
 	    d->dt_data.dt_text.dt_data != NULL &&
 	    d->dt_data.dt_text.dt_length > 0) {
+		t = d->dt_data.dt_text.dt_data;
+		n = d->dt_data.dt_text.dt_length;
 		enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-		if (enc != MAILMIME_MECHANISM_BASE64 &&
-		    enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE)
-			enc = MAILMIME_MECHANISM_8BIT;
-		dlen = d->dt_data.dt_text.dt_length;
-		/*
-		 * libetpan's quoted-printable decoder reads past the end of
-		 * its input when the data ends in a cut escape ("=" or "=F";
-		 * found by fuzz_mime, tests/data/hostile/qp-cut-escape.eml).
-		 * Such an escape is malformed: drop it.
-		 */
+		if (enc == MAILMIME_MECHANISM_BASE64)
+			return decode_base64((const unsigned char *)t, n, out,
+					     outlen);
 		if (enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
-			const char *t = d->dt_data.dt_text.dt_data;
-
+			/*
+			 * libetpan's quoted-printable decoder reads past the
+			 * end of its input when the data ends in a cut escape
+			 * ("=" or "=F"; found by fuzz_mime,
+			 * tests/data/hostile/qp-cut-escape.eml).  Such an
+			 * escape is malformed: drop it.
+			 */
+			dlen = n;
 			if (dlen >= 1 && t[dlen - 1] == '=')
 				dlen -= 1;
 			else if (dlen >= 2 && t[dlen - 2] == '=')
 				dlen -= 2;
-		}
-		if (mailmime_part_parse(d->dt_data.dt_text.dt_data, dlen, &idx,
-					enc, &res, &rlen) != MAILIMF_NO_ERROR ||
-		    res == NULL) {
+			if ((r = decode_qp(t, dlen, out, outlen)) <= 0)
+				return r;
 			/* Undecodable: keep the bytes as they are. */
-			res = NULL;
-			rlen = d->dt_data.dt_text.dt_length;
 		}
 	}
-	if ((*out = malloc(rlen + 1)) == NULL) {
-		if (res != NULL)
-			mmap_string_unref(res);
+	/* 7bit, 8bit, binary or unknown: the bytes as they are. */
+	if ((*out = malloc(n + 1)) == NULL)
 		return -1;
-	}
-	if (res != NULL)
-		memcpy(*out, res, rlen);
-	else if (rlen > 0)
-		memcpy(*out, d->dt_data.dt_text.dt_data, rlen);
-	(*out)[rlen] = '\0';
-	*outlen = rlen;
-	if (res != NULL)
-		mmap_string_unref(res);
+	if (n > 0)
+		memcpy(*out, t, n);
+	(*out)[n] = '\0';
+	*outlen = n;
 	return 0;
 }
 

@@ -1,8 +1,18 @@
 /*
  * Unit tests for imapguard.c: a scripted server stream (a fake
  * mailstream_low that hands out its bytes in chunks of a set size) read
- * through the guard, as libetpan would read it.
+ * through the guard, as libetpan would read it.  Then imap_fetch()'s
+ * partial body fetches, where the guard holds every part to the bytes
+ * asked for, against a fake IMAP server in a child process (plain IMAP
+ * on 127.0.0.1), honest and not.
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include <libetpan/libetpan.h>
 
+#include "imap.h"
 #include "imapguard.h"
 
 #define BIG (5 * 1024 * 1024)
@@ -581,6 +593,439 @@ t_unterminated_line_held(void **state)
 	mailstream_low_free(g);
 }
 
+/* --- imap_fetch() in parts, against a fake server ---------------------- */
+
+enum fake_mode {
+	FM_HONEST,     /* partial fetches as RFC 3501 says */
+	FM_LONGER,     /* a part runs to the end of the message */
+	FM_NO_PARTIAL, /* the whole message for every partial fetch */
+	FM_ORIGIN_0,   /* every part says it starts at 0 */
+	FM_REFUSE,     /* BAD to a partial fetch */
+	FM_DROP,       /* a part's literal cut short by the end of the stream */
+	FM_VANISH,     /* after `after` parts the message is gone */
+	FM_HUGE,       /* a part announced as {4294967295} */
+	FM_OTHER_SECTION, /* a part answered as BODY[TEXT]<off> */
+};
+
+struct fake {
+	const char *msg; /* the message */
+	size_t len;
+	const char *msg2; /* what it is after `after` parts (changed) */
+	size_t len2;
+	unsigned after;
+	long long said; /* RFC822.SIZE; -1: the real size */
+	enum fake_mode mode;
+	int empty_quoted; /* an empty part as "" rather than {0} */
+	int log;	  /* fd the commands are written to, one a line */
+};
+
+#define FAKE_DATE "\"20-Nov-2026 10:00:00 +0000\""
+#define FAKE_DATE_T 1795168800 /* that date */
+
+static void
+say(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && (w = write(fd, p, n)) > 0) {
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+sayf(int fd, const char *fmt, ...)
+{
+	char b[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		say(fd, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+}
+
+/* One FETCH data item BODY[...] with n bytes of p. */
+static void
+say_body(int fd, const char *tag, const char *item, const char *p, size_t n,
+	 int date, int empty_quoted)
+{
+	sayf(fd, "* 1 FETCH (UID 1%s %s ",
+	     date ? " INTERNALDATE " FAKE_DATE : "", item);
+	if (n == 0 && empty_quoted)
+		say(fd, "\"\"", 2);
+	else {
+		sayf(fd, "{%zu}\r\n", n);
+		say(fd, p, n);
+	}
+	say(fd, ")\r\n", 3);
+	sayf(fd, "%s OK FETCH completed\r\n", tag);
+}
+
+/* The child: one session on fd, then exit. */
+static void
+fake_serve(int fd, const struct fake *f)
+{
+	char line[1024], item[64], *tag, *sp, *lt;
+	FILE *in = fdopen(fd, "r");
+	unsigned parts = 0;
+	size_t o, l, n;
+	const char *m;
+	size_t mlen;
+
+	if (in == NULL)
+		_exit(1);
+	sayf(fd, "* OK fake ready\r\n");
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if ((sp = strchr(line, ' ')) == NULL)
+			break;
+		*sp++ = '\0';
+		tag = line;
+		say(f->log, sp, strlen(sp));
+		m = f->msg2 != NULL && parts >= f->after ? f->msg2 : f->msg;
+		mlen = m == f->msg ? f->len : f->len2;
+		if (strncmp(sp, "CAPABILITY", 10) == 0)
+			sayf(fd, "* CAPABILITY IMAP4rev1\r\n%s OK done\r\n",
+			     tag);
+		else if (strncmp(sp, "LOGIN", 5) == 0)
+			sayf(fd, "%s OK done\r\n", tag);
+		else if (strncmp(sp, "SELECT", 6) == 0)
+			sayf(fd,
+			     "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
+			     "%s OK [READ-WRITE] done\r\n",
+			     tag);
+		else if (strncmp(sp, "LOGOUT", 6) == 0) {
+			sayf(fd, "* BYE bye\r\n%s OK done\r\n", tag);
+			break;
+		} else if (strstr(sp, "RFC822.SIZE") != NULL)
+			sayf(fd,
+			     "* 1 FETCH (UID 1 RFC822.SIZE %lld)\r\n%s OK "
+			     "done\r\n",
+			     f->said >= 0 ? f->said : (long long)f->len, tag);
+		else if (strstr(sp, "BODY.PEEK[]") == NULL)
+			sayf(fd, "%s BAD what\r\n", tag);
+		else if (f->mode == FM_VANISH && parts >= f->after)
+			sayf(fd, "%s OK nothing\r\n", tag);
+		else if ((lt = strstr(sp, "BODY.PEEK[]<")) == NULL)
+			say_body(fd, tag, "BODY[]", m, mlen, 1, 0); /* whole */
+		else if (sscanf(lt, "BODY.PEEK[]<%zu.%zu>", &o, &l) != 2)
+			sayf(fd, "%s BAD syntax\r\n", tag);
+		else {
+			parts++;
+			n = o >= mlen ? 0 : mlen - o < l ? mlen - o : l;
+			if (f->mode == FM_LONGER)
+				n = o >= mlen ? 0 : mlen - o;
+			snprintf(item, sizeof(item), "BODY[]<%zu>",
+				 f->mode == FM_ORIGIN_0 ? 0 : o);
+			if (f->mode == FM_OTHER_SECTION)
+				snprintf(item, sizeof(item), "BODY[TEXT]<%zu>",
+					 o);
+			if (f->mode == FM_NO_PARTIAL)
+				say_body(fd, tag, "BODY[]", m, mlen,
+					 strstr(sp, "INTERNALDATE") != NULL, 0);
+			else if (f->mode == FM_REFUSE)
+				sayf(fd, "%s BAD no partial fetches here\r\n",
+				     tag);
+			else if (f->mode == FM_DROP && parts > f->after) {
+				sayf(fd, "* 1 FETCH (UID 1 %s {%zu}\r\n", item,
+				     n);
+				say(fd, m + o, n / 2);
+				break;
+			} else if (f->mode == FM_HUGE && parts > f->after) {
+				sayf(fd, "* 1 FETCH (UID 1 %s {4294967295}\r\n",
+				     item);
+				say(fd, m, mlen);
+				break;
+			} else
+				say_body(fd, tag, item, m + (o < mlen ? o : 0),
+					 n, strstr(sp, "INTERNALDATE") != NULL,
+					 f->empty_quoted);
+		}
+	}
+	fclose(in);
+	_exit(0);
+}
+
+struct fetch_result {
+	enum status st;
+	char *raw;
+	size_t len;
+	time_t date;
+	char err[1024];
+	char cmds[65536]; /* what the server received */
+};
+
+/* Serve f in a child; open, fetch UID 1 with max and chunk, close. */
+static void
+fake_fetch(const struct fake *fin, size_t max, size_t chunk,
+	   struct fetch_result *r)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	struct imap_opts o;
+	struct imap *im = NULL;
+	struct fake f = *fin;
+	char logpath[] = "/tmp/test_imap_fetch.XXXXXX";
+	int ls, c, status;
+	ssize_t n;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	assert_true((f.log = mkstemp(logpath)) != -1);
+	unlink(logpath);
+	assert_true((ls = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &salen), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		if ((c = accept(ls, NULL, NULL)) == -1)
+			_exit(1);
+		close(ls);
+		fake_serve(c, &f);
+	}
+	close(ls);
+	memset(&o, 0, sizeof(o));
+	o.server = "127.0.0.1";
+	o.port = ntohs(sa.sin_port);
+	o.starttls = 1; /* plain IMAP: the fake offers no STARTTLS */
+	o.allow_plaintext = 1;
+	o.username = "u";
+	o.password = "p";
+	o.verify_tls = 1;
+	o.timeout = 10;
+	o.fetch_chunk = chunk;
+	assert_int_equal(imap_open(&o, &im, r->err, sizeof(r->err)), ST_OK);
+	r->st = imap_fetch(im, 1, max, &r->raw, &r->len, &r->date, r->err,
+			   sizeof(r->err));
+	if (r->st != ST_OK)
+		assert_null(r->raw);
+	else
+		assert_int_equal(r->raw[r->len], '\0');
+	imap_close(im);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(lseek(f.log, 0, SEEK_SET) == 0);
+	n = read(f.log, r->cmds, sizeof(r->cmds) - 1);
+	assert_true(n >= 0);
+	r->cmds[n] = '\0';
+	close(f.log);
+}
+
+static size_t
+count(const char *s, const char *w)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, w)) != NULL) {
+		n++;
+		s += strlen(w);
+	}
+	return n;
+}
+
+/* A message of n bytes whose every byte depends on where it is. */
+static char *
+pattern(size_t n, unsigned seed)
+{
+	char *p = malloc(n + 1);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		p[i] = (char)(i % 97 == 96 ? '\n' : 'a' + (i * 7 + seed) % 26);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+assert_got(const struct fetch_result *r, const char *msg, size_t len)
+{
+	assert_int_equal(r->st, ST_OK);
+	assert_int_equal(r->len, len);
+	assert_memory_equal(r->raw, msg, len);
+}
+
+#define WHOLE "UID FETCH 1 (BODY.PEEK[] INTERNALDATE)"
+
+/* Honest server: parts of the chunk size, the last one asks one more. */
+static void
+t_fetch_parts(void **state)
+{
+	static const size_t lens[] = {1050, 1000, 101, 3};
+	struct fetch_result *r = malloc(sizeof(*r));
+	struct fake f;
+	char *msg;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		msg = pattern(lens[i], (unsigned)i);
+		memset(&f, 0, sizeof(f));
+		f.msg = msg;
+		f.len = lens[i];
+		f.said = -1;
+		f.empty_quoted = i == 1;
+		fake_fetch(&f, 1 << 20, 100, r);
+		assert_got(r, msg, lens[i]);
+		assert_int_equal(r->date, FAKE_DATE_T);
+		if (lens[i] <= 100) { /* small: whole, as before */
+			assert_non_null(strstr(r->cmds, WHOLE));
+			assert_int_equal(count(r->cmds, "BODY.PEEK[]<"), 0);
+		} else {
+			assert_null(strstr(r->cmds, WHOLE));
+			assert_int_equal(count(r->cmds, "BODY.PEEK[]<"),
+					 lens[i] / 100 + 1);
+			assert_non_null(
+			    strstr(r->cmds, "UID FETCH 1 (BODY.PEEK[]<0.100> "
+					    "INTERNALDATE)"));
+			assert_int_equal(count(r->cmds, "INTERNALDATE"), 1);
+		}
+		free(r->raw);
+		free(msg);
+	}
+	/* The default part size: 1 MiB parts of a 2.5 MiB message. */
+	msg = pattern(5 * 512 * 1024, 9);
+	memset(&f, 0, sizeof(f));
+	f.msg = msg;
+	f.len = 5 * 512 * 1024;
+	f.said = -1;
+	fake_fetch(&f, 4 << 20, 0, r);
+	assert_got(r, msg, f.len);
+	assert_non_null(strstr(r->cmds, "BODY.PEEK[]<0.1048576> INTERNALDATE"));
+	assert_non_null(strstr(r->cmds, "BODY.PEEK[]<1048576.1048576>"));
+	assert_non_null(strstr(r->cmds, "BODY.PEEK[]<2097152.524289>"));
+	assert_int_equal(count(r->cmds, "BODY.PEEK[]<"), 3);
+	free(r->raw);
+	free(msg);
+	free(r);
+}
+
+/*
+ * A server whose answers do not match RFC822.SIZE gets the whole
+ * BODY.PEEK[] after the parts, exactly what it would have got before:
+ * never a message cut or stitched from parts that do not fit.
+ */
+static void
+t_fetch_parts_fallback(void **state)
+{
+	struct fetch_result *r = malloc(sizeof(*r));
+	struct fake f;
+	char *msg = pattern(1050, 1), *msg2 = pattern(990, 2);
+	static const struct {
+		enum fake_mode mode;
+		long long said;
+		int changed;
+		const char *why;
+	} cases[] = {
+	    {FM_HONEST, 1000, 0, "1 bytes where RFC822.SIZE 1000 left 0"},
+	    {FM_HONEST, 1100, 0, "50 bytes where RFC822.SIZE 1100 left 100"},
+	    {FM_HONEST, 5000, 0, "50 bytes where RFC822.SIZE 5000 left 4000"},
+	    {FM_HONEST, -1, 1, "90 bytes where RFC822.SIZE 1050 left 150"},
+	    {FM_LONGER, -1, 0, "a literal of 1050 bytes"},
+	    {FM_NO_PARTIAL, -1, 0, "a literal of 1050 bytes"},
+	    {FM_ORIGIN_0, -1, 0, "the answer starts at 0"},
+	    {FM_REFUSE, -1, 0, "refused: no partial fetches here"},
+	    {FM_OTHER_SECTION, -1, 0, "another section"},
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.msg = msg;
+		f.len = 1050;
+		f.mode = cases[i].mode;
+		f.said = cases[i].said;
+		if (cases[i].changed) {
+			f.msg2 = msg2;
+			f.len2 = 990;
+			f.after = 3;
+		}
+		fake_fetch(&f, 1 << 20, 100, r);
+		if (cases[i].changed)
+			assert_got(r, msg2, 990);
+		else
+			assert_got(r, msg, 1050);
+		assert_int_equal(r->date, FAKE_DATE_T);
+		assert_int_equal(count(r->cmds, WHOLE), 1);
+		assert_true(count(r->cmds, "BODY.PEEK[]<") >= 1);
+		/* the whole fetch comes last */
+		assert_non_null(strstr(strstr(r->cmds, WHOLE), "LOGOUT"));
+		assert_null(strstr(strstr(r->cmds, WHOLE), "BODY.PEEK[]<"));
+		free(r->raw);
+	}
+	/* The whole message over max after all: set aside, as before. */
+	memset(&f, 0, sizeof(f));
+	f.msg = msg;
+	f.len = 1050;
+	f.said = 500;
+	fake_fetch(&f, 800, 100, r);
+	assert_int_equal(r->st, ST_MSG_BAD);
+	assert_non_null(strstr(r->err, "message UID 1 is 1050 bytes, over the "
+				       "limit of 800 (RFC822.SIZE said less)"));
+	free(msg);
+	free(msg2);
+	free(r);
+}
+
+/* Failures that end the fetch: the connection, the size, the message. */
+static void
+t_fetch_parts_fail(void **state)
+{
+	struct fetch_result *r = malloc(sizeof(*r));
+	struct fake f;
+	char *msg = pattern(1050, 3);
+
+	(void)state;
+	assert_non_null(r);
+	memset(&f, 0, sizeof(f));
+	f.msg = msg;
+	f.len = 1050;
+	f.said = -1;
+
+	/* RFC822.SIZE over max: not fetched at all. */
+	fake_fetch(&f, 1049, 100, r);
+	assert_int_equal(r->st, ST_MSG_BAD);
+	assert_non_null(
+	    strstr(r->err, "is 1050 bytes, over the limit of 1049"));
+	assert_null(strstr(r->cmds, "BODY.PEEK"));
+
+	/* The stream ends inside a part: the session is lost. */
+	f.mode = FM_DROP;
+	f.after = 4;
+	fake_fetch(&f, 1 << 20, 100, r);
+	assert_int_equal(r->st, ST_TEMP);
+	assert_non_null(strstr(r->err, "connection lost during UID FETCH 1 "
+				       "(BODY.PEEK[]<400.100>)"));
+	assert_null(strstr(r->cmds, WHOLE));
+
+	/* A part announced far over what was asked: the guard ends it. */
+	f.mode = FM_HUGE;
+	f.after = 2;
+	fake_fetch(&f, 1 << 20, 100, r);
+	assert_int_equal(r->st, ST_TEMP);
+	assert_non_null(strstr(r->err, "the server announced a literal of "
+				       "4294967295 bytes; the limit is 100"));
+
+	/* The message went away in between: gone for the whole fetch too. */
+	f.mode = FM_VANISH;
+	f.after = 5;
+	fake_fetch(&f, 1 << 20, 100, r);
+	assert_int_equal(r->st, ST_TEMP);
+	assert_non_null(strstr(r->err, "no body for that UID"));
+	assert_int_equal(count(r->cmds, WHOLE), 1);
+	free(msg);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -601,6 +1046,9 @@ main(void)
 	    cmocka_unit_test(t_zero_literal_continuation),
 	    cmocka_unit_test(t_cut_edges),
 	    cmocka_unit_test(t_unterminated_line_held),
+	    cmocka_unit_test(t_fetch_parts),
+	    cmocka_unit_test(t_fetch_parts_fallback),
+	    cmocka_unit_test(t_fetch_parts_fail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

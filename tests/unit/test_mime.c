@@ -9,6 +9,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <libetpan/libetpan.h>
+
 #include "bounds.h"
 #include "buf.h"
 #include "mime.h"
@@ -595,6 +597,229 @@ t_long_subject(void **state)
 	free(raw);
 }
 
+/*
+ * --- Decoding: mime.c decodes into a buffer of its own; the bytes must be
+ * libetpan's (mailmime_part_parse(), what mime.c used before) for any
+ * input, well formed or not.
+ */
+
+static unsigned long long rng_state;
+
+static unsigned
+rng(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(rng_state >> 33);
+}
+
+/* What mime.c did before: libetpan's decoder over the part's data. */
+static void
+reference_decode(const char *msg, size_t len, char **out, size_t *outlen)
+{
+	struct mailmime *mm = NULL, *leaf;
+	struct mailmime_data *d;
+	size_t idx = 0, dlen, rlen = 0;
+	char *res = NULL;
+	int enc;
+
+	assert_int_equal(mailmime_parse(msg, len, &idx, &mm), MAILIMF_NO_ERROR);
+	assert_int_equal(mm->mm_type, MAILMIME_MESSAGE);
+	leaf = mm->mm_data.mm_message.mm_msg_mime;
+	assert_non_null(leaf);
+	assert_int_equal(leaf->mm_type, MAILMIME_SINGLE);
+	d = leaf->mm_data.mm_single;
+	*out = NULL;
+	*outlen = 0;
+	if (d != NULL && d->dt_data.dt_text.dt_length > 0) {
+		const char *t = d->dt_data.dt_text.dt_data;
+
+		dlen = d->dt_data.dt_text.dt_length;
+		enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
+		if (enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+			if (dlen >= 1 && t[dlen - 1] == '=')
+				dlen -= 1;
+			else if (dlen >= 2 && t[dlen - 2] == '=')
+				dlen -= 2;
+		}
+		idx = 0;
+		assert_int_equal(
+		    mailmime_part_parse(t, dlen, &idx, enc, &res, &rlen),
+		    MAILIMF_NO_ERROR);
+		*out = malloc(rlen + 1);
+		assert_non_null(*out);
+		memcpy(*out, res, rlen);
+		*outlen = rlen;
+		mmap_string_unref(res);
+	}
+	mailmime_free(mm);
+}
+
+/* A one-part message with body (n bytes) in encoding cte. */
+static char *
+one_part(const char *cte, const char *body, size_t n, size_t *len)
+{
+	static const char fmt[] = "From: a@example.org\r\n"
+				  "Subject: decode\r\n"
+				  "MIME-Version: 1.0\r\n"
+				  "Content-Type: application/octet-stream\r\n"
+				  "Content-Transfer-Encoding: %s\r\n\r\n";
+	char head[256];
+	char *m;
+	int h = snprintf(head, sizeof(head), fmt, cte);
+
+	assert_true(h > 0 && (size_t)h < sizeof(head));
+	m = malloc((size_t)h + n + 1);
+	assert_non_null(m);
+	memcpy(m, head, (size_t)h);
+	if (n > 0)
+		memcpy(m + h, body, n);
+	m[h + n] = '\0';
+	*len = (size_t)h + n;
+	return m;
+}
+
+/* mime_parse() decodes body like libetpan. */
+static void
+check_decode(const char *cte, const char *body, size_t n)
+{
+	struct mime_msg *m = NULL;
+	char *msg, *want;
+	size_t len, wlen;
+
+	msg = one_part(cte, body, n, &len);
+	reference_decode(msg, len, &want, &wlen);
+	assert_int_equal(mime_parse("t", msg, len, &m, err, sizeof(err)),
+			 ST_OK);
+	assert_int_equal(m->natts, 1);
+	assert_non_null(m->atts[0].data);
+	assert_int_equal(m->atts[0].len, wlen);
+	if (wlen > 0)
+		assert_memory_equal(m->atts[0].data, want, wlen);
+	assert_int_equal(m->atts[0].data[wlen], '\0');
+	mime_free(m);
+	free(want);
+	free(msg);
+}
+
+static void
+random_text(char *p, size_t n, const char *alphabet, const char *specials)
+{
+	size_t i, na = strlen(alphabet), ns = strlen(specials);
+
+	for (i = 0; i < n; i++) {
+		unsigned r = rng() % 100;
+
+		if (r < 3)
+			p[i] = (char)(0x80 + rng() % 128);
+		else if (r < 25 && ns > 0)
+			p[i] = specials[rng() % ns];
+		else
+			p[i] = alphabet[rng() % na];
+	}
+}
+
+static const char b64_alpha[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+t_base64_as_libetpan(void **state)
+{
+	static const char *const fixed[] = {
+	    "",
+	    "Q",
+	    "QQ",
+	    "QUI",
+	    "QUJD",
+	    "QUJDRA",
+	    "QUJDRA==",
+	    "QUJDRA=",
+	    "QU=JD",
+	    "=QUJD",
+	    "Q Q\r\nQ",
+	    "QQ==QQ==",
+	    "!!!!",
+	    "====",
+	    "QUJDRA==\r\n",
+	    "QUJ\x80"
+	    "D",
+	    "QUJDREVG\n",
+	    "-QUJD-\t",
+	    "\r\n\r\n",
+	    "QUJDREU",
+	};
+	char buf[700];
+	size_t i, n;
+	char *big;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		check_decode("base64", fixed[i], strlen(fixed[i]));
+	rng_state = 7;
+	for (i = 0; i < 2000; i++) {
+		n = rng() % sizeof(buf);
+		random_text(buf, n, b64_alpha, "=\r\n \t!-.:");
+		check_decode("base64", buf, n);
+	}
+	/* A big attachment, 76 columns, CRLF. */
+	n = 3 * 1000 * 1000;
+	big = malloc(n);
+	assert_non_null(big);
+	for (i = 0; i < n; i++)
+		big[i] = i % 78 == 76	? '\r'
+			 : i % 78 == 77 ? '\n'
+					: b64_alpha[rng() % 64];
+	check_decode("base64", big, n);
+	free(big);
+}
+
+static void
+t_quoted_printable_as_libetpan(void **state)
+{
+	/*
+	 * mime.c hands libetpan its quoted-printable in slices that end after
+	 * a line feed (QP_SLICE, 256 KiB): put each awkward sequence across
+	 * where a slice ends, then random text over several slices.
+	 */
+	static const char *const edges[] = {
+	    "=\n",  "=A\n",    "=\r\n", "\r\n",	 "\n",	 "\r\r\n", "=4\n",
+	    "==\n", "=\r\r\n", "=4=\n", "x=\n=", "\n\n", "=\n\n",  "\r\n=41",
+	};
+	static const char qp_alpha[] = "abcdefABCDEF0123456789 xyz";
+	const size_t slice = 256 * 1024;
+	char small[600];
+	size_t i, d, n, at;
+	char *big;
+
+	(void)state;
+	big = malloc(3 * slice + 64);
+	assert_non_null(big);
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		for (d = 0; d < 6; d++) {
+			n = slice + 40;
+			memset(big, 'q', n);
+			at = slice - 3 + d - strlen(edges[i]) + 1;
+			memcpy(big + at, edges[i], strlen(edges[i]));
+			memcpy(big + n - 2, "\r\n", 2);
+			check_decode("quoted-printable", big, n);
+		}
+	rng_state = 11;
+	for (i = 0; i < 2000; i++) {
+		n = rng() % sizeof(small);
+		random_text(small, n, qp_alpha, "==\r\n\t=\n");
+		check_decode("quoted-printable", small, n);
+	}
+	for (i = 0; i < 4; i++) {
+		n = 3 * slice + rng() % 64;
+		random_text(big, n, qp_alpha, "==\r\n=\n\r");
+		check_decode("quoted-printable", big, n);
+	}
+	free(big);
+	/* 7bit and binary: the bytes as they are. */
+	check_decode("7bit", "a=41\r\nb", 7);
+	check_decode("binary", "\x01\x02=\r\n", 5);
+	check_decode("x-unknown", "QUJD", 4);
+}
+
 int
 main(void)
 {
@@ -616,6 +841,8 @@ main(void)
 	    cmocka_unit_test(t_bom),
 	    cmocka_unit_test(t_long_subject),
 	    cmocka_unit_test(t_empty_and_garbage),
+	    cmocka_unit_test(t_base64_as_libetpan),
+	    cmocka_unit_test(t_quoted_printable_as_libetpan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
