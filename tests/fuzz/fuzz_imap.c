@@ -15,6 +15,8 @@
  *   bit 1  folder "Intel/Berichte & Ü" (modified UTF-7), else INBOX
  *   bit 2  move each message to "Quarantäne" instead of flagging it
  *   bit 3  flag "$TQ-Failed" instead of "\Seen"
+ *   bit 6  fetch bodies over 64 bytes in 64-byte partial fetches
+ *          (BODY.PEEK[]<off.64>), as imap.c does with 1 MiB parts
  * so an ASCII '0' is the plain LOGIN/INBOX/\Seen session.
  *
  * imap.c puts imapguard.c between the stream and libetpan's parser, so
@@ -149,6 +151,7 @@ session(unsigned opt)
 	o.folder = (opt & 2) ? "Intel/Berichte & \xc3\x9c" : "INBOX";
 	o.verify_tls = 1;
 	o.timeout = 5;
+	o.fetch_chunk = (opt & 64) ? 64 : 0;
 	if (imap_open(&o, &im, err, sizeof(err)) != ST_OK)
 		return;
 	(void)imap_uidvalidity(im);
