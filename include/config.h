@@ -42,6 +42,13 @@ struct config {
 		char *proxy_username; /* SOCKS5 username/password, or NULL */
 		char *proxy_password;
 		long timeout; /* seconds for connect and each command */
+		/* auth = xoauth2 (oauth2.h) */
+		char *oauth2_token_url; /* https:// */
+		char *oauth2_client_id;
+		char *oauth2_client_secret; /* or NULL */
+		char *oauth2_refresh_token; /* NULL: client_credentials */
+		char *oauth2_scope;	    /* or NULL */
+		char *oauth2_ca_file;	    /* NULL: the system trust store */
 	} mbox;
 	struct {
 		char *source;	       /* default "Intel Mailbox" */
@@ -71,15 +78,17 @@ void config_defaults(struct config *c);
  * failure c is left empty, so config_free is always safe).  ST_OK; ST_CONFIG
  * with err naming the file, key and value (never a secret) for bad values,
  * permissions that expose a secret (err says the chmod to run), unreadable
- * password_file or unset password_env; ST_IO when the file is missing (errno
- * ENOENT kept). Secrets found are registered with log_add_secret().
+ * password_file or unset password_env (and the same for the oauth2 secrets);
+ * ST_IO when the file is missing (errno ENOENT kept). Secrets found are
+ * registered with log_add_secret().
  */
 enum status config_load(struct config *c, const char *path, config_warn_fn warn,
 			char *err, size_t errsz);
 
 /*
- * The values needed to talk to ThreatQ (and, with mailbox set, to IMAP):
- * ST_CONFIG naming the first missing key.
+ * The values needed to talk to ThreatQ (and, with mailbox set, to IMAP:
+ * with auth = xoauth2 the oauth2 keys instead of a password): ST_CONFIG
+ * naming the first missing key.
  */
 enum status config_check_online(const struct config *c, int mailbox, char *err,
 				size_t errsz);

@@ -21,10 +21,11 @@ struct imap_opts {
 	int allow_plaintext; /* LOGIN in clear when no STARTTLS */
 	const char *username;
 	const char *password;
-	const char *auth;	 /* "login" (default) or "plain" */
-	const char *folder;	 /* UTF-8 name; default "INBOX" */
-	const char *ca_file;	 /* NULL: the system trust store */
-	int verify_tls;		 /* 0 only by explicit configuration */
+	const char *auth;    /* "login" (default), "plain", or "xoauth2": then
+				password is the OAuth access token */
+	const char *folder;  /* UTF-8 name; default "INBOX" */
+	const char *ca_file; /* NULL: the system trust store */
+	int verify_tls;	     /* 0 only by explicit configuration */
 	struct socks_opts proxy; /* type SOCKS_NONE: direct */
 	int timeout;		 /* seconds for connect and each command */
 	size_t fetch_chunk;	 /* body bytes per partial fetch; 0: default */

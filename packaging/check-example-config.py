@@ -38,7 +38,7 @@ for l in open(ex).read().splitlines():
     if m:
         sec = m.group(1)
         continue
-    m = re.match(r'# ([a-z_]+) =\s*(.*)$', l)
+    m = re.match(r'# ([a-z0-9_]+) =\s*(.*)$', l)
     if m and sec:
         have[(sec, m.group(1))] = m.group(2).split()[0] if m.group(2) else ''
 bad = 0

@@ -82,6 +82,16 @@ enum key {
 	K_MB_PROXY_USERNAME,
 	K_MB_PROXY_PASSWORD,
 	K_MB_TIMEOUT,
+	K_MB_OAUTH2_TOKEN_URL,
+	K_MB_OAUTH2_CLIENT_ID,
+	K_MB_OAUTH2_CLIENT_SECRET,
+	K_MB_OAUTH2_CLIENT_SECRET_FILE,
+	K_MB_OAUTH2_CLIENT_SECRET_ENV,
+	K_MB_OAUTH2_REFRESH_TOKEN,
+	K_MB_OAUTH2_REFRESH_TOKEN_FILE,
+	K_MB_OAUTH2_REFRESH_TOKEN_ENV,
+	K_MB_OAUTH2_SCOPE,
+	K_MB_OAUTH2_CA_FILE,
 	K_CO_SOURCE,
 	K_CO_DEFAULT_TLP,
 	K_CO_EMAIL_FILE_TYPE,
@@ -133,6 +143,16 @@ static const struct {
     [K_MB_PROXY_USERNAME] = {S_MBOX, "proxy_username"},
     [K_MB_PROXY_PASSWORD] = {S_MBOX, "proxy_password"},
     [K_MB_TIMEOUT] = {S_MBOX, "timeout"},
+    [K_MB_OAUTH2_TOKEN_URL] = {S_MBOX, "oauth2_token_url"},
+    [K_MB_OAUTH2_CLIENT_ID] = {S_MBOX, "oauth2_client_id"},
+    [K_MB_OAUTH2_CLIENT_SECRET] = {S_MBOX, "oauth2_client_secret"},
+    [K_MB_OAUTH2_CLIENT_SECRET_FILE] = {S_MBOX, "oauth2_client_secret_file"},
+    [K_MB_OAUTH2_CLIENT_SECRET_ENV] = {S_MBOX, "oauth2_client_secret_env"},
+    [K_MB_OAUTH2_REFRESH_TOKEN] = {S_MBOX, "oauth2_refresh_token"},
+    [K_MB_OAUTH2_REFRESH_TOKEN_FILE] = {S_MBOX, "oauth2_refresh_token_file"},
+    [K_MB_OAUTH2_REFRESH_TOKEN_ENV] = {S_MBOX, "oauth2_refresh_token_env"},
+    [K_MB_OAUTH2_SCOPE] = {S_MBOX, "oauth2_scope"},
+    [K_MB_OAUTH2_CA_FILE] = {S_MBOX, "oauth2_ca_file"},
     [K_CO_SOURCE] = {S_CONN, "source"},
     [K_CO_DEFAULT_TLP] = {S_CONN, "default_tlp"},
     [K_CO_EMAIL_FILE_TYPE] = {S_CONN, "email_file_type"},
@@ -293,6 +313,12 @@ config_free(struct config *c)
 	free(c->mbox.failed_folder);
 	free(c->mbox.proxy_username);
 	free_secret(&c->mbox.proxy_password);
+	free(c->mbox.oauth2_token_url);
+	free(c->mbox.oauth2_client_id);
+	free_secret(&c->mbox.oauth2_client_secret);
+	free_secret(&c->mbox.oauth2_refresh_token);
+	free(c->mbox.oauth2_scope);
+	free(c->mbox.oauth2_ca_file);
 	free(c->conn.source);
 	free(c->conn.default_tlp);
 	free(c->conn.email_file_type);
@@ -773,7 +799,8 @@ take_tlp(struct ld *ld, enum key k, char **dst)
 
 /*
  * The password of a section: from password, password_file or password_env,
- * at most one of them.  The value never appears in a message.
+ * at most one of them (and the same for the oauth2 client secret and
+ * refresh token).  The value never appears in a message.
  */
 static enum status
 take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
@@ -793,11 +820,10 @@ take_secret(struct ld *ld, enum key kpw, enum key kfile, enum key kenv,
 	if ((pw != NULL) + (file != NULL) + (env != NULL) > 1) {
 		seterr(
 		    ld->err, ld->errsz,
-		    "%s:%zu: [%s] set only one of "
-		    "password, password_file and password_env",
-		    ld->path,
+		    "%s:%zu: [%s] set only one of %s, %s and %s", ld->path,
 		    ld->line[pw != NULL ? (file != NULL ? kfile : kenv) : kenv],
-		    sec);
+		    sec, keytab[kpw].name, keytab[kfile].name,
+		    keytab[kenv].name);
 		goto out;
 	}
 	if (pw != NULL) {
@@ -926,6 +952,100 @@ bad:
 	return ST_CONFIG;
 }
 
+/* A token as a token endpoint issues it: printable ASCII, no space. */
+static int
+token_chars_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * The [mailbox] keys of auth = xoauth2.  Whether the needed ones are all
+ * there is config_check_online()'s business; here, the values.
+ */
+static enum status
+load_oauth2(struct ld *ld, struct config *c)
+{
+	static const enum key all[] = {K_MB_OAUTH2_TOKEN_URL,
+				       K_MB_OAUTH2_CLIENT_ID,
+				       K_MB_OAUTH2_CLIENT_SECRET,
+				       K_MB_OAUTH2_CLIENT_SECRET_FILE,
+				       K_MB_OAUTH2_CLIENT_SECRET_ENV,
+				       K_MB_OAUTH2_REFRESH_TOKEN,
+				       K_MB_OAUTH2_REFRESH_TOKEN_FILE,
+				       K_MB_OAUTH2_REFRESH_TOKEN_ENV,
+				       K_MB_OAUTH2_SCOPE,
+				       K_MB_OAUTH2_CA_FILE};
+	char shown[SHOW_MAX + 8];
+	const char *v;
+	size_t i;
+	enum status st;
+	int xoauth2;
+
+	xoauth2 = c->mbox.auth != NULL && strcmp(c->mbox.auth, "xoauth2") == 0;
+	for (i = 0; !xoauth2 && i < sizeof(all) / sizeof(all[0]); i++)
+		if (ld->line[all[i]] != 0) {
+			lwarn(ld,
+			      "%s:%zu: [mailbox] %s is ignored unless auth = "
+			      "xoauth2",
+			      ld->path, ld->line[all[i]], keytab[all[i]].name);
+			break;
+		}
+	if ((v = val(ld, K_MB_OAUTH2_TOKEN_URL)) != NULL &&
+	    (strncasecmp(v, "https://", 8) != 0 || v[8] == '\0' ||
+	     v[8] == '/' || !token_chars_ok(v))) {
+		kerr(ld, K_MB_OAUTH2_TOKEN_URL, "'%s' is not an https:// URL",
+		     show(shown, sizeof(shown), v));
+		return ST_CONFIG;
+	}
+	/* RFC 6749 3.3: scope tokens are %x21 / %x23-5B / %x5D-7E. */
+	if ((v = val(ld, K_MB_OAUTH2_SCOPE)) != NULL)
+		for (i = 0; v[i] != '\0'; i++)
+			if (v[i] != ' ' && ((unsigned char)v[i] < 0x21 ||
+					    (unsigned char)v[i] > 0x7e ||
+					    v[i] == '"' || v[i] == '\\')) {
+				kerr(ld, K_MB_OAUTH2_SCOPE,
+				     "'%s' is not a list of scopes (printable "
+				     "ASCII but '\"' and '\\', separated by "
+				     "spaces)",
+				     show(shown, sizeof(shown), v));
+				return ST_CONFIG;
+			}
+	if ((st = take_str(ld, K_MB_OAUTH2_TOKEN_URL, 0,
+			   &c->mbox.oauth2_token_url)) != ST_OK ||
+	    (st = take_str(ld, K_MB_OAUTH2_CLIENT_ID, 0,
+			   &c->mbox.oauth2_client_id)) != ST_OK ||
+	    (st = take_str(ld, K_MB_OAUTH2_SCOPE, 0, &c->mbox.oauth2_scope)) !=
+		ST_OK ||
+	    (st = take_str(ld, K_MB_OAUTH2_CA_FILE, 1,
+			   &c->mbox.oauth2_ca_file)) != ST_OK ||
+	    (st = take_secret(ld, K_MB_OAUTH2_CLIENT_SECRET,
+			      K_MB_OAUTH2_CLIENT_SECRET_FILE,
+			      K_MB_OAUTH2_CLIENT_SECRET_ENV,
+			      &c->mbox.oauth2_client_secret)) != ST_OK ||
+	    (st = take_secret(ld, K_MB_OAUTH2_REFRESH_TOKEN,
+			      K_MB_OAUTH2_REFRESH_TOKEN_FILE,
+			      K_MB_OAUTH2_REFRESH_TOKEN_ENV,
+			      &c->mbox.oauth2_refresh_token)) != ST_OK)
+		return st;
+	if (c->mbox.oauth2_refresh_token != NULL &&
+	    !token_chars_ok(c->mbox.oauth2_refresh_token)) {
+		kerr(ld,
+		     val(ld, K_MB_OAUTH2_REFRESH_TOKEN) != NULL
+			 ? K_MB_OAUTH2_REFRESH_TOKEN
+		     : val(ld, K_MB_OAUTH2_REFRESH_TOKEN_FILE) != NULL
+			 ? K_MB_OAUTH2_REFRESH_TOKEN_FILE
+			 : K_MB_OAUTH2_REFRESH_TOKEN_ENV,
+		     "the refresh token holds a space or a character that "
+		     "is not printable ASCII");
+		return ST_CONFIG;
+	}
+	return ST_OK;
+}
+
 static enum status
 load_values(struct ld *ld, struct config *c)
 {
@@ -1015,7 +1135,8 @@ load_values(struct ld *ld, struct config *c)
 		c->mbox.proxy_type = NULL;
 	}
 	if ((st = take_secret(ld, K_MB_PASSWORD, K_MB_PASSWORD_FILE,
-			      K_MB_PASSWORD_ENV, &c->mbox.password)) != ST_OK)
+			      K_MB_PASSWORD_ENV, &c->mbox.password)) != ST_OK ||
+	    (st = load_oauth2(ld, c)) != ST_OK)
 		return st;
 
 	/* [connector] */
@@ -1119,10 +1240,13 @@ config_load(struct config *c, const char *path, config_warn_fn warn, char *err,
 		goto out;
 	}
 
-	if ((st.st_mode & 077) && (val(&ld, K_TQ_PASSWORD) != NULL ||
-				   val(&ld, K_TQ_CLIENT_SECRET) != NULL ||
-				   val(&ld, K_MB_PASSWORD) != NULL ||
-				   val(&ld, K_MB_PROXY_PASSWORD) != NULL)) {
+	if ((st.st_mode & 077) &&
+	    (val(&ld, K_TQ_PASSWORD) != NULL ||
+	     val(&ld, K_TQ_CLIENT_SECRET) != NULL ||
+	     val(&ld, K_MB_PASSWORD) != NULL ||
+	     val(&ld, K_MB_PROXY_PASSWORD) != NULL ||
+	     val(&ld, K_MB_OAUTH2_CLIENT_SECRET) != NULL ||
+	     val(&ld, K_MB_OAUTH2_REFRESH_TOKEN) != NULL)) {
 		seterr(err, errsz,
 		       "%s: holds a password but is readable by "
 		       "others (mode %04o); run: chmod 600 %s",
@@ -1159,8 +1283,10 @@ config_check_online(const struct config *c, int mailbox, char *err,
 		    size_t errsz)
 {
 	const char *path = c->path != NULL ? c->path : "configuration";
-	const char *missing = NULL;
+	const char *missing = NULL, *why = "";
+	int xoauth2;
 
+	xoauth2 = c->mbox.auth != NULL && strcmp(c->mbox.auth, "xoauth2") == 0;
 	/* With a client secret the client_credentials grant needs no user. */
 	if (c->tq.host == NULL)
 		missing = "[threatq] host";
@@ -1174,11 +1300,30 @@ config_check_online(const struct config *c, int mailbox, char *err,
 		missing = "[mailbox] server";
 	else if (mailbox && c->mbox.username == NULL)
 		missing = "[mailbox] username";
-	else if (mailbox && c->mbox.password == NULL)
+	else if (mailbox && !xoauth2 && c->mbox.password == NULL)
 		missing = "[mailbox] password";
+	else if (mailbox && xoauth2) {
+		why = " (auth = xoauth2 needs it)";
+		if (c->mbox.oauth2_token_url == NULL)
+			missing = "[mailbox] oauth2_token_url";
+		else if (c->mbox.oauth2_client_id == NULL)
+			missing = "[mailbox] oauth2_client_id";
+		else if (c->mbox.oauth2_refresh_token == NULL &&
+			 c->mbox.oauth2_scope == NULL) {
+			missing =
+			    "[mailbox] oauth2_refresh_token or oauth2_scope";
+			why = " (auth = xoauth2 needs one: the refresh_token "
+			      "grant, or client_credentials with a scope)";
+		} else if (c->mbox.oauth2_refresh_token == NULL &&
+			   c->mbox.oauth2_client_secret == NULL) {
+			missing = "[mailbox] oauth2_client_secret";
+			why = " (the client_credentials grant, oauth2_scope "
+			      "without oauth2_refresh_token, needs it)";
+		}
+	}
 	if (missing == NULL)
 		return ST_OK;
-	seterr(err, errsz, "%s: %s is not set", path, missing);
+	seterr(err, errsz, "%s: %s is not set%s", path, missing, why);
 	return ST_CONFIG;
 }
 

@@ -39,6 +39,7 @@
 #define IMAP_MAX_MAILBOX 1024 /* encoded mailbox name, bytes */
 #define IMAP_MAX_FLAG 256     /* a keyword, bytes */
 #define IMAP_MAX_CRED 1024    /* username or password, bytes */
+#define IMAP_MAX_TOKEN 16384  /* XOAUTH2 access token, bytes */
 #define IMAP_MAX_AUTH_LINE (4 * IMAP_MAX_CRED + 64) /* AUTHENTICATE */
 #define IMAP_MAX_SERVER 1024			    /* host name */
 #define IMAP_MUTF7_RUN 256		/* UTF-16 units encoded in one go */
@@ -588,11 +589,14 @@ do_login(struct imap *im, const struct imap_opts *o, char *err, size_t errsz)
 {
 	char esc[LOG_ESC_SIZE], esc2[LOG_ESC_SIZE];
 	const char *cmd;
-	int plain, r;
+	int plain, xoauth2, r;
 	enum status st;
 
 	plain = o->auth != NULL && strcasecmp(o->auth, "plain") == 0;
-	cmd = plain ? "AUTHENTICATE PLAIN" : "LOGIN";
+	xoauth2 = o->auth != NULL && strcasecmp(o->auth, "xoauth2") == 0;
+	cmd = plain	? "AUTHENTICATE PLAIN"
+	      : xoauth2 ? "AUTHENTICATE XOAUTH2"
+			: "LOGIN";
 	if (plain && !mailimap_has_authentication(im->imap, "PLAIN")) {
 		snprintf(err, errsz,
 			 "server %s does not offer AUTH=PLAIN; use "
@@ -600,7 +604,13 @@ do_login(struct imap *im, const struct imap_opts *o, char *err, size_t errsz)
 			 im->server);
 		return ST_CONFIG;
 	}
-	if (!plain && mailimap_has_extension(im->imap, "LOGINDISABLED")) {
+	if (xoauth2 && !mailimap_has_authentication(im->imap, "XOAUTH2")) {
+		snprintf(err, errsz, "server %s does not offer AUTH=XOAUTH2",
+			 im->server);
+		return ST_CONFIG;
+	}
+	if (!plain && !xoauth2 &&
+	    mailimap_has_extension(im->imap, "LOGINDISABLED")) {
 		snprintf(err, errsz,
 			 "server %s: LOGIN is disabled on this "
 			 "connection (LOGINDISABLED)",
@@ -609,8 +619,15 @@ do_login(struct imap *im, const struct imap_opts *o, char *err, size_t errsz)
 	}
 	log_debug("server %s: %s as \"%s\"", im->server, cmd,
 		  log_esc(esc, sizeof(esc), o->username, strlen(o->username)));
-	r = plain ? auth_plain(im, o->username, o->password)
-		  : mailimap_login(im->imap, o->username, o->password);
+	/*
+	 * XOAUTH2 (the access token as the password): libetpan sends it with
+	 * the command, answers the server's error challenge with the empty
+	 * line the mechanism wants, and reads the tagged NO.
+	 */
+	r = plain     ? auth_plain(im, o->username, o->password)
+	    : xoauth2 ? mailimap_oauth2_authenticate(im->imap, o->username,
+						     o->password)
+		      : mailimap_login(im->imap, o->username, o->password);
 	if (r == MAILIMAP_NO_ERROR)
 		return refresh_caps(im, err, errsz);
 	st = imap_fail(im, r, cmd, ST_AUTH, err, errsz);
@@ -628,25 +645,47 @@ do_login(struct imap *im, const struct imap_opts *o, char *err, size_t errsz)
 static int
 opts_ok(const struct imap_opts *o, char *err, size_t errsz)
 {
+	const char *p;
+	int xoauth2;
+
+	xoauth2 = o->auth != NULL && strcasecmp(o->auth, "xoauth2") == 0;
 	if (o->server == NULL || *o->server == '\0' ||
 	    strlen(o->server) > IMAP_MAX_SERVER) {
 		snprintf(err, errsz, "IMAP: no usable server name");
 		return 0;
 	}
-	if (o->username == NULL || o->password == NULL ||
-	    strlen(o->username) > IMAP_MAX_CRED ||
-	    strlen(o->password) > IMAP_MAX_CRED) {
+	if (xoauth2 && (o->username == NULL || o->password == NULL ||
+			strlen(o->username) > IMAP_MAX_CRED ||
+			strlen(o->password) > IMAP_MAX_TOKEN)) {
+		snprintf(err, errsz,
+			 "server %s: username and access token needed (at "
+			 "most %d and %d bytes)",
+			 o->server, IMAP_MAX_CRED, IMAP_MAX_TOKEN);
+		return 0;
+	}
+	if (!xoauth2 && (o->username == NULL || o->password == NULL ||
+			 strlen(o->username) > IMAP_MAX_CRED ||
+			 strlen(o->password) > IMAP_MAX_CRED)) {
 		snprintf(err, errsz,
 			 "server %s: username and password "
 			 "needed (at most %d bytes each)",
 			 o->server, IMAP_MAX_CRED);
 		return 0;
 	}
+	/* XOAUTH2 separates its fields with ^A: no control characters. */
+	for (p = o->username; xoauth2 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errsz,
+				 "server %s: a username with control "
+				 "characters cannot be sent with XOAUTH2",
+				 o->server);
+			return 0;
+		}
 	if (o->auth != NULL && strcasecmp(o->auth, "login") != 0 &&
-	    strcasecmp(o->auth, "plain") != 0) {
+	    strcasecmp(o->auth, "plain") != 0 && !xoauth2) {
 		snprintf(err, errsz,
-			 "server %s: unknown auth \"%s\" (login "
-			 "or plain)",
+			 "server %s: unknown auth \"%s\" (login, "
+			 "plain or xoauth2)",
 			 o->server, o->auth);
 		return 0;
 	}

@@ -27,6 +27,7 @@
 #include "ioc.h"
 #include "log.h"
 #include "mime.h"
+#include "oauth2.h"
 #include "pdf.h"
 #include "plan.h"
 #include "run.h"
@@ -1150,6 +1151,57 @@ stop_workers(struct mbox *m, struct run_stats *stats)
 	m->nclones = 0;
 }
 
+/*
+ * imap_open() with io as filled in, but for auth = xoauth2 the password is
+ * an OAuth access token (oauth2.h): the cached one while it lasts, and a
+ * new one, once, when the server refuses that.
+ */
+static enum status
+open_imap(const struct cli *cli, const struct config *cfg, struct imap_opts *io,
+	  struct imap **out, char *err, size_t errsz)
+{
+	struct oauth2_opts oo;
+	char *token = NULL, *state;
+	int cached = 0;
+	enum status st;
+
+	if (cfg->mbox.auth == NULL || strcmp(cfg->mbox.auth, "xoauth2") != 0)
+		return imap_open(io, out, err, errsz);
+	if ((state = oauth2_state_path(cli->configdir, cli->name)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return ST_NOMEM;
+	}
+	memset(&oo, 0, sizeof(oo));
+	oo.token_url = cfg->mbox.oauth2_token_url;
+	oo.client_id = cfg->mbox.oauth2_client_id;
+	oo.client_secret = cfg->mbox.oauth2_client_secret;
+	oo.refresh_token = cfg->mbox.oauth2_refresh_token;
+	oo.scope = cfg->mbox.oauth2_scope;
+	oo.ca_file = cfg->mbox.oauth2_ca_file;
+	oo.timeout = cfg->mbox.timeout;
+	oo.state_path = state;
+	if ((st = oauth2_access_token(&oo, 0, &token, &cached, err, errsz)) ==
+	    ST_OK) {
+		io->password = token;
+		st = imap_open(io, out, err, errsz);
+	}
+	if (st == ST_AUTH && cached) {
+		log_warn("IMAP: %s; getting a new access token", err);
+		io->password = NULL;
+		oauth2_free_secret(token);
+		token = NULL;
+		if ((st = oauth2_access_token(&oo, 1, &token, &cached, err,
+					      errsz)) == ST_OK) {
+			io->password = token;
+			st = imap_open(io, out, err, errsz);
+		}
+	}
+	io->password = NULL;
+	oauth2_free_secret(token);
+	free(state);
+	return st;
+}
+
 enum status
 run_mailbox(const struct cli *cli, const struct config *cfg,
 	    struct run_stats *stats)
@@ -1227,7 +1279,7 @@ run_mailbox(const struct cli *cli, const struct config *cfg,
 		io.proxy.username = cfg->mbox.proxy_username;
 		io.proxy.password = cfg->mbox.proxy_password;
 	}
-	if ((st = imap_open(&io, &m.im, err, sizeof(err))) != ST_OK) {
+	if ((st = open_imap(cli, cfg, &io, &m.im, err, sizeof(err))) != ST_OK) {
 		log_err("IMAP: %s", err);
 		goto out;
 	}

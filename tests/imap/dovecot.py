@@ -2,7 +2,7 @@
 """A private Dovecot IMAP server for tests and the demo (runs as root).
 
     d = Dovecot(workdir, users={"intel": "pw"}, cert=..., key=...,
-                listen="127.0.0.1", ssl="yes")
+                listen="127.0.0.1", ssl="yes", oauth2=None)
     d.start()            # returns when the listeners accept connections
     d.imaps_port, d.imap_port
     d.deliver("intel", raw_bytes, seen=False, folder="INBOX") -> filename
@@ -13,6 +13,9 @@
     d.stop()             # waits until the master process is gone
 
 ssl="no" runs without TLS (no STARTTLS offered, no IMAPS listener).
+oauth2={"introspection_url": ..., ...} also offers AUTH=XOAUTH2 and
+OAUTHBEARER, checked by an oauth2 passdb whose dovecot-oauth2.conf.ext
+holds these settings (the passwords still serve PLAIN and LOGIN).
 Ports: free ones found by binding port 0, or port_base and port_base+1.
 Mailboxes use the "/" hierarchy separator; Maildir++ on disk.
 
@@ -51,11 +54,11 @@ info_log_path = @DIR@/log/dovecot.log
 ssl = @SSL@
 @SSLFILES@
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login@OAUTH2_MECHS@
 passdb {
   driver = passwd-file
-  args = @DIR@/passwd
-}
+  args = @DIR@/passwd@PASSWD_MECHS@
+}@OAUTH2_PASSDB@
 userdb {
   driver = static
   args = uid=dovecot gid=dovecot home=@DIR@/mail/%u
@@ -148,9 +151,10 @@ def _header(raw, name):
 
 class Dovecot:
     def __init__(self, workdir, users=None, cert=None, key=None,
-                 listen="127.0.0.1", ssl="yes", port_base=None):
+                 listen="127.0.0.1", ssl="yes", port_base=None, oauth2=None):
         self.dir = os.path.abspath(workdir)
         self.users = dict(users or {"intel": "pw"})
+        self.oauth2 = dict(oauth2) if oauth2 else None
         self.cert, self.key = cert, key
         self.listen = listen
         self.ssl = ssl
@@ -210,6 +214,21 @@ class Dovecot:
             sslfiles = ("ssl_cert = <@DIR@/cert.pem\n"
                         "ssl_key = <@DIR@/key.pem\n")
         conf = CONF.replace("@SSLFILES@", sslfiles)
+        mechs = pwmechs = passdb = ""
+        if self.oauth2:
+            mechs = " xoauth2 oauthbearer"
+            pwmechs = "\n  mechanisms = plain login"
+            passdb = ("\npassdb {\n  driver = oauth2\n"
+                      "  mechanisms = xoauth2 oauthbearer\n"
+                      "  args = @DIR@/dovecot-oauth2.conf.ext\n}")
+            with open(os.path.join(self.dir, "dovecot-oauth2.conf.ext"),
+                      "w") as f:
+                for k, v in self.oauth2.items():
+                    f.write("%s = %s\n" % (k, v))
+            os.chmod(os.path.join(self.dir, "dovecot-oauth2.conf.ext"), 0o600)
+        conf = (conf.replace("@OAUTH2_MECHS@", mechs)
+                .replace("@PASSWD_MECHS@", pwmechs)
+                .replace("@OAUTH2_PASSDB@", passdb))
         for k, v in (("@DIR@", self.dir), ("@LISTEN@", self.listen),
                      ("@SSL@", self.ssl),
                      ("@IMAP_PORT@", str(self.imap_port)),

@@ -234,6 +234,12 @@ t_full(void **state)
 			      "verify_tls = off\n"
 			      "allow_plaintext = yes\n"
 			      "auth = XOAUTH2\n"
+			      "oauth2_token_url = https://login.example.com/t\n"
+			      "oauth2_client_id = app-7\n"
+			      "oauth2_client_secret = \"oa;#cs\"\n"
+			      "oauth2_refresh_token = 1//0gRt-x_y~z\n"
+			      "oauth2_scope = https://mail.google.com/\n"
+			      "oauth2_ca_file = oauth-ca.pem\n"
 			      "[connector]\n"
 			      "source = My Source  ; trailing comment\n"
 			      "default_tlp = tlp:amber+strict\n"
@@ -274,6 +280,15 @@ t_full(void **state)
 	assert_string_equal(c.mbox.ca_file, "/etc/ssl/imap.pem");
 	assert_int_equal(c.mbox.verify_tls, 0);
 	assert_int_equal(c.mbox.allow_plaintext, 1);
+	assert_string_equal(c.mbox.auth, "xoauth2");
+	assert_string_equal(c.mbox.oauth2_token_url,
+			    "https://login.example.com/t");
+	assert_string_equal(c.mbox.oauth2_client_id, "app-7");
+	assert_string_equal(c.mbox.oauth2_client_secret, "oa;#cs");
+	assert_string_equal(c.mbox.oauth2_refresh_token, "1//0gRt-x_y~z");
+	assert_string_equal(c.mbox.oauth2_scope, "https://mail.google.com/");
+	snprintf(want, sizeof(want), "%s/oauth-ca.pem", tmpdir);
+	assert_string_equal(c.mbox.oauth2_ca_file, want);
 	assert_string_equal(c.conn.source, "My Source");
 	assert_string_equal(c.conn.default_tlp, "AMBER+STRICT");
 	assert_string_equal(c.conn.email_file_type, "Email");
@@ -285,6 +300,8 @@ t_full(void **state)
 	assert_true(was_registered(SECRET));
 	assert_true(was_registered("imap-pw"));
 	assert_true(was_registered("cs;#x"));
+	assert_true(was_registered("oa;#cs"));
+	assert_true(was_registered("1//0gRt-x_y~z"));
 	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_OK);
 	config_free(&c);
 }
@@ -764,6 +781,183 @@ t_check_online(void **state)
 	config_free(&c);
 }
 
+#define XO_BASE                                                                \
+	"[threatq]\nhost = h\nclient_id = i\nclient_secret = s3cr3t-value\n"   \
+	"[mailbox]\nserver = imap.example.com\nusername = u@example.com\n"     \
+	"auth = xoauth2\n"
+#define XO_URL "oauth2_token_url = https://login.example.com/tenant/token\n"
+
+/* auth = xoauth2: no password, but the keys of one grant. */
+static void
+t_oauth2_check_online(void **state)
+{
+	static const struct {
+		const char *extra, *missing;
+	} steps[] = {
+	    {"", "[mailbox] oauth2_token_url is not set (auth = xoauth2 needs "
+		 "it)"},
+	    {XO_URL, "[mailbox] oauth2_client_id is not set (auth = xoauth2 "
+		     "needs it)"},
+	    {XO_URL "oauth2_client_id = app\n",
+	     "[mailbox] oauth2_refresh_token or oauth2_scope is not set "
+	     "(auth = xoauth2 needs one: the refresh_token grant, or "
+	     "client_credentials with a scope)"},
+	    {XO_URL "oauth2_client_id = app\n"
+		    "oauth2_scope = https://outlook.office365.com/.default\n",
+	     "[mailbox] oauth2_client_secret is not set (the "
+	     "client_credentials grant, oauth2_scope without "
+	     "oauth2_refresh_token, needs it)"},
+	};
+	struct config c;
+	char err[512], want[512], text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", XO_BASE, steps[i].extra);
+		assert_int_equal(load(&c, text, 0600, err, sizeof(err)), ST_OK);
+		assert_int_equal(config_check_online(&c, 1, err, sizeof(err)),
+				 ST_CONFIG);
+		snprintf(want, sizeof(want), "%s: %s", ini, steps[i].missing);
+		assert_string_equal(err, want);
+		/* --eml runs need only ThreatQ. */
+		assert_int_equal(config_check_online(&c, 0, err, sizeof(err)),
+				 ST_OK);
+		config_free(&c);
+	}
+	/* Client credentials (Microsoft 365 app-only). */
+	assert_int_equal(load(&c,
+			      XO_BASE XO_URL
+			      "oauth2_client_id = app\n"
+			      "oauth2_client_secret = cl-s3cret\n"
+			      "oauth2_scope = https://outlook.office365.com/"
+			      ".default\n",
+			      0600, err, sizeof(err)),
+			 ST_OK);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_OK);
+	assert_null(c.mbox.oauth2_refresh_token);
+	assert_null(c.mbox.oauth2_ca_file);
+	assert_true(was_registered("cl-s3cret"));
+	config_free(&c);
+	/* A refresh token, public client (no secret). */
+	assert_int_equal(load(&c,
+			      XO_BASE XO_URL
+			      "oauth2_client_id = app\n"
+			      "oauth2_refresh_token = 1//r-tok\n",
+			      0600, err, sizeof(err)),
+			 ST_OK);
+	assert_int_equal(config_check_online(&c, 1, err, sizeof(err)), ST_OK);
+	assert_null(c.mbox.oauth2_client_secret);
+	assert_true(was_registered("1//r-tok"));
+	assert_int_equal(nwarn, 0);
+	config_free(&c);
+}
+
+static void
+t_oauth2_values(void **state)
+{
+	struct config c;
+	char err[512], text[1024], path[256];
+
+	assert_int_equal(load(&c,
+			      "[mailbox]\nauth = xoauth2\n"
+			      "oauth2_token_url = http://login.example.com/t\n",
+			      0600, err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, ":3: [mailbox] oauth2_token_url: "
+				    "'http://login.example.com/t' is not an "
+				    "https:// URL"));
+	config_free(&c);
+	assert_int_equal(load(&c, "[mailbox]\noauth2_token_url = https:///x\n",
+			      0600, err, sizeof(err)),
+			 ST_CONFIG);
+	config_free(&c);
+	assert_int_equal(
+	    load(&c, "[mailbox]\noauth2_token_url = \"https://a b/\"\n", 0600,
+		 err, sizeof(err)),
+	    ST_CONFIG);
+	config_free(&c);
+	assert_int_equal(load(&c, "[mailbox]\noauth2_scope = a\\b c\n", 0600,
+			      err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, ":2: [mailbox] oauth2_scope: 'a\\b c' is "
+				    "not a list of scopes"));
+	config_free(&c);
+
+	/* A refresh token is a secret: not shown when refused. */
+	assert_int_equal(load(&c,
+			      "[mailbox]\n"
+			      "oauth2_refresh_token = \"1//sp ace-tok\"\n",
+			      0600, err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, ":2: [mailbox] oauth2_refresh_token: the "
+				    "refresh token holds a space"));
+	assert_null(strstr(err, "sp ace"));
+	config_free(&c);
+
+	/* From a file (a Microsoft token is longer than an INI line)... */
+	snprintf(path, sizeof(path), "%s/rt", tmpdir);
+	write_file(path, "1//from-file\n", 0600);
+	assert_int_equal(load(&c,
+			      "[mailbox]\nauth = xoauth2\n"
+			      "oauth2_refresh_token_file = rt\n"
+			      "oauth2_client_secret_env = TQ_TEST_PW\n",
+			      0644, err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, "oauth2_client_secret_env: environment "
+				    "variable 'TQ_TEST_PW' is not set"));
+	config_free(&c);
+	/* ... or the environment; the file holds none: any mode. */
+	setenv("TQ_TEST_PW", "env-cl-secret", 1);
+	assert_int_equal(config_load(&c, ini, on_warn, err, sizeof(err)),
+			 ST_OK);
+	assert_string_equal(c.mbox.oauth2_refresh_token, "1//from-file");
+	assert_string_equal(c.mbox.oauth2_client_secret, "env-cl-secret");
+	assert_true(was_registered("1//from-file"));
+	assert_true(was_registered("env-cl-secret"));
+	config_free(&c);
+	write_file(path, "1//from-file\n", 0644);
+	assert_int_equal(config_load(&c, ini, on_warn, err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, "oauth2_refresh_token_file: "));
+	assert_non_null(strstr(err, "chmod 600"));
+	config_free(&c);
+
+	/* At most one source of each secret. */
+	assert_int_equal(load(&c,
+			      "[mailbox]\noauth2_refresh_token = 1//a\n"
+			      "oauth2_refresh_token_env = TQ_TEST_PW\n",
+			      0600, err, sizeof(err)),
+			 ST_CONFIG);
+	assert_non_null(strstr(err, ":3: [mailbox] set only one of "
+				    "oauth2_refresh_token, "
+				    "oauth2_refresh_token_file and "
+				    "oauth2_refresh_token_env"));
+	config_free(&c);
+
+	/* A file holding the client secret or token must be private. */
+	snprintf(text, sizeof(text), "[mailbox]\noauth2_client_secret = x\n");
+	assert_int_equal(load(&c, text, 0640, err, sizeof(err)), ST_CONFIG);
+	assert_non_null(strstr(err, "chmod 600"));
+	config_free(&c);
+	snprintf(text, sizeof(text), "[mailbox]\noauth2_refresh_token = x\n");
+	assert_int_equal(load(&c, text, 0604, err, sizeof(err)), ST_CONFIG);
+	assert_non_null(strstr(err, "chmod 600"));
+	config_free(&c);
+
+	/* Without auth = xoauth2 the keys do nothing: say so once. */
+	nwarn = 0;
+	assert_int_equal(load(&c,
+			      "[mailbox]\nauth = plain\n" XO_URL
+			      "oauth2_client_id = app\n",
+			      0600, err, sizeof(err)),
+			 ST_OK);
+	assert_int_equal(nwarn, 1);
+	assert_non_null(strstr(warnings[0], ":3: [mailbox] oauth2_token_url "
+					    "is ignored unless auth = "
+					    "xoauth2"));
+	config_free(&c);
+}
+
 /* Run config_first_run with answers as input; returns its status. */
 static enum status
 first_run(const char *answers, char *out, size_t outsz, char *err, size_t errsz)
@@ -993,6 +1187,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(t_no_secret_in_errors, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(t_check_online, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_oauth2_check_online, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(t_oauth2_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_first_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_first_run_awkward, setup,
 					    teardown),
