@@ -94,13 +94,24 @@ FLAG_LETTERS = {"S": "\\Seen", "F": "\\Flagged", "R": "\\Answered",
                 "T": "\\Deleted", "D": "\\Draft"}
 
 
-def free_port(host="127.0.0.1"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def free_ports(n, host="127.0.0.1"):
+    """n distinct free ports: all bound at once, so that two calls in a row
+    cannot return the same port (Dovecot then failed with 'duplicate
+    listener')."""
+    socks = []
     try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in socks]
     finally:
-        s.close()
+        for s in socks:
+            s.close()
+
+
+def free_port(host="127.0.0.1"):
+    return free_ports(1, host)[0]
 
 
 def mutf7(name):
@@ -161,8 +172,9 @@ class Dovecot:
         if port_base:
             self.imap_port, self.imaps_port = port_base, port_base + 1
         else:
-            self.imap_port = free_port(listen)
-            self.imaps_port = free_port(listen) if ssl != "no" else 0
+            self.imap_port, self.imaps_port = free_ports(2, listen)
+            if ssl == "no":
+                self.imaps_port = 0
         self.pid = None
         self._seq = 0
         pw = pwd.getpwnam("dovecot")
