@@ -41,18 +41,9 @@ class OAuthServer:
         self.client_id = client_id
         self.client_secret = client_secret
         self.user = user
-        self.scope = scope
-        self.expires_in = expires_in
-        self.rotate = False
-        self.fail_status = None	# answer every token request with this
-        self.refuse_all = False
-        self.refresh_valid = set(refresh_tokens)
-        self.access = {}	# token -> expiry (time.time())
-        self.refused = set()
-        self.token_requests = []
-        self.introspections = []
-        self.issued = []
+        self._initial = (scope, expires_in, tuple(refresh_tokens))
         self.lock = threading.Lock()
+        self.reset()
         srv = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -98,6 +89,20 @@ class OAuthServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        daemon=True)
         self.thread.start()
+
+    def reset(self):
+        """Back to the state of a new server (one per test case)."""
+        with self.lock:
+            self.scope, self.expires_in, rts = self._initial
+            self.rotate = False
+            self.fail_status = None	# answer every token request with this
+            self.refuse_all = False
+            self.refresh_valid = set(rts)
+            self.access = {}	# token -> expiry (time.time())
+            self.refused = set()
+            self.token_requests = []
+            self.introspections = []
+            self.issued = []
 
     def url(self, path):
         return "https://127.0.0.1:%d%s" % (self.port, path)

@@ -60,34 +60,45 @@ def closed_port():
 
 
 class XOAuth2(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="tqxoauth2.")
-        os.chmod(self.tmp, 0o755)	# the dovecot user must reach its maildir
-        os.makedirs(os.path.join(self.tmp, "sim"))
-        self.sim = TqSim(os.path.join(self.tmp, "sim"))
-        c = self.sim.certs
-        self.oa = OAuthServer(c["cert"], c["key"], CLIENT_ID, CLIENT_SECRET,
-                              USER, refresh_tokens=[REFRESH], scope=SCOPE)
-        self.dove = Dovecot(
-            os.path.join(self.tmp, "dovecot"), users={USER: "unused-pw"},
+    # One emulator, one token endpoint and one Dovecot for all the cases
+    # (starting them took most of the test's time); each case resets the
+    # endpoint, empties the mailbox and gets a configuration directory of
+    # its own.
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="tqxoauth2.")
+        os.chmod(cls.tmp, 0o755)	# the dovecot user must reach its maildir
+        os.makedirs(os.path.join(cls.tmp, "sim"))
+        cls.sim = TqSim(os.path.join(cls.tmp, "sim"))
+        c = cls.sim.certs
+        cls.oa = OAuthServer(c["cert"], c["key"], CLIENT_ID, CLIENT_SECRET,
+                             USER, refresh_tokens=[REFRESH], scope=SCOPE)
+        cls.dove = Dovecot(
+            os.path.join(cls.tmp, "dovecot"), users={USER: "unused-pw"},
             cert=c["cert"], key=c["key"],
-            oauth2={"introspection_url": self.oa.url("/introspect"),
+            oauth2={"introspection_url": cls.oa.url("/introspect"),
                     "introspection_mode": "post",
                     "username_attribute": "username",
                     "active_attribute": "active", "active_value": "true",
                     "tls_ca_cert_file": c["ca"]})
-        self.dove.start()
-        self.cfg = os.path.join(self.tmp, "cfg")
-        os.mkdir(self.cfg)
+        cls.dove.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dove.stop()
+        cls.oa.stop()
+        cls.sim.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.oa.reset()
+        for _, path, _ in list(self.dove._files(USER, "INBOX")):
+            os.remove(path)
+        self.log0 = len(self.dove.log())
+        self.cfg = tempfile.mkdtemp(prefix="cfg.", dir=self.tmp)
         self.state_path = os.path.join(self.cfg, NAME + ".oauth2")
         self.extra_secrets = []
         self.write_config()
-
-    def tearDown(self):
-        self.dove.stop()
-        self.oa.stop()
-        self.sim.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def write_config(self, refresh=REFRESH, scope=None, url=None,
                      secret=CLIENT_SECRET, ca=True, port=None, extra=""):
@@ -155,7 +166,7 @@ class XOAuth2(unittest.TestCase):
         n, end = -1, time.monotonic() + 5
         while time.monotonic() < end:
             m = len(re.findall(r"Login: user=<%s>, method=XOAUTH2" % USER,
-                               self.dove.log()))
+                               self.dove.log()[self.log0:]))
             if m == n:
                 return m
             n = m
