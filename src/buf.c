@@ -53,6 +53,12 @@ buf_add(struct buf *b, const void *data, size_t len)
 int
 buf_addc(struct buf *b, char c)
 {
+	/* The common case, room already there, without buf_reserve(). */
+	if (b->len < b->max && b->len + 2 <= b->cap) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return 0;
+	}
 	return buf_add(b, &c, 1);
 }
 

@@ -10,6 +10,8 @@
  * elements that end tag implicitly closes, or a start tag that implicitly
  * closes the top), so its depth is never below gumbo's by more than the
  * elements gumbo invents (tbody, reconstructed formatting elements).
+ * Then gumbo gets each run of text as one character, and the text is put
+ * back in its tree (see "Text out of gumbo's way" below).
  *
  * A message that is not a digest is one article titled by the subject; a
  * digest is split at its repeated structure (see "Digests" below).
@@ -20,6 +22,15 @@
 #include <string.h>
 
 #include <gumbo.h>
+/*
+ * The loops over every byte of text (the squeeze, the plain text, the
+ * escaped description) take 16 bytes at a time with SSE2 where there is
+ * SSE2; -DHTML_SCALAR leaves it out (to test the plain C on any machine).
+ */
+#if defined(__SSE2__) && !defined(HTML_SCALAR)
+#include <emmintrin.h>
+#define HTML_SSE2 1
+#endif
 
 #include "bounds.h"
 #include "buf.h"
@@ -33,6 +44,31 @@
 #define HREF_MAX MAX_IOC_LEN
 
 static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+#ifdef HTML_SSE2
+/* Bit k set when byte k of v is printable ASCII (0x21..0x7e). */
+static unsigned
+v_visible(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(
+	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
+			  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+}
+
+/* Bit k set when byte k of v is c. */
+static unsigned
+v_eq(__m128i v, char c)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* Index of the lowest bit set in m (not 0). */
+static unsigned
+lowbit(unsigned m)
+{
+	return (unsigned)__builtin_ctz(m);
+}
+#endif
 
 static int
 lc(int c)
@@ -221,6 +257,7 @@ bound(const char *p, size_t n, size_t *outlen)
 {
 	struct hstack *s;
 	struct buf b;
+	const char *lt;
 	char name[TAGNAME_MAX + 1], *out = NULL;
 	size_t i = 0, j, e, nl, tags = 0;
 	int end, toolong, drop;
@@ -237,16 +274,22 @@ bound(const char *p, size_t n, size_t *outlen)
 		goto out;
 	while (i < n) {
 		/* Text up to the next '<'. */
-		for (j = i; j < n && p[j] != '<'; j++)
-			;
+		lt = memchr(p + i, '<', n - i);
+		j = lt != NULL ? (size_t)(lt - p) : n;
 		if (j > i && buf_add(&b, p + i, j - i) == -1)
 			goto out;
 		if ((i = j) >= n)
 			break;
 		if (i + 3 < n && memcmp(p + i, "<!--", 4) == 0) {
-			for (e = i + 4;
-			     e + 3 <= n && memcmp(p + e, "-->", 3) != 0; e++)
-				;
+			for (e = i + 4; e + 3 <= n; e++) {
+				if ((lt = memchr(p + e, '-', n - e)) == NULL) {
+					e = n;
+					break;
+				}
+				e = (size_t)(lt - p);
+				if (e + 3 <= n && memcmp(p + e, "-->", 3) == 0)
+					break;
+			}
 			e = e + 3 <= n ? e + 3 : n;
 			if (buf_add(&b, p + i, e - i) == -1)
 				goto out;
@@ -318,24 +361,803 @@ out:
 }
 
 /*
- * Parse the bounded copy of html; *hold is that copy, which the tree
- * points into: free it after gumbo_destroy_output().
+ * Text out of gumbo's way.
+ *
+ * gumbo 0.10.1 makes a token of every character of text and appends it to
+ * the text node one code point at a time: on a newsletter, which is mostly
+ * prose, that was nearly all of the parse, and half of the CPU of a dry run
+ * over the bench's newsletters (perf, issue 7).  The tree builder looks at a
+ * character only to tell whitespace from NUL from anything else, and once a run
+ * of characters has had its first non-whitespace character, the rest of the run
+ * only goes into the same text node.  So the middle of each run of text (from
+ * its first to its last non-whitespace character) is handed to gumbo as one
+ * character, a marker: U+F0000 + the run's number (Supplementary Private
+ * Use Area-A), and the markers are replaced by the text in the tree gumbo
+ * builds: the same tree, for a fraction of the work.  A document with a
+ * character of that area, or a character reference to one, could forge a
+ * marker: it is parsed as it is.
+ *
+ * A run keeps to what gumbo copies as it is: no '&' (a character
+ * reference, skipped with the name after it), no NUL, no control or
+ * noncharacter gumbo replaces with U+FFFD, only well-formed UTF-8, no
+ * "-->" (the end of an escaped script) nor "]]>" (the end of a CDATA
+ * section); CR and CR LF are folded to LF as gumbo does.  Tags, comments,
+ * doctypes and the content of raw-text elements are copied untouched,
+ * scanned with gumbo's tokenizer states.  Should a marker end up anywhere
+ * but in a text node, once (a tag the scan read differently from gumbo, a
+ * frameset dropping text), the tree is thrown away and the original parsed
+ * instead.
  */
-static GumboOutput *
-parse(const char *html, size_t len, char **hold)
+
+#ifndef SQ_MIN
+#define SQ_MIN 8 /* shorter runs are left to gumbo */
+#endif
+#define SQ_BASE 0xf0000u /* the marker of run 0 */
+#define SQ_RUNS 65534u	 /* U+F0000..U+FFFFD; more runs are left */
+#define SQ_MARK_LEN 4	 /* bytes of a marker */
+#define SQ_LEAD '\xf3'	 /* their first byte, then 0xb0..0xbf */
+
+struct sqrun {
+	size_t off, len; /* in the bounded copy */
+};
+
+struct squeeze {
+	struct buf out; /* what gumbo parses */
+	struct sqrun *run;
+	size_t n, cap;
+	size_t done; /* input copied to out so far */
+	size_t seen; /* markers found in the tree */
+	unsigned char *found;
+	int err;
+};
+
+/* Byte classes of the text scan. */
+enum { SQ_CHAR, SQ_WS, SQ_STOP, SQ_MB, SQ_AMP, SQ_GT };
+
+#define C SQ_CHAR
+#define W SQ_WS
+#define S SQ_STOP
+#define M SQ_MB
+#define A SQ_AMP
+#define G SQ_GT
+static const unsigned char sq_class[256] = {
+    S, S, S, S, S, S, S, S, S, W, W, S, W, W, S, S, S, S, S, S, S, S, S, S,
+    S, S, S, S, S, S, S, S, W, C, C, C, C, C, A, C, C, C, C, C, C, C, C, C,
+    C, C, C, C, C, C, C, C, C, C, C, C, C, C, G, C, C, C, C, C, C, C, C, C,
+    C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
+    C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
+    C, C, C, C, C, C, C, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    S, S, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    M, M, M, M, M, S, S, S, S, S, S, S, S, S, S, S,
+};
+#undef C
+#undef W
+#undef S
+#undef M
+#undef A
+#undef G
+
+/*
+ * Length of the character at p (n bytes left) when gumbo copies it as it
+ * is, else 0: ill-formed, a C1 control, a noncharacter, the BOM or the
+ * markers' own code points.
+ */
+static size_t
+sq_mb(const char *p, size_t n)
 {
-	GumboOptions opt = kGumboDefaultOptions;
+	uint32_t cp;
+	size_t l;
+
+	if ((l = utf8_decode((const unsigned char *)p, n, &cp)) == 0 ||
+	    cp < 0xa0 || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+	    (cp & 0xfffe) == 0xfffe || cp == 0xfeff ||
+	    (cp >= SQ_BASE && cp < SQ_BASE + SQ_RUNS))
+		return 0;
+	return l;
+}
+
+/* The marker of run k (< SQ_RUNS), UTF-8, into m[SQ_MARK_LEN]. */
+static void
+sq_mark(char *m, size_t k)
+{
+	uint32_t cp = SQ_BASE + (uint32_t)k;
+
+	m[0] = (char)(0xf0 | (cp >> 18));
+	m[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	m[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	m[3] = (char)(0x80 | (cp & 0x3f));
+}
+
+/* The run of the marker at s (at least SQ_MARK_LEN bytes), or -1. */
+static long
+sq_number(const struct squeeze *q, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t k;
+
+	if (utf8_decode(u, SQ_MARK_LEN, &cp) != SQ_MARK_LEN || cp < SQ_BASE ||
+	    (k = cp - SQ_BASE) >= q->n)
+		return -1;
+	return (long)k;
+}
+
+/* The next marker in t, or NULL. */
+static const char *
+sq_find(const char *t)
+{
+	for (; (t = strchr(t, SQ_LEAD)) != NULL; t++)
+		if ((unsigned char)t[1] >= 0xb0 && (unsigned char)t[1] <= 0xbf)
+			return t;
+	return NULL;
+}
+
+/* Hand p[done..f) to gumbo as it is and p[f..e) as a marker. */
+static void
+sq_cut(struct squeeze *q, const char *p, size_t f, size_t e)
+{
+	struct sqrun *nr;
+	char mark[SQ_MARK_LEN];
+	size_t cap;
+
+	/* (SQ_MIN 1 for a differential test: every run, however short.) */
+	if (q->err || f == SIZE_MAX || e - f < SQ_MIN || q->n >= SQ_RUNS)
+		return;
+	sq_mark(mark, q->n);
+	if (q->n == q->cap) {
+		cap = q->cap == 0 ? 64 : q->cap * 2;
+		if ((nr = realloc(q->run, cap * sizeof(*nr))) == NULL) {
+			q->err = 1;
+			return;
+		}
+		q->run = nr;
+		q->cap = cap;
+	}
+	if (buf_add(&q->out, p + q->done, f - q->done) == -1 ||
+	    buf_add(&q->out, mark, SQ_MARK_LEN) == -1) {
+		q->err = 1;
+		return;
+	}
+	q->run[q->n].off = f;
+	q->run[q->n].len = e - f;
+	q->n++;
+	q->done = e;
+}
+
+/* Past the stop at p[i] (b the end): with a character reference's name. */
+static size_t
+sq_skip(const char *p, size_t b, size_t i)
+{
+	if (p[i++] != '&')
+		return i;
+	while (i < b && (isalpha_((unsigned char)p[i]) ||
+			 (p[i] >= '0' && p[i] <= '9') || p[i] == '#'))
+		i++;
+	return i < b && p[i] == ';' ? i + 1 : i;
+}
+
+/*
+ * The text p[a..b) (no '<' in it): runs of it become markers.  With lead,
+ * its first byte is kept as it is (it follows a '<').
+ */
+static void
+sq_text(struct squeeze *q, const char *p, size_t a, size_t b, int lead)
+{
+	size_t i = a, f = SIZE_MAX, e = 0, l;
+	int bad = 0;
+
+	if (lead && i < b)
+		i = sq_skip(p, b, i);
+	while (i < b && !q->err) {
+#ifdef HTML_SSE2
+		/* Blocks of plain characters and whitespace, the most. */
+		while (i + 16 <= b) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+			unsigned ch =
+			    v_visible(v) & ~(v_eq(v, '&') | v_eq(v, '>'));
+			unsigned ok = ch | v_eq(v, ' ') | v_eq(v, '\t') |
+				      v_eq(v, '\n') | v_eq(v, '\f') |
+				      v_eq(v, '\r');
+			unsigned k = ok == 0xffff ? 16 : lowbit(~ok);
+
+			if ((ch &= (1u << k) - 1) != 0) {
+				if (f == SIZE_MAX)
+					f = i + lowbit(ch);
+				e = i + 32 - (unsigned)__builtin_clz(ch);
+			}
+			i += k;
+			if (k < 16)
+				break;
+		}
+		if (i >= b)
+			break;
+#endif
+		switch (sq_class[(unsigned char)p[i]]) {
+		case SQ_GT:
+			if (i >= a + 2 &&
+			    (p[i - 1] == '-' || p[i - 1] == ']') &&
+			    p[i - 2] == p[i - 1]) {
+				bad = 1; /* "-->", "]]>": not in a run */
+				break;
+			}
+			/* FALLTHROUGH */
+		case SQ_CHAR:
+			if (f == SIZE_MAX)
+				f = i;
+			e = ++i;
+			continue;
+		case SQ_WS:
+			i++;
+			continue;
+		case SQ_MB:
+			if ((l = sq_mb(p + i, b - i)) == 0)
+				break;
+			if (f == SIZE_MAX)
+				f = i;
+			e = i += l;
+			continue;
+		default:
+			break;
+		}
+		/* A stop: the run before it ends, without it. */
+		if (!bad)
+			sq_cut(q, p, f, e);
+		f = SIZE_MAX;
+		bad = 0;
+		i = sq_skip(p, b, i);
+	}
+	if (!bad)
+		sq_cut(q, p, f, e);
+}
+
+static int
+sq_ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Past the first '>' from i, or n. */
+static size_t
+sq_gt(const char *p, size_t n, size_t i)
+{
+	const char *g = i < n ? memchr(p + i, '>', n - i) : NULL;
+
+	return g != NULL ? (size_t)(g - p) + 1 : n;
+}
+
+/* Past the end of a tag whose name starts at p[i], as gumbo reads it. */
+static size_t
+sq_tag(const char *p, size_t n, size_t i)
+{
+	enum {
+		NAME,
+		BEFORE_ATTR,
+		ATTR,
+		AFTER_ATTR,
+		BEFORE_VAL,
+		DQ,
+		SQ,
+		UNQ,
+		AFTER_VAL,
+		SELF
+	} st = NAME;
+	int c;
+
+	for (; i < n; i++) {
+		c = (unsigned char)p[i];
+		switch (st) {
+		case NAME:
+			if (c == '>')
+				return i + 1;
+			st = sq_ws(c) ? BEFORE_ATTR : c == '/' ? SELF : NAME;
+			break;
+		case BEFORE_ATTR:
+		case AFTER_ATTR:
+			if (c == '>')
+				return i + 1;
+			if (c == '/')
+				st = SELF;
+			else if (st == AFTER_ATTR && c == '=')
+				st = BEFORE_VAL;
+			else if (!sq_ws(c))
+				st = ATTR;
+			break;
+		case ATTR:
+			if (c == '>')
+				return i + 1;
+			if (sq_ws(c))
+				st = AFTER_ATTR;
+			else if (c == '/')
+				st = SELF;
+			else if (c == '=')
+				st = BEFORE_VAL;
+			break;
+		case BEFORE_VAL:
+			if (c == '>')
+				return i + 1;
+			if (c == '"')
+				st = DQ;
+			else if (c == '\'')
+				st = SQ;
+			else if (!sq_ws(c))
+				st = UNQ;
+			break;
+		case DQ:
+		case SQ:
+			if (c == (st == DQ ? '"' : '\''))
+				st = AFTER_VAL;
+			break;
+		case UNQ:
+			if (c == '>')
+				return i + 1;
+			if (sq_ws(c))
+				st = BEFORE_ATTR;
+			break;
+		case AFTER_VAL:
+		case SELF:
+			if (c == '>')
+				return i + 1;
+			if (st == AFTER_VAL && sq_ws(c))
+				st = BEFORE_ATTR;
+			else if (st == AFTER_VAL && c == '/')
+				st = SELF;
+			else {
+				st = BEFORE_ATTR;
+				i--; /* reconsumed */
+			}
+			break;
+		}
+	}
+	return n;
+}
+
+/* Past the end of a comment whose text starts at p[i] ("<!--" before). */
+static size_t
+sq_comment(const char *p, size_t n, size_t i)
+{
+	enum { START, START_DASH, TEXT, END_DASH, END, BANG } st = START;
+	int c;
+
+	for (; i < n; i++) {
+		c = (unsigned char)p[i];
+		switch (st) {
+		case START:
+		case START_DASH:
+			if (c == '>')
+				return i + 1;
+			st = c != '-' ? TEXT : st == START ? START_DASH : END;
+			break;
+		case TEXT:
+			if (c == '-')
+				st = END_DASH;
+			break;
+		case END_DASH:
+			st = c == '-' ? END : TEXT;
+			break;
+		case END:
+			if (c == '>')
+				return i + 1;
+			st = c == '!' ? BANG : c == '-' ? END : TEXT;
+			break;
+		case BANG:
+			if (c == '>')
+				return i + 1;
+			st = c == '-' ? END_DASH : TEXT;
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * Past the end of what starts with '<' at p[i], as gumbo's tokenizer reads
+ * it; i + 1 when the '<' is text.  *name gets a start tag's name, lower
+ * case and cut at TAGNAME_MAX ("" for anything else).
+ */
+static size_t
+sq_markup(const char *p, size_t n, size_t i, char *name)
+{
+	size_t j, k;
+
+	name[0] = '\0';
+	if (i + 1 >= n)
+		return i + 1;
+	switch (p[i + 1]) {
+	case '!':
+		if (i + 3 < n && p[i + 2] == '-' && p[i + 3] == '-')
+			return sq_comment(p, n, i + 4);
+		return sq_gt(p, n, i + 2); /* doctype, bogus comment */
+	case '?':
+		return sq_gt(p, n, i + 1);
+	case '/':
+		if (i + 2 >= n)
+			return n;
+		if (isalpha_((unsigned char)p[i + 2]))
+			return sq_tag(p, n, i + 3);
+		return p[i + 2] == '>' ? i + 3 : sq_gt(p, n, i + 2);
+	default:
+		if (!isalpha_((unsigned char)p[i + 1]))
+			return i + 1;
+		for (j = i + 1, k = 0; j < n && !sq_ws((unsigned char)p[j]) &&
+				       p[j] != '/' && p[j] != '>';
+		     j++)
+			if (k < TAGNAME_MAX)
+				name[k++] = (char)lc((unsigned char)p[j]);
+		name[k] = '\0';
+		return sq_tag(p, n, i + 2);
+	}
+}
+
+/*
+ * Past the end tag "</name" followed by whitespace, '/' or '>' (how gumbo
+ * ends raw text), from i; n when there is none.
+ */
+static size_t
+sq_raw_end(const char *p, size_t n, size_t i, const char *name)
+{
+	size_t l = strlen(name), j;
+
+	for (; (j = find_close(p, n, i, name)) < n; i = j + 1)
+		if (j + 2 + l < n &&
+		    (sq_ws((unsigned char)p[j + 2 + l]) ||
+		     p[j + 2 + l] == '/' || p[j + 2 + l] == '>'))
+			return j;
+	return n;
+}
+
+/*
+ * Could gumbo make a marker's character out of p/n: is one there, or a
+ * numeric character reference to one ("&#xF0000;", "&#983040;")?  Then a
+ * marker could be forged, and nothing is squeezed.
+ */
+static int
+sq_forged(const char *p, size_t n)
+{
+	const char *e = p + n, *c, *d;
+	uint32_t v, base;
+	int dv;
+
+	for (c = p; (c = memchr(c, SQ_LEAD, (size_t)(e - c))) != NULL; c++)
+		if (c + 1 < e && (unsigned char)c[1] >= 0xb0 &&
+		    (unsigned char)c[1] <= 0xbf)
+			return 1;
+	for (c = p; (c = memchr(c, '&', (size_t)(e - c))) != NULL; c++) {
+		d = c + 1;
+		if (d >= e || *d++ != '#')
+			continue;
+		base = 10;
+		if (d < e && (*d == 'x' || *d == 'X')) {
+			base = 16;
+			d++;
+		}
+		for (v = 0; d < e; d++) {
+			if (*d >= '0' && *d <= '9')
+				dv = *d - '0';
+			else if (base == 16 && lc((unsigned char)*d) >= 'a' &&
+				 lc((unsigned char)*d) <= 'f')
+				dv = lc((unsigned char)*d) - 'a' + 10;
+			else
+				break;
+			v = v * base + (uint32_t)dv;
+			if (v > 0x10ffff)
+				v = 0x110000; /* past Unicode, and stays so */
+		}
+		if (v >= SQ_BASE && v < SQ_BASE + SQ_RUNS)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The squeezed copy of p/n (the bounded copy) in q->out, the runs it
+ * stands for in q->run.  -1 on ENOMEM; nothing squeezed (q->n 0) when a
+ * marker could be forged.
+ */
+static int
+squeeze(struct squeeze *q, const char *p, size_t n)
+{
+	char name[TAGNAME_MAX + 1] = {0};
+	const char *lt;
+	size_t i = 0, j, e;
+	int lead;
+
+	/* Never longer, but where a test squeezes runs shorter than markers. */
+	buf_init(&q->out, SQ_MIN >= SQ_MARK_LEN ? n + 1 : 4 * n + 16);
+	if (sq_forged(p, n))
+		return 0;
+	while (i < n && !q->err) {
+		lt = memchr(p + i, '<', n - i);
+		j = lt != NULL ? (size_t)(lt - p) : n;
+		sq_text(q, p, i, j, 0);
+		if (j >= n)
+			break;
+		i = sq_markup(p, n, j, name);
+		if (name[0] == '\0' || !inlist(name, raw_tags))
+			continue;
+		/*
+		 * Raw text up to its end tag, where a '<' is text, unless
+		 * the element is not raw where it is (<svg><title>): then a
+		 * tag gumbo reads there takes in a marker, which unsqueeze()
+		 * misses, as long as the byte after each '<' is kept.  A
+		 * script's text is left alone (its escapes read "-->").
+		 */
+		e = sq_raw_end(p, n, i, name);
+		if (strcmp(name, "script") != 0)
+			for (lead = 0; i < e && !q->err; i = j + 1, lead = 1) {
+				lt = memchr(p + i, '<', e - i);
+				j = lt != NULL ? (size_t)(lt - p) : e;
+				sq_text(q, p, i, j, lead);
+			}
+		i = e;
+	}
+	if (!q->err && buf_add(&q->out, p + q->done, n - q->done) == -1)
+		q->err = 1;
+	return q->err ? -1 : 0;
+}
+
+/* Copy a/n to w, CR LF and CR as LF (as gumbo reads them); past the end. */
+static char *
+sq_fold(char *w, const char *a, size_t n)
+{
+	const char *e = a + n, *cr;
+
+	while ((cr = memchr(a, '\r', (size_t)(e - a))) != NULL) {
+		memcpy(w, a, (size_t)(cr - a));
+		w += cr - a;
+		*w++ = '\n';
+		a = cr + 1;
+		if (a < e && *a == '\n')
+			a++;
+	}
+	memcpy(w, a, (size_t)(e - a));
+	return w + (e - a);
+}
+
+/*
+ * Put the runs back into the text node n: its text rebuilt, allocated as
+ * gumbo allocates.  -1 when a marker is broken or seen twice, or on ENOMEM.
+ */
+static int
+sq_node(struct squeeze *q, const char *src, GumboNode *n, const GumboOptions *o)
+{
+	const char *t = n->v.text.text, *s, *m;
+	char *nt, *w;
+	size_t need;
+	long k;
+
+	if ((m = sq_find(t)) == NULL)
+		return 0;
+	/* The markers checked, and the size (folding only shortens). */
+	need = strlen(t) + 1;
+	for (; m != NULL; m = sq_find(m + SQ_MARK_LEN)) {
+		if ((k = sq_number(q, m)) < 0 || q->found[k])
+			return -1;
+		q->found[k] = 1;
+		q->seen++;
+		need = need - SQ_MARK_LEN + q->run[k].len;
+	}
+	if ((nt = o->allocator(o->userdata, need)) == NULL)
+		return -1;
+	for (w = nt, s = t; (m = sq_find(s)) != NULL; s = m + SQ_MARK_LEN) {
+		memcpy(w, s, (size_t)(m - s));
+		w += m - s;
+		k = sq_number(q, m);
+		w = sq_fold(w, src + q->run[k].off, q->run[k].len);
+	}
+	memcpy(w, s, strlen(s) + 1);
+	o->deallocator(o->userdata, (void *)(uintptr_t)t);
+	n->v.text.text = nt;
+	return 0;
+}
+
+/*
+ * Put every run back into the tree.  -1 unless each marker was found once,
+ * whole, in a text node.
+ */
+static int
+unsqueeze(struct squeeze *q, const char *src, GumboOutput *g,
+	  const GumboOptions *o)
+{
+	struct sqframe {
+		GumboNode *n;
+	} *st = NULL, *ns;
+	GumboNode *n;
+	const GumboVector *ch;
+	size_t sn = 0, scap = 0, i;
+	int rc = -1;
+
+	if ((q->found = calloc(q->n, 1)) == NULL)
+		return -1;
+	for (n = g->document; n != NULL; n = sn > 0 ? st[--sn].n : NULL) {
+		switch (n->type) {
+		case GUMBO_NODE_DOCUMENT:
+			ch = &n->v.document.children;
+			break;
+		case GUMBO_NODE_ELEMENT:
+		case GUMBO_NODE_TEMPLATE:
+			ch = &n->v.element.children;
+			break;
+		case GUMBO_NODE_TEXT:
+		case GUMBO_NODE_CDATA:
+		case GUMBO_NODE_WHITESPACE:
+			if (sq_node(q, src, n, o) == -1)
+				goto out;
+			continue;
+		default:
+			continue;
+		}
+		if (sn + ch->length > scap) {
+			scap = (sn + ch->length) * 2 + 16;
+			if ((ns = realloc(st, scap * sizeof(*st))) == NULL)
+				goto out;
+			st = ns;
+		}
+		for (i = ch->length; i-- > 0;)
+			st[sn++].n = ch->data[i];
+	}
+	rc = q->seen == q->n ? 0 : -1;
+out:
+	free(st);
+	return rc;
+}
+
+static void *
+g_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	return malloc(n);
+}
+
+static void
+g_free(void *ud, void *p)
+{
+	(void)ud;
+	free(p);
+}
+
+/*
+ * gumbo's memory for a squeezed parse: blocks handed out in order and
+ * freed together with the tree.  gumbo makes and frees many small objects
+ * (a token, a string buffer grown by copying): with malloc() and free()
+ * that was a fifth of a squeezed parse.  What gumbo frees early stays until
+ * the end, so the arena is only for a small document (ARENA_MAX_INPUT,
+ * the squeezed copy), whose gumbo memory is small anyway.
+ */
+#define ARENA_BLOCK (64u * 1024)
+#define ARENA_MAX_INPUT (256u * 1024)
+#define ARENA_ALIGN _Alignof(max_align_t)
+
+struct ablock {
+	struct ablock *next;
+	size_t used, size;
+	max_align_t data[]; /* size bytes */
+};
+
+struct arena {
+	struct ablock *head;
+};
+
+static void *
+a_alloc(void *ud, size_t n)
+{
+	struct arena *a = ud;
+	struct ablock *b = a->head, *nb;
+	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	void *p;
+
+	if (need < n)
+		return NULL;
+	if (b == NULL || b->size - b->used < need) {
+		size_t sz = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
+
+		if (sz > SIZE_MAX - sizeof(*nb) ||
+		    (nb = malloc(sizeof(*nb) + sz)) == NULL)
+			return NULL;
+		nb->used = 0;
+		nb->size = sz;
+		if (b != NULL && sz != ARENA_BLOCK) {
+			/* A big one of its own, behind the current block. */
+			nb->next = b->next;
+			b->next = nb;
+		} else {
+			nb->next = b;
+			a->head = nb;
+		}
+		b = nb;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+static void
+a_free(void *ud, void *p)
+{
+	(void)ud;
+	(void)p; /* with the arena */
+}
+
+static void
+arena_free(struct arena *a)
+{
+	struct ablock *b, *nb;
+
+	for (b = a->head; b != NULL; b = nb) {
+		nb = b->next;
+		free(b);
+	}
+	a->head = NULL;
+}
+
+/* gumbo's options here: no error list, an allocator (see sq_node()). */
+static void
+gumbo_opts(GumboOptions *o, struct arena *a)
+{
+	*o = kGumboDefaultOptions;
+	o->allocator = a != NULL ? a_alloc : g_alloc;
+	o->deallocator = a != NULL ? a_free : g_free;
+	o->userdata = a;
+	o->max_errors = 0;
+}
+
+/* A parsed body: the tree, the text it points into, its arena if any. */
+struct tree {
 	GumboOutput *g;
+	char *hold;
+	struct arena a;
+};
+
+static void
+unparse(struct tree *t)
+{
+	GumboOptions opt;
+
+	if (t->g != NULL && t->a.head == NULL) {
+		gumbo_opts(&opt, NULL);
+		gumbo_destroy_output(&opt, t->g);
+	}
+	arena_free(&t->a); /* an arena tree needs nothing else */
+	free(t->hold);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Parse the bounded copy of html into t; t->g NULL on ENOMEM. */
+static void
+parse(const char *html, size_t len, struct tree *t)
+{
+	GumboOptions opt;
+	struct squeeze q;
+	char *b;
 	size_t hl = 0;
 
-	if ((*hold = bound(html, len, &hl)) == NULL)
-		return NULL;
-	opt.max_errors = 0;
-	if ((g = gumbo_parse_with_options(&opt, *hold, hl)) == NULL) {
-		free(*hold);
-		*hold = NULL;
+	memset(t, 0, sizeof(*t));
+	if ((b = bound(html, len, &hl)) == NULL)
+		return;
+	memset(&q, 0, sizeof(q));
+	if (squeeze(&q, b, hl) == 0 && q.n > 0) {
+		gumbo_opts(&opt, q.out.len <= ARENA_MAX_INPUT ? &t->a : NULL);
+		if ((t->g = gumbo_parse_with_options(&opt, q.out.p,
+						     q.out.len)) != NULL &&
+		    unsqueeze(&q, b, t->g, &opt) == 0) {
+			t->hold = buf_steal(&q.out);
+			free(b);
+			goto out;
+		}
+		unparse(t);
 	}
-	return g;
+	/* Nothing to squeeze, or a marker astray: the text as it is. */
+	gumbo_opts(&opt, NULL);
+	if ((t->g = gumbo_parse_with_options(&opt, b, hl)) == NULL)
+		free(b);
+	else
+		t->hold = b;
+out:
+	buf_free(&q.out);
+	free(q.run);
+	free(q.found);
 }
 
 /*
@@ -350,6 +1172,7 @@ struct text {
 	int nohref; /* leave out link targets (titles) */
 	int full;
 	int err;
+	int marks; /* <a> and <pre> elements walked (see unit_plain()) */
 };
 
 static const char *const skip_tags[] = {"script",   "style",  "head",	"title",
@@ -423,7 +1246,8 @@ t_text(struct text *t, const char *s, size_t n)
 {
 	size_t i = 0, j, l;
 
-	while (i < n) {
+	/* Full: nothing more can be added, whatever the text. */
+	while (i < n && !t->full && !t->err) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (t->pre && (c == '\n' || c == '\r')) {
@@ -448,15 +1272,49 @@ t_text(struct text *t, const char *s, size_t n)
 			continue;
 		}
 		t_flush(t);
-		if (utf8_len((const unsigned char *)s + i, n - i) == 0) {
+		if (c >= 0x80 &&
+		    utf8_len((const unsigned char *)s + i, n - i) == 0) {
 			t_add(t, repl, 3);
 			i++;
 			continue;
 		}
+		/*
+		 * Visible characters, and single spaces between them (what
+		 * the space would become), in one piece: most of the text.
+		 */
 		for (j = i; j < n; j += l) {
-			unsigned char d = (unsigned char)s[j];
+			unsigned char d;
 
-			if (d <= 0x20 || d == 0x7f || is_nbsp(s, n, j) ||
+#ifdef HTML_SSE2
+			while (j + 17 <= n) {
+				__m128i v =
+				    _mm_loadu_si128((const __m128i *)(s + j));
+				unsigned ok =
+				    v_visible(v) |
+				    (v_eq(v, ' ') &
+				     v_visible(_mm_loadu_si128(
+					 (const __m128i *)(s + j + 1))));
+
+				if (ok != 0xffff) {
+					j += lowbit(~ok);
+					break;
+				}
+				j += 16;
+			}
+			if (j >= n)
+				break;
+#endif
+			d = (unsigned char)s[j];
+			l = 1;
+			if (d > 0x20 && d < 0x7f)
+				continue;
+			if (d == ' ' && j + 1 < n &&
+			    (unsigned char)s[j + 1] > 0x20 &&
+			    (unsigned char)s[j + 1] < 0x7f) {
+				l = 2;
+				continue;
+			}
+			if (d < 0x80 || is_nbsp(s, n, j) ||
 			    (l = utf8_len((const unsigned char *)s + j,
 					  n - j)) == 0)
 				break;
@@ -528,6 +1386,8 @@ to_text(struct text *t, const GumboNode *n, int depth)
 	name = tagname(n);
 	if (inlist(name, skip_tags))
 		return;
+	if ((name[0] == 'a' && name[1] == '\0') || strcmp(name, "pre") == 0)
+		t->marks++;
 	if (strcmp(name, "br") == 0) {
 		if (t->b.len > 0) {
 			t_add(t, "\n", 1);
@@ -595,17 +1455,17 @@ tree_text(const GumboOutput *g, size_t *outlen)
 char *
 html_to_text(const char *html, size_t len, size_t *outlen)
 {
-	GumboOutput *g;
-	char *s, *hold = NULL;
+	struct tree t;
+	char *s;
 	size_t l = 0;
 
 	if (html == NULL)
 		html = "";
-	if ((g = parse(html, len, &hold)) == NULL)
+	parse(html, len, &t);
+	if (t.g == NULL)
 		return NULL;
-	s = tree_text(g, &l);
-	gumbo_destroy_output(&kGumboDefaultOptions, g);
-	free(hold);
+	s = tree_text(t.g, &l);
+	unparse(&t);
 	if (s != NULL && outlen != NULL)
 		*outlen = l;
 	return s;
@@ -655,6 +1515,15 @@ d_add(struct desc *d, const char *p, size_t n, int closing)
 		d->err = 1;
 }
 
+/* ASCII that d_esc() escapes or drops: & < > " ' and controls but \t \n. */
+static const unsigned char esc_stop[128] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
 /* Escaped text (valid UTF-8; controls other than \t\n dropped). */
 static void
 d_esc(struct desc *d, const char *s, size_t n)
@@ -663,14 +1532,33 @@ d_esc(struct desc *d, const char *s, size_t n)
 
 	while (i < n && !d->full && !d->err) {
 		for (j = i; j < n; j += l) {
-			unsigned char c = (unsigned char)s[j];
+			unsigned char c;
 
-			if (c == '&' || c == '<' || c == '>' || c == '"' ||
-			    c == '\'' || (c < 0x20 && c != '\t' && c != '\n') ||
-			    c == 0x7f)
+#ifdef HTML_SSE2
+			while (j + 16 <= n) {
+				__m128i v =
+				    _mm_loadu_si128((const __m128i *)(s + j));
+				unsigned ok = (v_visible(v) | v_eq(v, ' ') |
+					       v_eq(v, '\t') | v_eq(v, '\n')) &
+					      ~(v_eq(v, '&') | v_eq(v, '<') |
+						v_eq(v, '>') | v_eq(v, '"') |
+						v_eq(v, '\''));
+
+				if (ok != 0xffff) {
+					j += lowbit(~ok);
+					break;
+				}
+				j += 16;
+			}
+			if (j >= n)
 				break;
-			if ((l = utf8_len((const unsigned char *)s + j,
-					  n - j)) == 0)
+#endif
+			c = (unsigned char)s[j];
+			l = 1;
+			if (c < 0x80
+				? esc_stop[c]
+				: (l = utf8_len((const unsigned char *)s + j,
+						n - j)) == 0)
 				break;
 		}
 		d_add(d, s + i, j - i, 0);
@@ -1670,12 +2558,13 @@ struct lscan {
 	size_t links, social, longlinks, other;
 };
 
+/* Letters and digits in s, counted up to lim + 1 (only compared to lim). */
 static size_t
-alnum_in(const char *s)
+alnum_in(const char *s, size_t lim)
 {
 	size_t c = 0;
 
-	for (; *s != '\0'; s++)
+	for (; *s != '\0' && c <= lim; s++)
 		if ((*s >= '0' && *s <= '9') || isalpha_((unsigned char)*s))
 			c++;
 	return c;
@@ -1694,9 +2583,9 @@ link_scan(struct flat *f, const GumboNode *n, struct lscan *s, size_t *in,
 		return;
 	if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
 		if (in != NULL)
-			*in += alnum_in(n->v.text.text);
+			*in += alnum_in(n->v.text.text, NAV_LINK_MAX);
 		else
-			s->other += alnum_in(n->v.text.text);
+			s->other += alnum_in(n->v.text.text, NAV_SLACK);
 		return;
 	}
 	if (n->type != GUMBO_NODE_ELEMENT || inlist(tagname(n), skip_tags))
@@ -1768,9 +2657,43 @@ unit_within(const struct unit *u, const GumboNode *e)
 	return 0;
 }
 
-/* Kind, lead, title and url of one unit.  -1 on ENOMEM. */
+/*
+ * plain_of(NULL, u, max), made from the unit's text x/xl in the document
+ * text when that is the same (x not NULL), else walked again.  The same
+ * when no <a> (its link target) nor <pre> (its leading blanks) is in the
+ * unit: the document text's separators before the unit are blanks, which
+ * both trim, and plain_of() keeps the first max bytes, on a character
+ * boundary, then trims.
+ */
+static char *
+unit_plain(const struct unit *u, const char *x, size_t xl, size_t max)
+{
+	struct buf b;
+	size_t k = xl;
+
+	if (x == NULL)
+		return plain_of(NULL, u, max);
+	if (k > max) {
+		k = max;
+		while (k > 0 && ((unsigned char)x[k] & 0xc0) == 0x80)
+			k--;
+	}
+	while (k > 0 && isspace_((unsigned char)x[k - 1]))
+		k--;
+	buf_init(&b, max);
+	if (buf_add(&b, x, k) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/*
+ * Kind, lead, title and url of one unit (x/xl: its plain text, or NULL,
+ * see unit_plain()).  -1 on ENOMEM.
+ */
 static int
-classify(struct flat *f, struct unit *u, int empty)
+classify(struct flat *f, struct unit *u, int empty, const char *x, size_t xl)
 {
 	const GumboVector *ch;
 	const GumboNode *lead, *a;
@@ -1783,7 +2706,7 @@ classify(struct flat *f, struct unit *u, int empty)
 		    u->node != NULL && is_el(u->node, "hr") ? U_HR : U_SKIP;
 		return 0;
 	}
-	if ((p = plain_of(NULL, u, UNIT_PLAIN_MAX)) == NULL)
+	if ((p = unit_plain(u, x, xl, UNIT_PLAIN_MAX)) == NULL)
 		goto out;
 	pl = strlen(p);
 	u->level = heading_level(u->node);
@@ -2192,6 +3115,7 @@ split_html(const GumboOutput *g, struct article_list *out)
 
 		T.nl = T.b.len > 0 ? 2 : 0;
 		T.sp = 0;
+		T.marks = 0;
 		off0 = T.b.len;
 		unit_to_text(&T, u);
 		if (T.err)
@@ -2209,7 +3133,9 @@ split_html(const GumboOutput *g, struct article_list *out)
 			T.b.p[off0] = '\0';
 			u->off = off0;
 		}
-		if (classify(&f, u, u->len == 0) == -1)
+		if (classify(&f, u, u->len == 0,
+			     T.marks == 0 && !T.full ? T.b.p + u->off : NULL,
+			     u->len) == -1)
 			goto out;
 		if (f.over) {
 			st = ST_OK;
@@ -2609,19 +3535,21 @@ html_articles(const char *subject, const char *html, size_t html_len,
 	      const char *text, size_t text_len, struct article_list *out)
 {
 	struct article *a;
-	GumboOutput *g = NULL;
-	char *hold = NULL;
+	struct tree t;
+	const GumboOutput *g = NULL;
 	struct desc d;
 	size_t n = text_len;
 	enum status st = ST_NOMEM;
 
 	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
 	memset(&d, 0, sizeof(d));
 	buf_init(&d.b, MAX_TEXT_SIZE);
 	if ((html == NULL || html_len == 0) && (text == NULL || text_len == 0))
 		return ST_OK; /* no body: no article */
 	if (html != NULL && html_len > 0) {
-		if ((g = parse(html, html_len, &hold)) == NULL)
+		parse(html, html_len, &t);
+		if ((g = t.g) == NULL)
 			goto out;
 		if ((st = split_html(g, out)) != ST_OK || out->n > 0)
 			goto out;
@@ -2669,9 +3597,7 @@ html_articles(const char *subject, const char *html, size_t html_len,
 		goto out;
 	st = ST_OK;
 out:
-	if (g != NULL)
-		gumbo_destroy_output(&kGumboDefaultOptions, g);
-	free(hold);
+	unparse(&t);
 	buf_free(&d.b);
 	if (st != ST_OK)
 		html_articles_free(out);

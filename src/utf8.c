@@ -1,21 +1,21 @@
 /* UTF-8 validation and repair. */
 #include <stdlib.h>
+#include <string.h>
+/* -DUTF8_SCALAR leaves SSE2 out (to test the plain C on any machine). */
+#if defined(__SSE2__) && !defined(UTF8_SCALAR)
+#include <emmintrin.h>
+#define UTF8_SSE2 1
+#endif
 
-#include "buf.h"
 #include "utf8.h"
 
-size_t
-utf8_decode(const unsigned char *p, size_t n, uint32_t *cpp)
+/* The multi-byte case of utf8_decode(), n > 0 and p[0] >= 0x80. */
+static size_t
+decode_mb(const unsigned char *p, size_t n, uint32_t *cpp)
 {
 	uint32_t cp;
 	size_t len, i;
 
-	if (n == 0)
-		return 0;
-	if (p[0] < 0x80) {
-		len = 1, cp = p[0];
-		goto ok;
-	}
 	if (p[0] >= 0xc2 && p[0] <= 0xdf)
 		len = 2, cp = p[0] & 0x1f;
 	else if (p[0] >= 0xe0 && p[0] <= 0xef)
@@ -34,44 +34,97 @@ utf8_decode(const unsigned char *p, size_t n, uint32_t *cpp)
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-ok:
 	if (cpp != NULL)
 		*cpp = cp;
 	return len;
 }
 
+/*
+ * ASCII first, in as few instructions as can be: mime.c calls this for
+ * every byte of every text part (utf8_len()), 100,000 times for a 50 KB
+ * newsletter.
+ */
+size_t
+utf8_decode(const unsigned char *p, size_t n, uint32_t *cpp)
+{
+	if (n > 0 && p[0] < 0x80) {
+		if (cpp != NULL)
+			*cpp = p[0];
+		return 1;
+	}
+	return n > 0 ? decode_mb(p, n, cpp) : 0;
+}
+
+/*
+ * Into an array sized for the input, 16 clean bytes at a time where there
+ * is SSE2: most text is copied as it is, and the array grows only when an
+ * ill-formed byte takes the three bytes of U+FFFD.  (It used to append
+ * each byte through buf_addc(): 4% of the CPU per newsletter, as plan.c
+ * cleans every description whole.)
+ */
 char *
 utf8_clean(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	struct buf b;
-	size_t i = 0, n;
-	char c;
+	size_t i = 0, o = 0, n, cap;
+	char *out, *no;
 
 	if (len > ((size_t)-1 - 16) / 3)
 		return NULL;
-	buf_init(&b, len * 3 + 16);
+	/* Invariant: cap >= o + (len - i) + 1, the rest copied as it is. */
+	cap = len + 16;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
 	while (i < len) {
-		if (u[i] < 0x80) {
-			c = (u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') ||
-				    u[i] == 0x7f
-				? ' '
-				: (char)u[i];
-			if (buf_addc(&b, c) == -1)
-				goto fail;
+		unsigned char c;
+
+#ifdef UTF8_SSE2
+		/* 16 bytes of printable ASCII, tab or newline at a time. */
+		while (i + 16 <= len) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+			__m128i ok = _mm_or_si128(
+			    _mm_and_si128(
+				_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+				_mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))),
+			    _mm_or_si128(
+				_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+				_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+
+			if (_mm_movemask_epi8(ok) != 0xffff)
+				break;
+			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
+			i += 16;
+			o += 16;
+		}
+		if (i >= len)
+			break;
+#endif
+		c = u[i];
+		if (c < 0x80) {
+			out[o++] =
+			    (char)((c < 0x20 && c != '\n' && c != '\t') ||
+					   c == 0x7f
+				       ? ' '
+				       : c);
 			i++;
 		} else if ((n = utf8_decode(u + i, len - i, NULL)) > 0) {
-			if (buf_add(&b, u + i, n) == -1)
-				goto fail;
+			memcpy(out + o, u + i, n);
+			o += n;
 			i += n;
 		} else {
-			if (buf_add(&b, "\xef\xbf\xbd", 3) == -1)
-				goto fail;
+			if (o + (len - i) + 3 > cap) {
+				cap = (o + (len - i) + 3) + cap / 2;
+				if ((no = realloc(out, cap)) == NULL) {
+					free(out);
+					return NULL;
+				}
+				out = no;
+			}
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
 			i++;
 		}
 	}
-	return buf_steal(&b);
-fail:
-	buf_free(&b);
-	return NULL;
+	out[o] = '\0';
+	return out;
 }

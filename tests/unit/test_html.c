@@ -781,6 +781,244 @@ t_footer_curly_apostrophe(void **state)
 	html_articles_free(&l);
 }
 
+/*
+ * html.c hands gumbo each run of text as one character and puts the text
+ * back in the tree (the squeeze): the tree must be the one gumbo builds
+ * from the body as it is.  These are gumbo's outputs for the bodies as they
+ * are, each with runs the squeeze must leave alone or put back exactly.
+ */
+struct sqcase {
+	const char *html;
+	size_t len;
+	const char *want;
+};
+#define SQ_CASE(h, w)                                                          \
+	{                                                                      \
+		(h), sizeof(h) - 1, (w)                                        \
+	}
+
+static void
+t_squeeze(void **state)
+{
+	static const struct sqcase c[] = {
+	    /* text in a table goes before it (foster parenting) */
+	    SQ_CASE("<table><tr><td>cell text here</td></tr> a long run of "
+		    "words <tr><td>x</td></tr></table>after the table ok",
+		    "a long run of words\n\ncell text here\nx\n\nafter the "
+		    "table ok"),
+	    /* blanks around a run; CR LF and a lone CR in it */
+	    SQ_CASE(
+		"<p>  first line here\r\nsecond line here\rthird line   </p>",
+		"first line here second line here third line"),
+	    /* <pre>: leading blanks kept, CR LF folded */
+	    SQ_CASE(
+		"<pre>\n  a long run of words\r\n  a long run of words  </pre>",
+		"  a long run of words\n  a long run of words"),
+	    /* character references beside runs */
+	    SQ_CASE("<p>a long run of words&amp;a long run of words "
+		    "&lt;tag&gt; &notit; &#x41;a long run of words&ampx</p>",
+		    "a long run of words&a long run of words <tag> \xc2"
+		    "\xacit; Aa long run of words&x"),
+	    /* a CDATA section in <svg>, with '>' and "]]>" */
+	    SQ_CASE("<svg><![CDATA[a long run of words a > b ]]> a long run of "
+		    "words</svg><p>a long run of words</p>",
+		    "a long run of words a > b a long run of words\n\na long "
+		    "run of words"),
+	    /* <svg><title>, <textarea> not raw text: the byte after '<' kept */
+	    SQ_CASE(
+		"<svg><title>a long run of words<b>bold words "
+		"here</b></title><textarea>a long run of words</dir>a long run "
+		"of words</textarea></svg><p>done here at last</p>",
+		"a long run of wordsa long run of words\n\ndone here at last"),
+	    /* <title> and <style> are raw text */
+	    SQ_CASE(
+		"<html><head><title>a long run of words &amp; "
+		"more</title><style>p > b { color: red } a long run of "
+		"words</style></head><body>a long run of words</body></html>",
+		"a long run of words"),
+	    /* a frameset drops text: parsed as it is */
+	    SQ_CASE("<frameset>a long run of words<frame></frameset>a long run "
+		    "of words",
+		    ""),
+	    /* comments: abrupt, "--->", "--!>" */
+	    SQ_CASE("<p>a long run of words<!-->a long run of words<!--->a "
+		    "long run of words<!-- a -- b --!>a long run of words</p>",
+		    "a long run of wordsa long run of wordsa long run of "
+		    "wordsa long run of words"),
+	    /* a script's escapes ("-->") left alone */
+	    SQ_CASE("<p>a long run of words</p><script><!--<script>a long run "
+		    "of words</script>a long run of words--></script><p>a long "
+		    "run of words</p>",
+		    "a long run of words\n\na long run of words"),
+	    /* '>' in quoted and unquoted attribute values */
+	    SQ_CASE("<p title='a long run of words > x' data-x=y\"z>a long run "
+		    "of words<a href=\"http://example.com/a>b\" x>a long run "
+		    "of words</a></p>",
+		    "a long run of wordsa long run of words "
+		    "<http://example.com/a>b>"),
+	    /* <select>, <template>, <plaintext> */
+	    SQ_CASE("<select><option>a long run of words<option>a long run of "
+		    "words</select><template><p>a long run of "
+		    "words</p></template><plaintext>a long run of words<b>a "
+		    "long run of words",
+		    "a long run of words\na long run of words\na long run of "
+		    "words<b>a long run of words"),
+	    /* the markers' own characters, raw and as references: as it is */
+	    SQ_CASE("<p>a long run of words \xf3"
+		    "\xb0"
+		    "\x80"
+		    "\x80 a long run of words</p><p>&#xF0001;a long run of "
+		    "words&#983042;</p>",
+		    "a long run of words \xf3"
+		    "\xb0"
+		    "\x80"
+		    "\x80 a long run of words\n\n\xf3"
+		    "\xb0"
+		    "\x80"
+		    "\x81"
+		    "a long run of words\xf3"
+		    "\xb0"
+		    "\x80"
+		    "\x82"),
+	    /* NUL, controls, a noncharacter and the BOM in runs */
+	    SQ_CASE("<p>a long run of words\x00"
+		    "a long run of words\x01"
+		    "\x0b"
+		    "a long run of words\xef"
+		    "\xb7"
+		    "\x90"
+		    "\xef"
+		    "\xbb"
+		    "\xbf"
+		    "a long run of words</p>",
+		    "a long run of wordsa long run of words\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbf"
+		    "\xbd"
+		    "a long run of words\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbb"
+		    "\xbf"
+		    "a long run of words"),
+	    /* ill-formed UTF-8 in runs */
+	    SQ_CASE("<p>a long run of words\xff"
+		    "\xc0"
+		    "\x80"
+		    "a long run of words\xed"
+		    "\xa0"
+		    "\x80"
+		    "a long run of words</p>",
+		    "a long run of words\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbf"
+		    "\xbd"
+		    "a long run of words\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbf"
+		    "\xbd"
+		    "\xef"
+		    "\xbf"
+		    "\xbd"
+		    "a long run of words"),
+	};
+	size_t i, n;
+	char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		s = html_to_text(c[i].html, c[i].len, &n);
+		assert_non_null(s);
+		assert_string_equal(s, c[i].want);
+		assert_int_equal(n, strlen(c[i].want));
+		free(s);
+	}
+}
+
+/*
+ * More runs than markers (65534), and a squeezed body too large for the
+ * arena: the rest of the runs go to gumbo as they are.
+ */
+static void
+t_squeeze_many(void **state)
+{
+	const size_t np = 70000;
+	struct buf h, w;
+	size_t i, n;
+	char *s;
+
+	(void)state;
+	buf_init(&h, (size_t)64 << 20);
+	buf_init(&w, (size_t)64 << 20);
+	for (i = 0; i < np; i++) {
+		assert_int_equal(buf_addf(&h, "<p>word%07zu</p>\r\n", i), 0);
+		assert_int_equal(
+		    buf_addf(&w, "%sword%07zu", i ? "\n\n" : "", i), 0);
+	}
+	s = html_to_text(h.p, h.len, &n);
+	assert_non_null(s);
+	assert_int_equal(n, w.len);
+	assert_string_equal(s, w.p);
+	free(s);
+	buf_free(&h);
+	buf_free(&w);
+}
+
+/*
+ * A unit longer than the plain text kept to classify it (4096 bytes), cut
+ * on a character boundary: the bold leads still start the stories.
+ */
+static void
+t_long_bold_leads(void **state)
+{
+	static const char *const titles[] = {"Bold lead number 1 here",
+					     "Bold lead number 2 here",
+					     "Bold lead number 3 here"};
+	struct article_list l;
+	struct buf h;
+	size_t i, k;
+
+	(void)state;
+	buf_init(&h, 1 << 20);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(
+		    buf_addf(&h, "<p><b>Bold lead number %zu here.</b> ",
+			     k + 1),
+		    0);
+		for (i = 0; h.len < (k + 1) * 6000; i++)
+			assert_int_equal(
+			    buf_adds(&h, i % 7 ? "word " : "caf\xc3\xa9 "), 0);
+		assert_int_equal(
+		    buf_addf(&h,
+			     "</p>\n<p>Indicators: evil%zu.example."
+			     "net and more text</p>\n",
+			     k),
+		    0);
+	}
+	assert_int_equal(html_articles("Subject", h.p, h.len, NULL, 0, &l),
+			 ST_OK);
+	assert_int_equal(l.n, 3);
+	for (k = 0; k < 3; k++) {
+		assert_string_equal(l.v[k].title, titles[k]);
+		assert_null(l.v[k].url);
+	}
+	assert_int_equal(l.v[0].text_len, 6035);
+	assert_int_equal(l.v[1].text_len, 5979);
+	assert_int_equal(l.v[2].text_len, 5979);
+	html_articles_free(&l);
+	buf_free(&h);
+}
+
 int
 main(void)
 {
@@ -808,6 +1046,9 @@ main(void)
 	    cmocka_unit_test(t_boilerplate),
 	    cmocka_unit_test(t_split_sanitised),
 	    cmocka_unit_test(t_split_bounds),
+	    cmocka_unit_test(t_squeeze),
+	    cmocka_unit_test(t_squeeze_many),
+	    cmocka_unit_test(t_long_bold_leads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

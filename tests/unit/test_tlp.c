@@ -449,6 +449,48 @@ t_linear(void **state)
 	free(s);
 }
 
+/*
+ * The scan for where a marking may start goes 16 bytes at a time: markings
+ * and near misses at every offset from a block boundary, after a blank and
+ * right after a letter (.glued: what a letter before it makes of it).
+ */
+static void
+t_offsets(void **state)
+{
+	static const struct {
+		const char *s;
+		enum tlp t, glued;
+	} c[] = {
+	    {"TLP:AMBER", TLP_AMBER, TLP_NONE},
+	    {"tlp: red", TLP_RED, TLP_NONE},
+	    {"xTLP:RED", TLP_NONE, TLP_NONE},
+	    {"9TLP:RED", TLP_NONE, TLP_NONE},
+	    {"\nTLP GREEN\n", TLP_GREEN, TLP_GREEN},
+	    {"\n** TLP RED **\n", TLP_RED, TLP_RED},
+	    {"TLP RED team", TLP_NONE, TLP_NONE},
+	    {"[TLP AMBER]", TLP_AMBER, TLP_AMBER},
+	    {"Traffic Light Protocol (TLP): GREEN", TLP_GREEN, TLP_NONE},
+	    {"\xc3\xa9TLP:RED", TLP_RED, TLP_RED}, /* not an ASCII letter */
+	    {"\nAbout the TLP\n\nTLP:RED - not for disclosure\n", TLP_NONE,
+	     TLP_NONE},
+	};
+	char buf[256];
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (k = 0; k < 40; k++) {
+			n = strlen(c[i].s);
+			memset(buf, 'a', k + 1);
+			buf[k] = ' ';
+			memcpy(buf + k + 1, c[i].s, n);
+			memcpy(buf + k + 1 + n, " the total threat", 17);
+			assert_int_equal(tlp_find(buf, k + n + 18), c[i].t);
+			buf[k] = 'a';
+			assert_int_equal(tlp_find(buf, k + n + 18), c[i].glued);
+		}
+}
+
 int
 main(void)
 {
@@ -470,6 +512,7 @@ main(void)
 	    cmocka_unit_test(t_legend_heading),
 	    cmocka_unit_test(t_legend_linear),
 	    cmocka_unit_test(t_linear),
+	    cmocka_unit_test(t_offsets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
