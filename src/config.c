@@ -26,6 +26,7 @@
 
 #include <iniparser.h>
 
+#include "atomicfile.h"
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
@@ -36,7 +37,6 @@
 #define ANSWER_MAX 512	     /* one first-run answer */
 #define FIRST_RUN_MAX 8192   /* the file first_run writes */
 #define SIZE_CEILING (1024L * 1024 * 1024)
-#define TMP_TRIES 100
 
 enum sec {
 	S_TQ,
@@ -376,24 +376,6 @@ config_path(const char *dir, const char *name)
 	else
 		snprintf(p, n, "%s/%s.ini", dir, name);
 	return p;
-}
-
-/* Directory part of path ("." when there is none), malloc'd. */
-static char *
-dir_of(const char *path)
-{
-	const char *sl;
-	char *d;
-
-	if ((sl = strrchr(path, '/')) == NULL)
-		return strdup(".");
-	if (sl == path)
-		return strdup("/");
-	if ((d = malloc((size_t)(sl - path) + 1)) == NULL)
-		return NULL;
-	memcpy(d, path, (size_t)(sl - path));
-	d[sl - path] = '\0';
-	return d;
 }
 
 /* A file named in the config, relative to the config's directory. */
@@ -1209,7 +1191,7 @@ config_load(struct config *c, const char *path, config_warn_fn warn, char *err,
 	    c->conn.source == NULL || c->conn.default_tlp == NULL ||
 	    c->conn.email_file_type == NULL ||
 	    (c->path = strdup(path)) == NULL ||
-	    (ld.dir = dir_of(path)) == NULL) {
+	    (ld.dir = atomicfile_dir_of(path)) == NULL) {
 		seterr(err, errsz, "%s: out of memory", path);
 		goto out;
 	}
@@ -1417,80 +1399,6 @@ put_s(char *text, size_t textsz, size_t *len, const char *s)
 	return 0;
 }
 
-/* Write text to path atomically: temporary file, fsync, rename, fsync dir. */
-static enum status
-write_atomic(const char *path, const char *text, size_t len, char *err,
-	     size_t errsz)
-{
-	char *tmp = NULL, *dir = NULL;
-	size_t tmpsz, off = 0;
-	ssize_t w;
-	unsigned i;
-	int fd = -1, dfd = -1, made = 0;
-	enum status rv = ST_IO;
-
-	tmpsz = strlen(path) + 32;
-	if ((tmp = malloc(tmpsz)) == NULL || (dir = dir_of(path)) == NULL) {
-		seterr(err, errsz, "%s: out of memory", path);
-		rv = ST_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < TMP_TRIES; i++) {
-		snprintf(tmp, tmpsz, "%s.tmp%ld.%u", path, (long)getpid(), i);
-		fd = open(tmp,
-			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			  0600);
-		if (fd != -1 || errno != EEXIST)
-			break;
-	}
-	if (fd == -1) {
-		seterr(err, errsz, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	made = 1;
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1) {
-			seterr(err, errsz, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1) {
-		seterr(err, errsz, "%s: fsync: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		seterr(err, errsz, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		seterr(err, errsz, "%s: rename: %s", path, strerror(errno));
-		goto out;
-	}
-	made = 0;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) == -1) {
-		seterr(err, errsz, "%s: fsync: %s", dir, strerror(errno));
-		goto out;
-	}
-	rv = ST_OK;
-out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (made)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return rv;
-}
-
 /* Trim surrounding white space of a non-secret answer in place. */
 static void
 trim(char *s)
@@ -1607,7 +1515,7 @@ config_first_run(const char *path, FILE *in, FILE *out, char *err, size_t errsz)
 	    put_s(text, sizeof(text), &len, "; max_in_flight = 4\n") == -1)
 		goto toolong;
 
-	rv = write_atomic(path, text, len, err, errsz);
+	rv = atomicfile_write(path, text, len, err, errsz);
 	goto out;
 toolong:
 	seterr(err, errsz, "%s: configuration too long", path);

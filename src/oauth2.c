@@ -19,6 +19,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
+#include "atomicfile.h"
 #include "bounds.h"
 #include "hash.h"
 #include "log.h"
@@ -567,85 +568,34 @@ out:
 	return rv;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 enum status
 oauth2_state_write(const char *path, const char *binding,
 		   const struct oauth2_state *st, char *err, size_t errsz)
 {
-	char esc[LOG_ESC_SIZE];
-	char *text = NULL, *tmp = NULL, *dir = NULL;
-	const char *sl;
+	char esc[LOG_ESC_SIZE], why[512];
+	char *text, *line;
 	size_t n;
-	int fd = -1, dfd = -1, made = 0;
-	enum status rv = ST_NOMEM;
+	enum status rv;
 
 	log_esc(esc, sizeof(esc), path, strlen(path));
-	n = strlen(path) + 32;
-	if ((text = oauth2_state_format(binding, st)) == NULL ||
-	    (tmp = malloc(n)) == NULL || (dir = malloc(n)) == NULL) {
+	if ((text = oauth2_state_format(binding, st)) == NULL) {
 		snprintf(err, errsz, "OAuth state '%s': out of memory", esc);
-		goto out;
+		return ST_NOMEM;
 	}
-	/* The directory, to fsync the rename. */
-	if ((sl = strrchr(path, '/')) == NULL)
-		snprintf(dir, n, ".");
-	else
-		snprintf(dir, n, "%.*s", sl == path ? 1 : (int)(sl - path),
-			 path);
-	rv = ST_IO;
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	/* A leftover of a killed run with our pid: ours to replace. */
-	if (unlink(tmp) == -1 && errno != ENOENT)
-		goto fail;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd == -1)
-		goto fail;
-	made = 1;
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, strlen(text)) == -1 ||
-	    write_all(fd, "\n", 1) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
+	n = strlen(text);
+	if ((line = malloc(n + 2)) == NULL) {
+		oauth2_free_secret(text);
+		snprintf(err, errsz, "OAuth state '%s': out of memory", esc);
+		return ST_NOMEM;
 	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	made = 0;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) == -1)
-		goto fail;
-	rv = ST_OK;
-	goto out;
-fail:
-	snprintf(err, errsz, "OAuth state '%s': %s", esc, strerror(errno));
-out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (made)
-		unlink(tmp);
+	memcpy(line, text, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
 	oauth2_free_secret(text);
-	free(tmp);
-	free(dir);
+	if ((rv = atomicfile_write(path, line, n + 1, why, sizeof(why))) !=
+	    ST_OK)
+		snprintf(err, errsz, "OAuth state: %s", why);
+	oauth2_free_secret(line);
 	return rv;
 }
 
