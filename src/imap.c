@@ -1025,8 +1025,25 @@ uid_fetch(struct imap *im, uint32_t uid, struct mailimap_fetch_type *ft,
 	return r;
 }
 
+/* Add fa (NULL: out of memory) to ft, or free it: 0 or -1. */
+static int
+ft_add(struct mailimap_fetch_type *ft, struct mailimap_fetch_att *fa)
+{
+	if (fa == NULL)
+		return -1;
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+		mailimap_fetch_att_free(fa);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RFC822.SIZE alone; or BODY.PEEK[] (never sets \Seen), whole or from off
+ * for n bytes (partial), with INTERNALDATE when date.
+ */
 static struct mailimap_fetch_type *
-fetch_type(int body)
+fetch_type_of(int body, int partial, uint32_t off, uint32_t n, int date)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_fetch_att *fa;
@@ -1035,70 +1052,39 @@ fetch_type(int body)
 	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
 		return NULL;
 	if (!body) {
-		if ((fa = mailimap_fetch_att_new_rfc822_size()) == NULL)
+		if (ft_add(ft, mailimap_fetch_att_new_rfc822_size()) == -1)
 			goto fail;
-		if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
-			mailimap_fetch_att_free(fa);
-			goto fail;
-		}
 		return ft;
 	}
 	if ((sec = mailimap_section_new(NULL)) == NULL)
 		goto fail;
-	/* BODY.PEEK[]: never sets \Seen. */
-	if ((fa = mailimap_fetch_att_new_body_peek_section(sec)) == NULL) {
+	fa = partial
+		 ? mailimap_fetch_att_new_body_peek_section_partial(sec, off, n)
+		 : mailimap_fetch_att_new_body_peek_section(sec);
+	if (fa == NULL) {
 		mailimap_section_free(sec);
 		goto fail;
 	}
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
-		mailimap_fetch_att_free(fa);
+	if (ft_add(ft, fa) == -1 ||
+	    (date && ft_add(ft, mailimap_fetch_att_new_internaldate()) == -1))
 		goto fail;
-	}
-	if ((fa = mailimap_fetch_att_new_internaldate()) == NULL)
-		goto fail;
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
-		mailimap_fetch_att_free(fa);
-		goto fail;
-	}
 	return ft;
 fail:
 	mailimap_fetch_type_free(ft);
 	return NULL;
 }
 
+static struct mailimap_fetch_type *
+fetch_type(int body)
+{
+	return fetch_type_of(body, 0, 0, 0, 1);
+}
+
 /* BODY.PEEK[]<off.n>, with INTERNALDATE when date. */
 static struct mailimap_fetch_type *
 fetch_type_partial(uint32_t off, uint32_t n, int date)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_fetch_att *fa;
-	struct mailimap_section *sec;
-
-	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
-		return NULL;
-	if ((sec = mailimap_section_new(NULL)) == NULL)
-		goto fail;
-	fa = mailimap_fetch_att_new_body_peek_section_partial(sec, off, n);
-	if (fa == NULL) {
-		mailimap_section_free(sec);
-		goto fail;
-	}
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
-		mailimap_fetch_att_free(fa);
-		goto fail;
-	}
-	if (!date)
-		return ft;
-	if ((fa = mailimap_fetch_att_new_internaldate()) == NULL)
-		goto fail;
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
-		mailimap_fetch_att_free(fa);
-		goto fail;
-	}
-	return ft;
-fail:
-	mailimap_fetch_type_free(ft);
-	return NULL;
+	return fetch_type_of(1, 1, off, n, date);
 }
 
 /* What one partial fetch returned for our UID, over all its responses. */
