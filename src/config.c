@@ -951,29 +951,21 @@ token_chars_ok(const char *s)
 static enum status
 load_oauth2(struct ld *ld, struct config *c)
 {
-	static const enum key all[] = {K_MB_OAUTH2_TOKEN_URL,
-				       K_MB_OAUTH2_CLIENT_ID,
-				       K_MB_OAUTH2_CLIENT_SECRET,
-				       K_MB_OAUTH2_CLIENT_SECRET_FILE,
-				       K_MB_OAUTH2_CLIENT_SECRET_ENV,
-				       K_MB_OAUTH2_REFRESH_TOKEN,
-				       K_MB_OAUTH2_REFRESH_TOKEN_FILE,
-				       K_MB_OAUTH2_REFRESH_TOKEN_ENV,
-				       K_MB_OAUTH2_SCOPE,
-				       K_MB_OAUTH2_CA_FILE};
 	char shown[SHOW_MAX + 8];
 	const char *v;
 	size_t i;
 	enum status st;
-	int xoauth2;
+	int xoauth2, k;
 
 	xoauth2 = c->mbox.auth != NULL && strcmp(c->mbox.auth, "xoauth2") == 0;
-	for (i = 0; !xoauth2 && i < sizeof(all) / sizeof(all[0]); i++)
-		if (ld->line[all[i]] != 0) {
+	/* The oauth2_ keys are contiguous in enum key. */
+	for (k = K_MB_OAUTH2_TOKEN_URL; !xoauth2 && k <= K_MB_OAUTH2_CA_FILE;
+	     k++)
+		if (ld->line[k] != 0) {
 			lwarn(ld,
 			      "%s:%zu: [mailbox] %s is ignored unless auth = "
 			      "xoauth2",
-			      ld->path, ld->line[all[i]], keytab[all[i]].name);
+			      ld->path, ld->line[k], keytab[k].name);
 			break;
 		}
 	if ((v = val(ld, K_MB_OAUTH2_TOKEN_URL)) != NULL &&
