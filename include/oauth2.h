@@ -41,6 +41,15 @@ struct oauth2_opts {
 	const char *ca_file;	   /* NULL: the system trust store */
 	long timeout;		   /* seconds for the request; 0: 60 */
 	const char *state_path;	   /* CONFIG/<name>.oauth2, or NULL */
+	/*
+	 * The proxy for the token request, a libcurl proxy URL without
+	 * credentials (socks5h://host:port, http://host:port, ...), with
+	 * proxy_username and proxy_password (may be NULL) sent to it; NULL:
+	 * libcurl's environment variables (https_proxy, no_proxy, ...).
+	 */
+	const char *proxy;
+	const char *proxy_username;
+	const char *proxy_password;
 };
 
 /* A successful token response. */

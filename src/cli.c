@@ -4,8 +4,10 @@
  * space or '=' before the value, unique prefixes of long options, and the
  * value attached to a one-letter option (-v3).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -49,7 +51,8 @@ static const struct opt opts[] = {
      "instance name: own config, journal and lock "
      "(default: " CLI_DEFAULT_NAME ")"},
     {O_PROXY, "-ep", "--external-proxy", ARG_REQ, "PROXY",
-     "proxy URL for internet resources other than ThreatQ"},
+     "proxy of the OAuth token request, http|https|socks4[a]|socks5[h]://"
+     "HOST[:PORT]"},
     {O_NODIFF, "-d", "--no-differential", ARG_NONE, NULL,
      "debugging: record no progress and set no \\Seen flag"},
     {O_FILES, "-f", "--files", ARG_REQ, "FILES",
@@ -182,6 +185,86 @@ find_opt(const char *a, const char **val, char *err, size_t errsz)
 	return hit;
 }
 
+/* Printable ASCII only: a value safe to quote in a message. */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * A libcurl proxy URL, checked here so that a typo is a usage error and
+ * not a failed token request: SCHEME://HOST[:PORT][/], HOST a name, an
+ * IPv4 address or a bracketed IPv6 one.  Credentials are refused: the
+ * command line is visible to every local user (ps).
+ */
+static int
+proxy_url_check(const char *v, char *err, size_t errsz)
+{
+	static const char *const schemes[] = {"http",	 "https",  "socks4",
+					      "socks4a", "socks5", "socks5h"};
+	const char *p, *host;
+	size_t i, n, hlen;
+	long port;
+	char *end;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i]);
+		if (strncasecmp(v, schemes[i], n) == 0 &&
+		    strncmp(v + n, "://", 3) == 0)
+			break;
+	}
+	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+		snprintf(err, errsz,
+			 "argument -ep/--external-proxy: '%.64s' does not "
+			 "start with http://, https://, socks4://, "
+			 "socks4a://, socks5:// or socks5h://",
+			 printable(v) ? v : "(unprintable)");
+		return -1;
+	}
+	host = v + n + 3;
+	if (strcspn(host, "@") < strcspn(host, "/")) {
+		snprintf(
+		    err, errsz,
+		    "argument -ep/--external-proxy: a proxy URL with "
+		    "credentials would be visible to every local user (ps); "
+		    "use a proxy without authentication, or leave -ep out "
+		    "and set the [mailbox] proxy_* keys");
+		return -1;
+	}
+	if (host[0] == '[') {
+		p = strchr(host, ']');
+		hlen = p != NULL ? (size_t)(p - host) + 1 : 0;
+		if (p != NULL &&
+		    strspn(host + 1, "0123456789abcdefABCDEF:.") + 1 !=
+			hlen - 1)
+			hlen = 0;
+	} else
+		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
+	p = host + hlen;
+	port = 1;
+	if (hlen > 0 && hlen <= 255 && *p == ':') {
+		errno = 0;
+		port = strtol(p + 1, &end, 10);
+		if (p[1] < '0' || p[1] > '9' || errno != 0)
+			port = 0;
+		p = end;
+	}
+	if (hlen == 0 || hlen > 255 || port < 1 || port > 65535 ||
+	    (p[0] != '\0' && strcmp(p, "/") != 0)) {
+		snprintf(err, errsz,
+			 "argument -ep/--external-proxy: '%.64s' is not "
+			 "SCHEME://HOST[:PORT] (port 1-65535)",
+			 printable(v) ? v : "(unprintable)");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 optname(const struct opt *o, char *buf, size_t sz)
 {
@@ -278,6 +361,9 @@ cli_parse(struct cli *c, int argc, char *argv[], char *err, size_t errsz)
 			c->name = val;
 			break;
 		case O_PROXY:
+			if (val == NULL || /* never: -ep takes a value */
+			    proxy_url_check(val, err, errsz) == -1)
+				goto fail;
 			c->ext_proxy = val;
 			break;
 		case O_NODIFF:

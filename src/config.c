@@ -934,6 +934,20 @@ bad:
 	return ST_CONFIG;
 }
 
+/*
+ * A host name or an IP address (IPv6 without brackets): letters, digits,
+ * '.', '-', '_' and ':', at most 253.  Nothing that would change the
+ * meaning of the proxy URL libcurl is given for the OAuth token request.
+ */
+static int
+host_chars_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:");
+
+	return n > 0 && n <= 253 && s[n] == '\0';
+}
+
 /* A token as a token endpoint issues it: printable ASCII, no space. */
 static int
 token_chars_ok(const char *s)
@@ -1086,6 +1100,14 @@ load_values(struct ld *ld, struct config *c)
 	if (c->mbox.proxy_password != NULL)
 		log_add_secret(c->mbox.proxy_password);
 	if (c->mbox.proxy_address != NULL) {
+		if (!host_chars_ok(c->mbox.proxy_address)) {
+			char shown[SHOW_MAX + 8];
+
+			show(shown, sizeof(shown), c->mbox.proxy_address);
+			kerr(ld, K_MB_PROXY_ADDRESS,
+			     "'%s' is not a host name or IP address", shown);
+			return ST_CONFIG;
+		}
 		if (c->mbox.proxy_port == 0) {
 			seterr(
 			    ld->err, ld->errsz,

@@ -672,6 +672,7 @@ request(const struct oauth2_opts *o, const char *show, const char *what,
 	const char *body, struct oauth2_token *tok, char *err, size_t errsz)
 {
 	char curlerr[CURL_ERROR_SIZE], msg[LOG_ESC_SIZE], e2[128];
+	char via[LOG_ESC_SIZE];
 	struct curl_slist *hdrs = NULL, *nh;
 	struct resp rs;
 	CURL *c = NULL;
@@ -726,6 +727,13 @@ request(const struct oauth2_opts *o, const char *show, const char *what,
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file != NULL)
 		SET(CURLOPT_CAINFO, o->ca_file);
+	if (o->proxy != NULL) {
+		SET(CURLOPT_PROXY, o->proxy);
+		if (o->proxy_username != NULL)
+			SET(CURLOPT_PROXYUSERNAME, o->proxy_username);
+		if (o->proxy_password != NULL)
+			SET(CURLOPT_PROXYPASSWORD, o->proxy_password);
+	}
 	SET(CURLOPT_USERAGENT, OAUTH2_USER_AGENT);
 	SET(CURLOPT_ERRORBUFFER, curlerr);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
@@ -758,7 +766,12 @@ request(const struct oauth2_opts *o, const char *show, const char *what,
 			curlerr[0] ? curlerr : curl_easy_strerror(cc),
 			strlen(curlerr[0] ? curlerr : curl_easy_strerror(cc)));
 		rv = curl_status(cc);
-		snprintf(err, errsz, "OAuth token endpoint %s: %s%s", show, msg,
+		if (o->proxy != NULL)
+			url_show(o->proxy, via, sizeof(via));
+		snprintf(err, errsz, "OAuth token endpoint %s%s%s%s: %s%s",
+			 show, o->proxy != NULL ? " (through the proxy " : "",
+			 o->proxy != NULL ? via : "",
+			 o->proxy != NULL ? ")" : "", msg,
 			 rv == ST_CONFIG && cc != CURLE_UNSUPPORTED_PROTOCOL &&
 				 cc != CURLE_URL_MALFORMAT
 			     ? " (is its CA in oauth2_ca_file?)"

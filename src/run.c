@@ -1161,7 +1161,7 @@ open_imap(const struct cli *cli, const struct config *cfg, struct imap_opts *io,
 	  struct imap **out, char *err, size_t errsz)
 {
 	struct oauth2_opts oo;
-	char *token = NULL, *state;
+	char *token = NULL, *state, proxy[512];
 	int cached = 0;
 	enum status st;
 
@@ -1180,6 +1180,31 @@ open_imap(const struct cli *cli, const struct config *cfg, struct imap_opts *io,
 	oo.ca_file = cfg->mbox.oauth2_ca_file;
 	oo.timeout = cfg->mbox.timeout;
 	oo.state_path = state;
+	/*
+	 * The token endpoint is an internet resource other than ThreatQ:
+	 * -ep when given; else the mailbox's own SOCKS proxy (a host that
+	 * reaches its mail server only through a proxy reaches the
+	 * provider's token endpoint the same way), the proxy resolving the
+	 * name as socks.c has it do for IMAP; else libcurl's environment.
+	 */
+	if (cli->ext_proxy != NULL)
+		oo.proxy = cli->ext_proxy;
+	else if (cfg->mbox.proxy_address != NULL) {
+		const char *h = cfg->mbox.proxy_address;
+		int v6 = strchr(h, ':') != NULL;
+
+		snprintf(proxy, sizeof(proxy), "%s://%s%s%s:%d",
+			 strcmp(cfg->mbox.proxy_type, "socks4") == 0
+			     ? "socks4a"
+			     : "socks5h",
+			 v6 ? "[" : "", h, v6 ? "]" : "", cfg->mbox.proxy_port);
+		oo.proxy = proxy;
+		oo.proxy_username = cfg->mbox.proxy_username;
+		oo.proxy_password = cfg->mbox.proxy_password;
+	}
+	if (oo.proxy != NULL)
+		log_debug("OAuth token endpoint: through the proxy %s",
+			  oo.proxy);
 	if ((st = oauth2_access_token(&oo, 0, &token, &cached, err, errsz)) ==
 	    ST_OK) {
 		io->password = token;

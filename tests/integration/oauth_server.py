@@ -72,6 +72,8 @@ class OAuthServer:
                 form = {k: v[0] for k, v in form.items()}
                 path = self.path.split("?", 1)[0]
                 if path == "/token":
+                    with srv.lock:
+                        srv.token_peers.append(self.client_address[0])
                     self.reply(*srv._token(form, self.headers))
                 elif path == "/introspect":
                     self.reply(200, srv._introspect(form))
@@ -101,6 +103,7 @@ class OAuthServer:
             self.access = {}	# token -> expiry (time.time())
             self.refused = set()
             self.token_requests = []
+            self.token_peers = []	# the address each came from
             self.introspections = []
             self.issued = []
 

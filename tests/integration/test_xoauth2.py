@@ -32,6 +32,7 @@ from tqsim_fixture import TqSim  # noqa: E402
 from dovecot import Dovecot  # noqa: E402
 from oauth_server import OAuthServer  # noqa: E402
 from test_secrets import forms  # noqa: E402
+from test_socks import Proxy, free_port  # noqa: E402
 
 BIN = None
 DATA = None
@@ -331,6 +332,76 @@ class XOAuth2(unittest.TestCase):
         r = self.run_conn()
         self.assertExit(r, EX_TEMP)
         self.assertIn("HTTP 503: temporarily_unavailable", self.out(r))
+
+    # -- the proxy of the token request ---------------------------------
+    # microsocks binds its outgoing connections to another loopback
+    # address (-b): the token endpoint and Dovecot see where a connection
+    # came from, so which went through which proxy is known.
+
+    def socks(self, out_addr, *auth):
+        port = free_port()
+        p = Proxy(["microsocks", "-i", "127.0.0.1", "-p", str(port),
+                   "-b", out_addr] + list(auth), port,
+                  os.path.join(self.cfg, "microsocks.%s.log" % out_addr))
+        self.addCleanup(p.stop)
+        return port
+
+    def imap_peers(self):
+        return re.findall(r"Login: user=<%s>, method=XOAUTH2, rip=([0-9.]+)"
+                          % USER, self.dove.log()[self.log0:])
+
+    def test_token_request_through_the_mailbox_proxy(self):
+        # Without -ep, the [mailbox] SOCKS proxy, with its credentials,
+        # carries the token request as well as IMAP.
+        pw = "Pr0xy-S3cret/pw"
+        self.extra_secrets.append(pw)
+        port = self.socks("127.0.0.2", "-u", "pxuser", "-P", pw)
+        self.write_config(extra="proxy_address = 127.0.0.1\n"
+                          "proxy_port = %d\nproxy_username = pxuser\n"
+                          "proxy_password = \"%s\"\n" % (port, pw))
+        self.deliver()
+        r = self.run_conn()
+        self.assertExit(r, EX_OK)
+        self.assertEqual(self.oa.token_peers, ["127.0.0.2"])
+        self.assertEqual(self.xoauth2_logins(), 1)
+        self.assertEqual(self.imap_peers(), ["127.0.0.2"])
+        self.assertEqual(self.seen(), [True])
+        self.assertIn("OAuth token endpoint: through the proxy "
+                      "socks5h://127.0.0.1:%d" % port, self.out(r))
+
+    def test_token_request_through_ep(self):
+        # -ep carries the token request only; IMAP goes direct, and -ep
+        # wins over the [mailbox] proxy for the token request.
+        ep = self.socks("127.0.0.3")
+        self.deliver()
+        r = self.run_conn("-ep", "socks5h://127.0.0.1:%d" % ep)
+        self.assertExit(r, EX_OK)
+        self.assertEqual(self.oa.token_peers, ["127.0.0.3"])
+        self.assertEqual(self.xoauth2_logins(), 1)
+        self.assertEqual(self.imap_peers(), ["127.0.0.1"])
+        self.assertEqual(self.seen(), [True])
+
+        mb = self.socks("127.0.0.2")
+        os.remove(self.state_path)	# no cached token: ask again
+        self.write_config(extra="proxy_address = 127.0.0.1\n"
+                          "proxy_port = %d\n" % mb)
+        self.deliver("plain-advisory")
+        r = self.run_conn("-ep", "socks5h://127.0.0.1:%d" % ep)
+        self.assertExit(r, EX_OK)
+        self.assertEqual(self.oa.token_peers, ["127.0.0.3", "127.0.0.3"])
+        self.assertEqual(self.imap_peers(), ["127.0.0.1", "127.0.0.2"])
+
+    def test_token_request_proxy_down_exits_75(self):
+        port = closed_port()
+        self.deliver()
+        r = self.run_conn("-ep", "socks5h://127.0.0.1:%d" % port)
+        self.assertExit(r, EX_TEMP)
+        self.assertIn("OAuth token endpoint %s (through the proxy "
+                      "socks5h://127.0.0.1:%d): " % (self.oa.url("/token"),
+                                                     port), self.out(r))
+        self.assertEqual(self.oa.token_requests, [])
+        self.assertEqual(self.xoauth2_logins(), 0)
+        self.assertEqual(self.seen(), [False])
 
     def test_token_endpoint_certificate_verified(self):
         # Without oauth2_ca_file the test CA is not trusted.

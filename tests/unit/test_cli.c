@@ -63,8 +63,9 @@ t_seed_flags(void **state)
 
 	assert_int_equal(PARSE(&c, err, "--loglocation=stdout", "--config",
 			       "cfg", "--verbosity=2", "--name", "n",
-			       "--external-proxy", "p", "--no-differential",
-			       "--files", "F", "--disable_ssl"),
+			       "--external-proxy", "socks5h://[::1]:1080",
+			       "--no-differential", "--files", "F",
+			       "--disable_ssl"),
 			 0);
 	assert_string_equal(c.loglocation, "stdout");
 	assert_string_equal(c.configdir, "cfg");
@@ -151,6 +152,49 @@ t_bad_usage(void **state)
 }
 
 static void
+t_external_proxy(void **state)
+{
+	static const char *const good[] = {
+	    "http://proxy.corp:3128",	   "HTTPS://proxy.corp",
+	    "socks4://10.0.0.1:1080",	   "socks4a://p:1080/",
+	    "socks5://[2001:db8::1]:1080", "socks5h://my_proxy-1.corp:65535",
+	};
+	static const char *const bad[] = {
+	    "proxy:3128",	"ftp://proxy:21",   "http://",
+	    "http://:3128",	"http://proxy:0",   "http://proxy:65536",
+	    "http://proxy:+80", "http://proxy:80x", "http://proxy:80/path",
+	    "http://pro xy:80", "http://[::1:80",   "http://[zz]:80",
+	    "http://proxy?a=1", "socks5h://a\nb:1",
+	};
+	struct cli c;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(PARSE(&c, err, "-ep", (char *)good[i]), 0);
+		assert_string_equal(c.ext_proxy, good[i]);
+		cli_free(&c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(PARSE(&c, err, "-ep", (char *)bad[i]), -1);
+		assert_non_null(strstr(err, "-ep/--external-proxy"));
+	}
+	assert_int_equal(PARSE(&c, err, "-ep", "ftp://x:21"), -1);
+	assert_non_null(strstr(err, "'ftp://x:21' does not start with"));
+	assert_int_equal(PARSE(&c, err, "-ep", "http://x:99999"), -1);
+	assert_non_null(strstr(err, "(port 1-65535)"));
+	/* Credentials are refused, and not repeated in the message. */
+	assert_int_equal(PARSE(&c, err, "-ep", "http://user:S3cret@proxy:80"),
+			 -1);
+	assert_non_null(strstr(err, "visible to every local user"));
+	assert_null(strstr(err, "S3cret"));
+	/* Unprintable bytes are not repeated either. */
+	assert_int_equal(PARSE(&c, err, "-ep", "gopher://\x1b[2J"), -1);
+	assert_null(strchr(err, '\x1b'));
+}
+
+static void
 t_help_lists_every_flag(void **state)
 {
 	static const char *const flags[] = {"-h",	 "--help",
@@ -188,6 +232,7 @@ main(void)
 	    cmocka_unit_test(t_attached_and_prefix),
 	    cmocka_unit_test(t_offline_modes),
 	    cmocka_unit_test(t_bad_usage),
+	    cmocka_unit_test(t_external_proxy),
 	    cmocka_unit_test(t_help_lists_every_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

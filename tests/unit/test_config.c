@@ -414,6 +414,12 @@ t_bad_values(void **state)
 	expect_error(
 	    "[mailbox]\nproxy_address = p\n",
 	    "2: [mailbox] proxy_port is required when proxy_address is set");
+	expect_error("[mailbox]\nproxy_address = user@p/x\nproxy_port = 1\n",
+		     "2: [mailbox] proxy_address: 'user@p/x' is not a host "
+		     "name or IP address");
+	expect_error("[mailbox]\nproxy_address = [::1]\nproxy_port = 1\n",
+		     "2: [mailbox] proxy_address: '[::1]' is not a host "
+		     "name or IP address");
 	expect_error("[mailbox]\nproxy_address = p\nproxy_port = 0\n",
 		     "3: [mailbox] proxy_port: '0' is not a port (1-65535)");
 	expect_error(
