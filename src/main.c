@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,41 @@ first_run(const char *path)
 	return EXIT_OK;
 }
 
+/*
+ * A mailbox run as root in a directory that belongs to another user (the
+ * packages' /etc/tq_labs and /var/log/tq_labs belong to tq_labs) is
+ * refused: the journal, lock, token state and log it made would belong to
+ * root, so that the scheduled runs as that user could no longer use them,
+ * and that user could have planted links for root to write through.
+ * 0, or -1 with the message printed.
+ */
+static int
+root_in_foreign_dir(const char *dir, const char *what)
+{
+	struct passwd *pw;
+	struct stat sb;
+	char user[64];
+
+	if (geteuid() != 0 || dir == NULL || stat(dir, &sb) == -1 ||
+	    sb.st_uid == 0)
+		return 0;
+	if ((pw = getpwuid(sb.st_uid)) != NULL && strlen(pw->pw_name) < 40 &&
+	    strspn(pw->pw_name, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		strlen(pw->pw_name))
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "#%lu", (unsigned long)sb.st_uid);
+	fprintf(stderr,
+		"%s: refusing to run as root with the %s directory '%s', "
+		"which belongs to %s: what this run wrote there would belong "
+		"to root, and the runs as %s (the cron.d file, the systemd "
+		"unit) could not use it.  Run it as that user: "
+		"sudo -u %s %s ...\n",
+		progname, what, dir, user, user, user, progname);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -167,6 +203,13 @@ main(int argc, char *argv[])
 
 	/* stdout carries JSON in the offline modes: log to stderr there. */
 	logdir = cli.loglocation;
+	if (!offline &&
+	    (root_in_foreign_dir(cli.configdir, "configuration") == -1 ||
+	     (logdir != NULL && strcmp(logdir, "stdout") != 0 &&
+	      root_in_foreign_dir(logdir, "log") == -1))) {
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	if (offline && (logdir == NULL || strcmp(logdir, "stdout") == 0))
 		logdir = "stderr";
 	if (log_open(logdir, cli.name, cli.verbosity, err, sizeof(err)) == -1) {

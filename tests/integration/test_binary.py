@@ -296,6 +296,72 @@ class Configuration(Base):
         self.assertIn("nope", r.stderr.decode())
 
 
+class RootInForeignDirectory(Base):
+    """As root, a mailbox run refuses a configuration or log directory of
+    another user (the packages' tq_labs directories): what it wrote there
+    would belong to root, out of reach of the scheduled runs as tq_labs."""
+    NOBODY = 65534
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.fail("needs root (the suite runs as root)")
+        os.chmod(self.tmp, 0o755)
+        self.conf = os.path.join(self.tmp, "conf")
+        self.logs = os.path.join(self.tmp, "logs")
+        for d in (self.conf, self.logs):
+            os.mkdir(d, 0o700)
+        write_config(self.conf, FULL_CONFIG)
+
+    def give(self, *paths):
+        for p in paths:
+            os.chown(p, self.NOBODY, self.NOBODY)
+
+    def assertRefused(self, r, what, path):
+        self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
+        err = r.stderr.decode()
+        self.assertIn("refusing to run as root with the %s directory '%s'"
+                      % (what, path), err)
+        self.assertIn("sudo -u nobody ", err)
+
+    def test_configuration_directory_of_another_user(self):
+        self.give(self.conf, os.path.join(self.conf, NAME + ".ini"))
+        r = run(["-c", self.conf, "-ll", self.logs])
+        self.assertRefused(r, "configuration", self.conf)
+        self.assertEqual(os.listdir(self.conf), [NAME + ".ini"])
+        self.assertEqual(os.listdir(self.logs), [])
+
+    def test_log_directory_of_another_user(self):
+        self.give(self.logs)
+        r = run(["-c", self.conf, "-ll", self.logs])
+        self.assertRefused(r, "log", self.logs)
+        self.assertEqual(os.listdir(self.conf), [NAME + ".ini"])
+        self.assertEqual(os.listdir(self.logs), [])
+
+    def test_that_user_runs(self):
+        # As the owner, the run goes on (to the closed IMAP port: 75) and
+        # what it writes is its own.
+        self.give(self.conf, self.logs, os.path.join(self.conf, NAME + ".ini"))
+
+        def drop():
+            os.setgroups([])
+            os.setgid(self.NOBODY)
+            os.setuid(self.NOBODY)
+        r = subprocess.run([BIN, "-c", self.conf, "-ll", self.logs],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           preexec_fn=drop, timeout=60)
+        self.assertEqual(r.returncode, 75, r.stdout + r.stderr)
+        log = os.path.join(self.logs, NAME + ".log")
+        self.assertEqual(os.stat(log).st_uid, self.NOBODY)
+
+    def test_offline_modes_are_not_refused(self):
+        # --eml --dry-run only reads the configuration.
+        self.give(self.conf, os.path.join(self.conf, NAME + ".ini"))
+        r = run(["-c", self.conf, "--dry-run", "--eml",
+                 os.path.join(DATA, "plain-advisory.eml")])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     DATA = os.path.abspath(sys.argv[2])
