@@ -1173,13 +1173,11 @@ t_idn_negative(void **state)
 		    "abc.de");
 }
 
+/* CPU seconds: unlike the wall clock, not stretched by a loaded machine. */
 static double
-now(void)
+cpu_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock() / CLOCKS_PER_SEC;
 }
 
 /* 1 MB of pat repeated, then " tail.com": must finish fast and find tail. */
@@ -1197,11 +1195,15 @@ pathological(const char *pat)
 		t[i] = pat[i % l];
 	memcpy(t + n, " tail.com", 9);
 	ioc_set_init(&s);
-	t0 = now();
+	t0 = cpu_now();
 	assert_int_equal(ioc_extract(ctx, t, n + 9, &s), ST_OK);
-	if (now() - t0 >= 1.0)
-		fprintf(stderr, "slow on \"%s\": %.2fs\n", pat, now() - t0);
-	assert_true(now() - t0 < 1.0);
+	/*
+	 * Linear takes 0.01-0.25 s (ASan); quadratic on 1 MB would take
+	 * hours.  The bound is far from both.
+	 */
+	if (cpu_now() - t0 >= 5.0)
+		fprintf(stderr, "slow on \"%s\": %.2fs\n", pat, cpu_now() - t0);
+	assert_true(cpu_now() - t0 < 5.0);
 	assert_true(ioc_set_has(&s, IOC_FQDN, "tail.com"));
 	ioc_set_free(&s);
 	free(t);
@@ -1475,9 +1477,9 @@ t_many_matches(void **state)
 	for (i = 0; i < n; i++)
 		t[i] = unit[i % l];
 	ioc_set_init(&s);
-	t0 = now();
+	t0 = cpu_now();
 	assert_int_equal(ioc_extract(ctx, t, n, &s), ST_OK);
-	assert_true(now() - t0 < 2.0);
+	assert_true(cpu_now() - t0 < 10.0);
 	assert_true(s.n >= 2);
 	assert_true(ioc_set_has(&s, IOC_URL, "http://evil.com/x"));
 	assert_true(ioc_set_has(&s, IOC_IPV4, "1.2.3.4"));

@@ -405,7 +405,7 @@ t_legend_heading(void **state)
 static void
 t_legend_linear(void **state)
 {
-	size_t n = 32u * 1024 * 1024, i;
+	size_t n = 8u * 1024 * 1024, i;
 	char *s;
 	clock_t c0;
 
@@ -432,7 +432,7 @@ t_legend_linear(void **state)
 static void
 t_linear(void **state)
 {
-	size_t n = 32u * 1024 * 1024, i;
+	size_t n = 8u * 1024 * 1024, i;
 	char *s;
 	clock_t c0;
 
