@@ -727,6 +727,17 @@ class TestFaults(Base):
                               [ioc("203.0.113.9")], timeout=0.3)
             self.assertLess(time.monotonic() - t0, 1.4)
             self.assertEqual(self.sim.counts()["indicators"], stored, when)
+        # The delay is spent once, before or after, never twice.
+        for when in ("before", "after"):
+            self.sim.fault(kind="slow", delay=1.5, when=when,
+                           path_prefix="/api/indicators/consume")
+            t0 = time.monotonic()
+            r = self.sim.call("POST", "/api/indicators/consume",
+                              [ioc("203.0.113.10")], timeout=10)
+            took = time.monotonic() - t0
+            self.assertEqual(r.status, 200)
+            self.assertGreaterEqual(took, 1.5, when)
+            self.assertLess(took, 2.9, when)
 
     def test_expire_tokens(self):
         self.sim.fault(kind="expire_tokens")

@@ -1130,7 +1130,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rec["fault"] = kind or noticed
         if kind == "drop":
             return self.cut(rec, status, payload)
-        if kind == "slow":
+        if kind == "slow" and fault["when"] == "after":
             time.sleep(fault["delay"])
         self.reply(rec, status, payload, headers)
 
