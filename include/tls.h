@@ -26,4 +26,16 @@ struct tls_der {
 int tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
 		     const char *ca_file, char *err, size_t errsz);
 
+/*
+ * The trust of a libcurl handle (a CURL *), set after every
+ * curl_easy_reset(): ca_file alone when given, else libcurl's built-in CA
+ * bundle alone when it has one, else its built-in CA directory.  Left to
+ * itself, libcurl with GnuTLS loads the bundle (or ca_file) and the
+ * directory, for every connection: the system's CAs trusted beside a
+ * ca_file meant to replace them, and each connection holding two parsed
+ * copies of the system store (about 6 MB per connection).
+ * 0, or -1 when libcurl refuses an option.
+ */
+int tls_curl_trust(void *curl, const char *ca_file);
+
 #endif

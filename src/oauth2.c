@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "log.h"
 #include "oauth2.h"
+#include "tls.h"
 
 #define OAUTH2_STATE_VERSION 1
 #define OAUTH2_DEF_TIMEOUT 60L		/* seconds, when none is configured */
@@ -725,8 +726,8 @@ request(const struct oauth2_opts *o, const char *show, const char *what,
 	SET(CURLOPT_TIMEOUT, timeout);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file != NULL)
-		SET(CURLOPT_CAINFO, o->ca_file);
+	if (tls_curl_trust(c, o->ca_file) == -1)
+		bad = 1;
 	if (o->proxy != NULL) {
 		SET(CURLOPT_PROXY, o->proxy);
 		if (o->proxy_username != NULL)

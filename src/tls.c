@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -241,4 +242,26 @@ out:
 	for (i = 0; i < ncrt; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	return rv;
+}
+
+int
+tls_curl_trust(void *curl, const char *ca_file)
+{
+	CURL *c = curl;
+	char *bundle = NULL;
+
+	if (ca_file != NULL)
+		return curl_easy_setopt(c, CURLOPT_CAINFO, ca_file) ==
+				   CURLE_OK &&
+			       curl_easy_setopt(c, CURLOPT_CAPATH,
+						(char *)NULL) == CURLE_OK
+			   ? 0
+			   : -1;
+	/* The built-in bundle; a libcurl older than 7.84 cannot say. */
+	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &bundle) != CURLE_OK ||
+	    bundle == NULL)
+		return 0;
+	return curl_easy_setopt(c, CURLOPT_CAPATH, (char *)NULL) == CURLE_OK
+		   ? 0
+		   : -1;
 }

@@ -420,8 +420,8 @@ perform(struct tq *tq, const struct tq_req *rq, struct tq_resp *rs)
 	SET(CURLOPT_TIMEOUT, tq->timeout);
 	SET(CURLOPT_SSL_VERIFYPEER, tq->verify_tls ? 1L : 0L);
 	SET(CURLOPT_SSL_VERIFYHOST, tq->verify_tls ? 2L : 0L);
-	if (tq->ca_file != NULL)
-		SET(CURLOPT_CAINFO, tq->ca_file);
+	if (tls_curl_trust(c, tq->ca_file) == -1)
+		bad = 1;
 	SET(CURLOPT_USERAGENT, TQ_USER_AGENT);
 	SET(CURLOPT_ERRORBUFFER, tq->curlerr);
 	SET(CURLOPT_WRITEFUNCTION, on_write);

@@ -237,6 +237,73 @@ class ThreatQ(Base):
         self.assertEqual(dove.flags(self.user), {MID: {"\\Seen"}})
 
 
+class SystemStore(Base):
+    """The system trust store is replaced, for the connector's process only
+    (a private mount namespace), by one holding the test CA, as a bundle
+    (ca-certificates.crt) and as a hashed file of the directory: without
+    ca_file both servers are trusted through it; with a ca_file naming
+    another CA neither is, the system store being replaced, not added to
+    (libcurl used to load the directory next to a ca_file)."""
+
+    def setUp(self):
+        super().setUp()
+        if shutil.which("unshare") is None:
+            self.fail("unshare not found (util-linux)")
+        self.store = os.path.join(self.tmp, "store")
+        os.mkdir(self.store)
+        with open(CA["ca"], "rb") as f:
+            pem = f.read()
+        with open(os.path.join(self.store, "ca-certificates.crt"), "wb") as f:
+            f.write(pem)
+        with open(os.path.join(self.store, "tq-test-ca.pem"), "wb") as f:
+            f.write(pem)
+        h = subprocess.run(["openssl", "x509", "-noout", "-subject_hash",
+                            "-in", CA["ca"]], capture_output=True, check=True)
+        os.symlink("tq-test-ca.pem", os.path.join(
+            self.store, h.stdout.decode().strip() + ".0"))
+
+    def run_conn(self, *args):
+        r = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             'mount --bind "$0" /etc/ssl/certs && exec "$@"', self.store,
+             BIN, "-c", self.cfg, "-v", "3"] + list(args),
+            capture_output=True, stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+        r.out = (r.stdout + r.stderr).decode("utf-8", "replace")
+        return r
+
+    def test_trusted_through_the_system_store(self):
+        sim = self.sim("good")
+        dove = DOVE["good"]
+        self.deliver(dove)
+        self.write_config(sim, dove, tq_ca=None, imap_ca=None)
+        r = self.run_conn()
+        self.assertExit(r, 0)
+        self.assertEqual(dove.flags(self.user), {MID: {"\\Seen"}})
+        self.assertEqual(sim.counts()["attachments"], 1)
+
+    def test_threatq_ca_file_replaces_the_system_store(self):
+        sim = self.sim("good")
+        dove = DOVE["good"]
+        self.deliver(dove)
+        self.write_config(sim, dove, tq_ca=OTHER["ca"], imap_ca=None)
+        r = self.run_conn()
+        self.assertExit(r, EX_CONFIG)
+        self.assertIn(sim.addr, r.out)
+        self.assertEqual(sim.log(), [])
+        self.assertUnseen(dove)
+
+    def test_imap_ca_file_replaces_the_system_store(self):
+        sim = self.sim("good")
+        dove = DOVE["good"]
+        self.deliver(dove)
+        self.write_config(sim, dove, tq_ca=None, imap_ca=OTHER["ca"])
+        r = self.run_conn()
+        self.assertExit(r, EX_CONFIG)
+        self.assertIn("ca_file " + OTHER["ca"], r.out)
+        self.assertFalse(self.logged_in(dove))
+        self.assertUnseen(dove)
+
+
 class Imap(Base):
     """Dovecot serves the certificate under test; ThreatQ is fine.  src/tls.c
     checks the chain after the handshake and before LOGIN: Dovecot never
