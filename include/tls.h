@@ -33,7 +33,8 @@ int tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
  * itself, libcurl with GnuTLS loads the bundle (or ca_file) and the
  * directory, for every connection: the system's CAs trusted beside a
  * ca_file meant to replace them, and each connection holding two parsed
- * copies of the system store (about 6 MB per connection).
+ * copies of the system store (some 4 MB each).  A built-in bundle that
+ * cannot be read leaves the directory in use.
  * 0, or -1 when libcurl refuses an option.
  */
 int tls_curl_trust(void *curl, const char *ca_file);

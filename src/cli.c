@@ -239,8 +239,8 @@ proxy_url_check(const char *v, char *err, size_t errsz)
 		p = strchr(host, ']');
 		hlen = p != NULL ? (size_t)(p - host) + 1 : 0;
 		if (p != NULL &&
-		    strspn(host + 1, "0123456789abcdefABCDEF:.") + 1 !=
-			hlen - 1)
+		    (hlen < 4 ||
+		     strspn(host + 1, "0123456789abcdefABCDEF:.") != hlen - 2))
 			hlen = 0;
 	} else
 		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
@@ -259,7 +260,7 @@ tls_curl_trust(void *curl, const char *ca_file)
 			   : -1;
 	/* The built-in bundle; a libcurl older than 7.84 cannot say. */
 	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &bundle) != CURLE_OK ||
-	    bundle == NULL)
+	    bundle == NULL || access(bundle, R_OK) == -1)
 		return 0;
 	return curl_easy_setopt(c, CURLOPT_CAPATH, (char *)NULL) == CURLE_OK
 		   ? 0

@@ -164,7 +164,8 @@ t_external_proxy(void **state)
 	    "http://:3128",	"http://proxy:0",   "http://proxy:65536",
 	    "http://proxy:+80", "http://proxy:80x", "http://proxy:80/path",
 	    "http://pro xy:80", "http://[::1:80",   "http://[zz]:80",
-	    "http://proxy?a=1", "socks5h://a\nb:1",
+	    "http://proxy?a=1", "socks5h://a\nb:1", "http://[]:80",
+	    "http://[:]:80",
 	};
 	struct cli c;
 	char err[256];
