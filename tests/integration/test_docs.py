@@ -5,6 +5,8 @@ conf.5 page and the other way round; the example configuration has every
 key of conf.5 with its default (packaging/check-example-config.py).
 Usage: test_docs.py BINARY SOURCEDIR
 """
+import importlib.machinery
+import importlib.util
 import os
 import re
 import subprocess
@@ -73,19 +75,13 @@ class ConfigurationKeys(unittest.TestCase):
         return keys
 
     def man_keys(self):
-        keys, sec = set(), None
-        for line in read("man", NAME + ".conf.5").splitlines():
-            m = re.match(r"\.Ss The \\&\[(\w+)\\&\] section", line)
-            if m:
-                sec = m.group(1)
-                continue
-            if line.startswith(".Ss") or line.startswith(".Sh"):
-                sec = None
-            elif sec and line.startswith(".It Ic "):
-                # ".It Ic a No = Ar x , Ic b" and ".It Ic a , b , c"
-                for part in re.split(r",\s*(?:Ic\s+)?", line[len(".It Ic "):]):
-                    keys.add((sec, part.split()[0]))
-        return keys
+        path = os.path.join(SRC, "packaging", "check-example-config.py")
+        loader = importlib.machinery.SourceFileLoader("check_example", path)
+        mod = importlib.util.module_from_spec(
+            importlib.util.spec_from_loader("check_example", loader))
+        loader.exec_module(mod)
+        return set(mod.conf5_defaults(os.path.join(SRC, "man",
+                                                   NAME + ".conf.5")))
 
     def test_parser_and_conf5_know_the_same_keys(self):
         c, m = self.code_keys(), self.man_keys()
