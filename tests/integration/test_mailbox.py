@@ -373,7 +373,10 @@ class MailboxFailures(MailboxBase):
 
     def test_imap_drop_after_push_then_next_run_only_marks_seen(self):
         self.deliver_samples()
-        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n")
+        # One message in flight: with more, the others' pushes end, and
+        # their \Seen is set, between the held request and the kill.
+        self.write_config(tq_extra="max_retries = 1\ntimeout = 60\n",
+                          extra="\n[connector]\nmax_in_flight = 1\n")
         self.sim.fault(method="POST", path_prefix="/api/report/consume",
                        kind="slow", delay=3, when="before", count=1)
         p = self.start_conn()
