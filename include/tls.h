@@ -39,4 +39,11 @@ int tls_verify_chain(const struct tls_der *chain, size_t n, const char *server,
  */
 int tls_curl_trust(void *curl, const char *ca_file);
 
+/*
+ * Whether a libcurl result (a CURLcode) says the peer's certificate or the
+ * local TLS settings are wrong: no retry can fix it, the configuration
+ * (ca_file, the server's certificate) must change.
+ */
+int tls_curl_cert_error(int curl_code);
+
 #endif

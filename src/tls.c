@@ -266,3 +266,20 @@ tls_curl_trust(void *curl, const char *ca_file)
 		   ? 0
 		   : -1;
 }
+
+int
+tls_curl_cert_error(int curl_code)
+{
+	switch ((CURLcode)curl_code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -554,17 +554,10 @@ curl_final(CURLcode cc)
 	case CURLE_URL_MALFORMAT:
 	case CURLE_FAILED_INIT:
 	case CURLE_OUT_OF_MEMORY:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_WRITE_ERROR:
 		return 1;
 	default:
-		return 0;
+		return tls_curl_cert_error(cc);
 	}
 }
 
